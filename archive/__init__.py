@@ -1,0 +1,79 @@
+"""The poster archive: create_app() is the application factory."""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from archive import config as archive_config
+from archive import db as archive_db
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+csrf = CSRFProtect()
+
+
+def create_app(config=None):
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder="static",
+    )
+    app.config.update(archive_config.defaults())
+    app.config.update(config or {})
+    app.config["DATA_DIR"] = Path(app.config["DATA_DIR"])
+    # Werkzeug refuses a request body past this before the view runs; the
+    # slack covers the multipart framing around a batch of files.
+    app.config.setdefault("MAX_CONTENT_LENGTH", app.config["MAX_FILE_BYTES"] * 8)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _persistent_secret(app.config["DATA_DIR"])
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+
+    # Create and migrate the database now, not on the first request.
+    archive_db.connect(app.config["DATA_DIR"]).close()
+    app.teardown_appcontext(_close_db)
+    csrf.init_app(app)
+
+    from archive.web import api, errors, gallery, media, register_template_helpers, upload
+
+    for blueprint in (gallery.bp, upload.bp, media.bp, api.bp):
+        app.register_blueprint(blueprint)
+    errors.register(app)
+    register_template_helpers(app)
+    app.jinja_env.filters["filesize"] = _filesize
+    return app
+
+
+def _close_db(exc=None):
+    from flask import g
+
+    db = g.pop("db", None)
+    if db is not None:
+        db.close()
+
+
+def _persistent_secret(data_dir):
+    """A secret key kept in the data directory, so sessions survive a restart."""
+    path = Path(data_dir) / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker wrote it first
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key
+
+
+def _filesize(size):
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1000

@@ -1,0 +1,38 @@
+"""Defaults for the archive, each overridable from the environment (ARCHIVE_*)."""
+
+import os
+from pathlib import Path
+
+DEFAULT_DATA_DIR = "media"
+
+# Long edges of the two derivatives made at ingest.
+THUMBNAIL_EDGE = 400
+DISPLAY_EDGE = 1600
+
+
+def _int_env(name, default):
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def data_dir_from_env():
+    return Path(os.environ.get("ARCHIVE_DATA") or DEFAULT_DATA_DIR)
+
+
+def defaults():
+    """The settings an app or a command starts from, before any override."""
+    return {
+        "DATA_DIR": data_dir_from_env(),
+        # A camera JPEG is 3-15 MB and a TIFF scan can be far larger; past this
+        # a file is refused before it is read.
+        "MAX_FILE_BYTES": _int_env("ARCHIVE_MAX_FILE_MB", 200) * 1024 * 1024,
+        # Pixels in one image; past this it is treated as a decompression bomb.
+        "MAX_IMAGE_PIXELS": _int_env("ARCHIVE_MAX_MEGAPIXELS", 200) * 1_000_000,
+        "PER_PAGE": _int_env("ARCHIVE_PER_PAGE", 48),
+        "SECRET_KEY": os.environ.get("ARCHIVE_SECRET_KEY"),
+    }

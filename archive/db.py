@@ -1,0 +1,145 @@
+"""SQLite connections and the schema's migrations.
+
+One connection per request or command. WAL lets readers carry on while one
+writer commits; the busy timeout makes a second writer wait instead of failing.
+"""
+
+import contextlib
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+
+DB_FILENAME = "archive.db"
+BUSY_TIMEOUT_MS = 30_000
+
+migrations = sqlite_utils.Migrations("archive")
+
+
+def connect(data_dir):
+    """Open the archive's database in data_dir, creating and migrating it."""
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(
+        data_dir / DB_FILENAME,
+        timeout=BUSY_TIMEOUT_MS / 1000,
+        isolation_level=None,  # transactions are explicit: see write_transaction
+        check_same_thread=False,
+    )
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    db = sqlite_utils.Database(conn)
+    if migrations.pending(db):
+        # Under the write lock, so two processes starting together cannot
+        # both apply a step; the second finds nothing left to do.
+        with write_transaction(db):
+            migrations.apply(db)
+    return db
+
+
+@contextlib.contextmanager
+def write_transaction(db):
+    """A transaction that takes the write lock up front.
+
+    A deferred transaction that reads and then writes can fail at once with
+    "database is locked" when another writer got there first; BEGIN IMMEDIATE
+    waits for the busy timeout instead. Nested use becomes a savepoint.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    else:
+        db.conn.execute("COMMIT")
+
+
+@migrations(name="0001_initial")
+def _initial(db):
+    db.execute(
+        """
+        CREATE TABLE photos (
+            id INTEGER PRIMARY KEY,
+            sha256 TEXT NOT NULL UNIQUE,
+            ext TEXT NOT NULL,
+            format TEXT NOT NULL,
+            mime_type TEXT NOT NULL,
+            file_size INTEGER NOT NULL,
+            width INTEGER NOT NULL,   -- upright, after EXIF orientation
+            height INTEGER NOT NULL,
+            title TEXT NOT NULL DEFAULT '',
+            caption TEXT NOT NULL DEFAULT '',
+            transcription TEXT NOT NULL DEFAULT '',
+            rights TEXT NOT NULL DEFAULT '',
+            taken_at TEXT,            -- ISO 8601, local camera time, no zone
+            camera_make TEXT,
+            camera_model TEXT,
+            lens TEXT,
+            exposure_time TEXT,
+            f_number REAL,
+            iso INTEGER,
+            focal_length REAL,
+            gps_lat REAL,
+            gps_lon REAL,
+            orientation INTEGER,
+            phash INTEGER NOT NULL,   -- 64-bit hashes as signed integers
+            dhash INTEGER NOT NULL,
+            original_filename TEXT NOT NULL,
+            trip TEXT NOT NULL DEFAULT '',
+            photographer TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL CHECK (source IN ('web', 'cli')),
+            uploaded_by TEXT NOT NULL DEFAULT '',
+            uploaded_at TEXT NOT NULL,
+            warnings TEXT NOT NULL DEFAULT '[]'  -- JSON list of ingest warnings
+        )
+        """
+    )
+    db.execute("CREATE INDEX photos_uploaded ON photos (uploaded_at, id)")
+    db.execute("CREATE INDEX photos_taken ON photos (taken_at)")
+    db.execute(
+        """
+        CREATE TABLE tags (
+            id INTEGER PRIMARY KEY,
+            facet TEXT NOT NULL,
+            slug TEXT NOT NULL,
+            label TEXT NOT NULL,
+            label_ko TEXT NOT NULL DEFAULT '',
+            description TEXT NOT NULL DEFAULT '',
+            parent_id INTEGER REFERENCES tags (id),
+            UNIQUE (facet, slug)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE tag_aliases (
+            facet TEXT NOT NULL,
+            alias TEXT NOT NULL,
+            tag_id INTEGER NOT NULL REFERENCES tags (id) ON DELETE CASCADE,
+            PRIMARY KEY (facet, alias)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE photo_tags (
+            photo_id INTEGER NOT NULL REFERENCES photos (id) ON DELETE CASCADE,
+            tag_id INTEGER NOT NULL REFERENCES tags (id) ON DELETE CASCADE,
+            added_by TEXT NOT NULL DEFAULT '',
+            added_at TEXT NOT NULL,
+            PRIMARY KEY (photo_id, tag_id)
+        )
+        """
+    )
+    db.execute("CREATE INDEX photo_tags_tag ON photo_tags (tag_id, photo_id)")
+    from archive import tags
+
+    tags.seed_vocabulary(db)

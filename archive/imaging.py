@@ -1,0 +1,225 @@
+"""Decoding, orientation, perceptual hashes and derivatives of one image.
+
+An image is decoded once, reduced as early as the format allows (JPEG draft
+mode decodes at 1/2, 1/4 or 1/8 scale for a fraction of the cost), turned
+upright, and everything else is made from that one decode.
+"""
+
+import io
+import math
+from dataclasses import dataclass, field
+
+import imagehash
+import numpy as np
+import pillow_heif
+from PIL import Image, UnidentifiedImageError
+
+from archive.config import DISPLAY_EDGE, THUMBNAIL_EDGE
+
+pillow_heif.register_heif_opener()
+
+# The archive enforces its own, configurable pixel limit as soon as a header
+# is read and before anything is decoded (see open_checked), so Pillow's
+# warning-then-error limit would only turn the same rejection into a warning.
+Image.MAX_IMAGE_PIXELS = None
+
+# Pillow's format name -> (file extension, media type).
+ACCEPTED_FORMATS = {
+    "JPEG": ("jpg", "image/jpeg"),
+    "PNG": ("png", "image/png"),
+    "WEBP": ("webp", "image/webp"),
+    "TIFF": ("tif", "image/tiff"),
+    "HEIF": ("heic", "image/heic"),
+}
+
+# EXIF Orientation -> the transpose that makes the image upright, as Pillow's
+# ImageOps.exif_transpose applies it.
+ORIENTATION_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+# The long edges of the derivatives every photo gets at ingest.
+STANDARD_EDGES = {"thumbnail": THUMBNAIL_EDGE, "display": DISPLAY_EDGE}
+
+
+class RejectedImage(ValueError):
+    """A file the archive will not take, with a message for the person who sent it."""
+
+
+@dataclass
+class Analysis:
+    format: str
+    ext: str
+    mime_type: str
+    width: int  # upright, full size
+    height: int
+    orientation: int
+    phash: int  # signed 64-bit
+    dhash: int
+    derivatives: dict = field(default_factory=dict)  # file name -> JPEG bytes
+
+
+def derivative_name(edge):
+    """Named by the request that made it, so a name always means the same pixels."""
+    return f"fit{edge}.jpg"
+
+
+def open_checked(path, max_pixels):
+    """Open an image lazily, rejecting what the archive does not take before decoding."""
+    try:
+        image = Image.open(path)
+    except UnidentifiedImageError:
+        raise RejectedImage("not an image the archive can read (JPEG, PNG, WebP, TIFF or HEIC)") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise RejectedImage(f"the image header is broken ({_reason(exc)})") from None
+    try:
+        if image.format not in ACCEPTED_FORMATS:
+            raise RejectedImage(
+                f"{image.format} images are not accepted; send JPEG, PNG, WebP, TIFF or HEIC"
+            )
+        width, height = image.size
+        if width < 1 or height < 1:
+            raise RejectedImage("the image has no pixels")
+        if width * height > max_pixels:
+            raise RejectedImage(
+                f"the image is {width}×{height} ({width * height / 1e6:.0f} megapixels); "
+                f"the limit is {max_pixels / 1e6:.0f} megapixels"
+            )
+        if image.format in ("WEBP", "PNG") and getattr(image, "n_frames", 1) > 1:
+            raise RejectedImage("animated images are not accepted; send a still photo")
+    except BaseException:
+        image.close()
+        raise
+    return image
+
+
+def read_orientation(image):
+    try:
+        value = image.getexif().get(0x0112, 1)
+        return value if value in range(1, 9) else 1
+    except Exception:  # a broken EXIF block must not stop the decode
+        return 1
+
+
+@dataclass
+class Decoded:
+    format: str
+    orientation: int
+    width: int  # upright, full size
+    height: int
+    pixels: Image.Image  # upright RGB, reduced to no less than the edge asked for
+
+
+def decode_upright(path, max_pixels, largest_edge):
+    """Decode once, as small as still covers largest_edge, and turn upright."""
+    with open_checked(path, max_pixels) as image:
+        fmt = image.format
+        orientation = read_orientation(image)
+        full_width, full_height = image.size
+        scale = min(1.0, largest_edge / max(full_width, full_height))
+        if fmt == "JPEG" and scale < 1.0:
+            # Asks for at least the size the largest derivative needs; the
+            # decoder picks the smallest DCT scale that still covers it.
+            image.draft("RGB", (math.ceil(full_width * scale), math.ceil(full_height * scale)))
+        try:
+            image.load()
+            pixels = to_rgb(image)
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise RejectedImage(f"the image data is truncated or corrupt ({_reason(exc)})") from None
+    if orientation in ORIENTATION_TRANSPOSE:
+        pixels = pixels.transpose(ORIENTATION_TRANSPOSE[orientation])
+    if orientation in (5, 6, 7, 8):
+        full_width, full_height = full_height, full_width
+    return Decoded(fmt, orientation, full_width, full_height, pixels)
+
+
+def analyse(path, max_pixels, edges=None):
+    """Validate, decode once (reduced), make the image upright, hash it and make
+    the derivatives. Raises RejectedImage for anything the archive will not keep."""
+    edges = edges or list(STANDARD_EDGES.values())
+    decoded = decode_upright(path, max_pixels, max(edges))
+    derivatives = {}
+    source = decoded.pixels
+    for edge in sorted(edges, reverse=True):
+        # Each smaller size is made from the one above it: cheaper and as sharp.
+        source = fit(source, edge)
+        derivatives[derivative_name(edge)] = encode_jpeg(source, quality_for(edge))
+    ext, mime_type = ACCEPTED_FORMATS[decoded.format]
+    return Analysis(
+        format=decoded.format,
+        ext=ext,
+        mime_type=mime_type,
+        width=decoded.width,
+        height=decoded.height,
+        orientation=decoded.orientation,
+        # From the smallest derivative: the hashes shrink to 32 px anyway.
+        phash=to_signed64(imagehash.phash(source)),
+        dhash=to_signed64(imagehash.dhash(source)),
+        derivatives=derivatives,
+    )
+
+
+def render_fit(path, edge, max_pixels):
+    """JPEG bytes of one derivative, made again from the original."""
+    decoded = decode_upright(path, max_pixels, edge)
+    return encode_jpeg(fit(decoded.pixels, edge), quality_for(edge))
+
+
+def to_rgb(image):
+    """Any mode Pillow decodes (palette, alpha, CMYK, 16-bit, grey) as 8-bit RGB."""
+    if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
+        array = np.asarray(image, dtype=np.uint32)
+        peak = max(int(array.max()), 1)
+        # 16-bit scans use the full 0-65535 range; scale by the range in use.
+        array = (array * 255 // (65535 if peak > 255 else 255)).astype(np.uint8)
+        return Image.fromarray(array, "L").convert("RGB")
+    if image.mode == "F":
+        array = np.nan_to_num(np.asarray(image, dtype=np.float32))
+        array = np.clip(array * (255.0 if array.max() <= 1.0 else 1.0), 0, 255)
+        return Image.fromarray(array.astype(np.uint8), "L").convert("RGB")
+    if image.mode == "P" or image.mode == "PA":
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "RGBa", "La"):
+        # Transparent areas over white, as a viewer would show them.
+        image = image.convert("RGBA")
+        background = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, image).convert("RGB")
+    if image.mode != "RGB":
+        return image.convert("RGB")
+    return image
+
+
+def fit(image, edge):
+    """The image scaled down (never up) to fit within edge × edge."""
+    if max(image.size) <= edge:
+        return image
+    copy = image.copy()
+    copy.thumbnail((edge, edge), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    return copy
+
+
+def quality_for(edge):
+    return 80 if edge <= THUMBNAIL_EDGE else 85
+
+
+def encode_jpeg(image, quality):
+    """JPEG bytes with no EXIF, IPTC or XMP: derivatives never carry metadata."""
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality, optimize=True, progressive=True)
+    return out.getvalue()
+
+
+def to_signed64(image_hash):
+    value = int(str(image_hash), 16)
+    return value - (1 << 64) if value >= (1 << 63) else value
+
+
+def _reason(exc):
+    text = str(exc).strip() or type(exc).__name__
+    return text[:200]

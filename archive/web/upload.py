@@ -1,0 +1,94 @@
+"""Uploading photos through the web: a form, and the same thing as JSON."""
+
+import contextlib
+import os
+
+from flask import Blueprint, jsonify, render_template
+from flask_wtf import FlaskForm
+from wtforms import MultipleFileField, StringField, TextAreaField
+from wtforms.validators import Length, Optional, ValidationError
+
+from archive import tags
+from archive.ingest import Provenance
+from archive.web import get_db, get_ingester
+
+bp = Blueprint("upload", __name__)
+
+
+class UploadForm(FlaskForm):
+    tag_pairs = ()  # (facet, value) pairs, set when the tags field validates
+
+    photos = MultipleFileField("Photos")
+    trip = StringField("Trip", validators=[Optional(), Length(max=200)],
+                       description="For example: 2019 autumn studio visit")
+    photographer = StringField("Photographer", validators=[Optional(), Length(max=200)])
+    tags = TextAreaField("Tags", validators=[Optional(), Length(max=2000)],
+                         description="FACET:VALUE, one per line or comma-separated, "
+                                     "e.g. set:european-street, subject:film-poster")
+
+    def validate_photos(self, field):
+        if not [f for f in field.data or [] if f and f.filename]:
+            raise ValidationError("Choose at least one photo.")
+
+    def validate_tags(self, field):
+        try:
+            self.tag_pairs = tags.check_tag_specs(get_db(), split_tag_specs(field.data))
+        except tags.UnknownTag as exc:
+            raise ValidationError(str(exc)) from None
+
+
+@bp.route("/upload", methods=["GET", "POST"])
+def upload_page():
+    form = UploadForm()
+    outcomes = None
+    status = 200
+    if form.validate_on_submit():
+        outcomes = ingest_uploads(form)
+    elif form.is_submitted():
+        status = 400
+    return render_template("upload/upload.html", form=form, outcomes=outcomes), status
+
+
+@bp.post("/api/uploads")
+def upload_api():
+    form = UploadForm()
+    if not form.validate_on_submit():
+        errors = {name: messages for name, messages in form.errors.items()}
+        return jsonify({"error": _first_error(errors), "fields": errors}), 400
+    return jsonify({"results": [o.to_json() for o in ingest_uploads(form)]})
+
+
+def ingest_uploads(form):
+    """Each uploaded file through the one pipeline; one bad file never stops the rest."""
+    ingester = get_ingester()
+    outcomes = []
+    for upload in form.photos.data:
+        if not upload or not upload.filename:
+            continue
+        # The name is kept as text only; the bytes go to a temp file of ours.
+        name = os.path.basename(upload.filename.replace("\\", "/"))[:255] or "upload"
+        temp = ingester.storage.temp_file()
+        try:
+            upload.save(temp)
+            provenance = Provenance(
+                original_filename=name,
+                source="web",
+                trip=form.trip.data.strip(),
+                photographer=form.photographer.data.strip(),
+            )
+            outcomes.append(ingester.ingest(temp, provenance, form.tag_pairs, display_path=name))
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+    return outcomes
+
+
+def split_tag_specs(text):
+    return [part.strip() for part in (text or "").replace("\n", ",").split(",") if part.strip()]
+
+
+def _first_error(errors):
+    for name, messages in errors.items():
+        if messages:
+            return f"{name}: {messages[0]}"
+    return "invalid form"

@@ -98,7 +98,8 @@ def _initial(db):
             source TEXT NOT NULL CHECK (source IN ('web', 'cli')),
             uploaded_by TEXT NOT NULL DEFAULT '',
             uploaded_at TEXT NOT NULL,
-            warnings TEXT NOT NULL DEFAULT '[]'  -- JSON list of ingest warnings
+            warnings TEXT NOT NULL DEFAULT '[]',  -- JSON list of ingest warnings
+            is_public INTEGER NOT NULL DEFAULT 1 CHECK (is_public IN (0, 1))
         )
         """
     )

@@ -27,9 +27,10 @@ class Page:
         return self.page < self.pages
 
 
-def get_photo(db, photo_id):
+def get_photo(db, photo_id, include_private=True):
+    """One photo with its tags, or None; a private one is None unless included."""
     row = next(iter(db.query("SELECT * FROM photos WHERE id = ?", [photo_id])), None)
-    if row is None:
+    if row is None or (not row["is_public"] and not include_private):
         return None
     photo = dict(row)
     photo["warnings"] = json.loads(photo["warnings"])
@@ -37,11 +38,13 @@ def get_photo(db, photo_id):
     return photo
 
 
-def list_photos(db, page=1, per_page=48):
+def list_photos(db, page=1, per_page=48, include_private=True):
     """Newest uploads first."""
-    total = db.execute("SELECT count(*) FROM photos").fetchone()[0]
+    # Both statements are fixed text; only the visibility clause differs.
+    where = "" if include_private else " WHERE is_public = 1"
+    total = db.execute("SELECT count(*) FROM photos" + where).fetchone()[0]
     rows = db.query(
-        "SELECT * FROM photos ORDER BY uploaded_at DESC, id DESC LIMIT ? OFFSET ?",
+        "SELECT * FROM photos" + where + " ORDER BY uploaded_at DESC, id DESC LIMIT ? OFFSET ?",
         [per_page, (page - 1) * per_page],
     )
     return Page(items=[dict(row) for row in rows], page=page, per_page=per_page, total=total)

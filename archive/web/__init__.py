@@ -13,6 +13,21 @@ def get_db():
     return g.db
 
 
+def can_see_private():
+    """Whether the person making this request may see private photos.
+
+    Every view that shows photos asks this one question, so access rules
+    live in one place."""
+    return True
+
+
+def get_visible_photo(photo_id):
+    """The photo with its tags if this request may see it, else None (a 404)."""
+    from archive import photos
+
+    return photos.get_photo(get_db(), photo_id, include_private=can_see_private())
+
+
 def get_ingester():
     return Ingester.from_config(get_db(), current_app.config)
 

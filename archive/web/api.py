@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
 
 from archive import photos, tags
-from archive.web import display_url, get_db, thumbnail_url
+from archive.web import can_see_private, display_url, get_db, get_visible_photo, thumbnail_url
 from archive.web.gallery import page_arg
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -14,7 +14,8 @@ MAX_PER_PAGE = 200
 @bp.get("/photos")
 def photo_list():
     per_page = page_arg("per_page") if "per_page" in request.args else current_app.config["PER_PAGE"]
-    page = photos.list_photos(get_db(), page=page_arg(), per_page=min(per_page, MAX_PER_PAGE))
+    page = photos.list_photos(get_db(), page=page_arg(), per_page=min(per_page, MAX_PER_PAGE),
+                               include_private=can_see_private())
     return jsonify(
         {
             "total": page.total,
@@ -27,7 +28,7 @@ def photo_list():
 
 @bp.get("/photos/<int:photo_id>")
 def photo_detail(photo_id):
-    record = photos.get_photo(get_db(), photo_id)
+    record = get_visible_photo(photo_id)
     if record is None:
         abort(404, description=f"no photo {photo_id}")
     return jsonify(photo_json(record))

@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, current_app, render_template, request
 
 from archive import photos
-from archive.web import get_db
+from archive.web import can_see_private, get_db, get_visible_photo
 
 bp = Blueprint("gallery", __name__)
 
@@ -11,7 +11,8 @@ bp = Blueprint("gallery", __name__)
 @bp.get("/")
 def index():
     page = photos.list_photos(
-        get_db(), page=page_arg(), per_page=current_app.config["PER_PAGE"]
+        get_db(), page=page_arg(), per_page=current_app.config["PER_PAGE"],
+        include_private=can_see_private(),
     )
     if page.page > page.pages and page.total:
         abort(404)
@@ -20,7 +21,7 @@ def index():
 
 @bp.get("/photos/<int:photo_id>")
 def photo(photo_id):
-    record = photos.get_photo(get_db(), photo_id)
+    record = get_visible_photo(photo_id)
     if record is None:
         abort(404)
     return render_template("gallery/photo.html", photo=record)

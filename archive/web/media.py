@@ -4,7 +4,7 @@ from flask import Blueprint, abort, current_app, make_response, send_file
 
 from archive import imaging
 from archive.storage import Storage, write_atomically
-from archive.web import get_db
+from archive.web import can_see_private, get_db, get_visible_photo
 
 bp = Blueprint("media", __name__)
 
@@ -18,7 +18,7 @@ STANDARD_NAMES = {imaging.derivative_name(edge): edge for edge in imaging.STANDA
 def derivative(sha256, name):
     edge = STANDARD_NAMES.get(name)
     photo = _photo_by_sha(sha256)
-    if edge is None or photo is None:
+    if edge is None or photo is None or (not photo["is_public"] and not can_see_private()):
         abort(404)
     storage = Storage(current_app.config["DATA_DIR"])
     path = storage.derivative_path(sha256, name)
@@ -35,7 +35,7 @@ def derivative(sha256, name):
 
 @bp.get("/photos/<int:photo_id>/original")
 def original(photo_id):
-    row = next(iter(get_db().query("SELECT * FROM photos WHERE id = ?", [photo_id])), None)
+    row = get_visible_photo(photo_id)
     if row is None:
         abort(404)
     path = Storage(current_app.config["DATA_DIR"]).original_path(row["sha256"], row["ext"])

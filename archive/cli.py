@@ -1,15 +1,18 @@
 """The command line: a thin click group over the archive's functions."""
 
 import json
+import os
 import sys
+import time
+from collections import Counter
 from pathlib import Path
 
 import click
 
 from archive import config as archive_config
 from archive import db as archive_db
-from archive import tags
-from archive.ingest import Ingester, Provenance, walk
+from archive import bulk, tags
+from archive.ingest import Ingester, Provenance
 
 
 class Archive:
@@ -60,14 +63,18 @@ def cli(ctx, data_dir):
 @click.option("--photographer", default="", help="Who took these photos.")
 @click.option("--tag", "tag_specs", multiple=True, metavar="FACET:VALUE",
               help="A tag for every photo, e.g. set:european-street. Repeatable.")
+@click.option("--workers", type=click.IntRange(1, 64), default=os.cpu_count() or 1,
+              show_default="the number of CPUs", help="Processes that decode and hash.")
+@click.option("--dry-run", is_flag=True, help="Report what would happen; change nothing.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line, one per file.")
 @pass_archive
-def import_command(archive, paths, trip, photographer, tag_specs, as_json):
+def import_command(archive, paths, trip, photographer, tag_specs, workers, dry_run, as_json):
     """Import photos from files and folders (folders recursively).
 
     Each file is stored once: the same bytes again are reported as a duplicate.
     A file that is not a usable image is rejected with a reason; the rest go on.
     In folders only image files (.jpg .png .webp .tif .heic ...) are taken.
+    An interrupted import can be run again: it finishes what was left.
 
     \b
     Example:
@@ -79,19 +86,28 @@ def import_command(archive, paths, trip, photographer, tag_specs, as_json):
     except tags.UnknownTag as exc:
         raise click.BadParameter(str(exc), param_hint="--tag") from None
     ingester = Ingester.from_config(archive.db, archive.config)
-    found = walk(paths)
+    found = bulk.walk(paths)
     files = found.files
-    counts = {"imported": 0, "duplicate": 0, "rejected": 0}
+
+    def provenance_for(path):
+        return Provenance(original_filename=Path(path).name, source="cli",
+                          trip=trip.strip(), photographer=photographer.strip())
+
+    if dry_run:
+        outcomes = bulk.dry_run(ingester, files)
+    else:
+        outcomes = bulk.import_files(ingester, files, provenance_for, tag_pairs, workers)
+    counts = Counter()
     rejected = []
     show_bar = not as_json and sys.stderr.isatty()
-    with click.progressbar(files, label="Importing", file=sys.stderr, show_pos=True,
-                           show_eta=True, hidden=not show_bar,
-                           item_show_func=lambda p: p.name if p else None) as bar:
-        for path in bar:
-            provenance = Provenance(original_filename=path.name, source="cli", trip=trip.strip(),
-                                    photographer=photographer.strip())
-            outcome = ingester.ingest(path, provenance, tag_pairs)
+    with click.progressbar(length=len(files), label="Importing", file=sys.stderr,
+                           show_pos=True, show_eta=True, show_percent=True,
+                           hidden=not show_bar) as bar:
+        started = time.monotonic()
+        for outcome in outcomes:
             counts[outcome.status] += 1
+            bar.label = f"Importing ({sum(counts.values()) / max(time.monotonic() - started, 1e-3):.1f} files/s)"
+            bar.update(1)
             if as_json:
                 click.echo(json.dumps(outcome.to_json(), ensure_ascii=False))
             elif outcome.status == "rejected":
@@ -99,9 +115,10 @@ def import_command(archive, paths, trip, photographer, tag_specs, as_json):
     if not as_json:
         for outcome in rejected:
             click.echo(f"rejected {outcome.path}: {outcome.reason}", err=True)
+        first = f"{counts['new']} would be imported" if dry_run else f"{counts['imported']} imported"
         click.echo(
-            f"{counts['imported']} imported, {counts['duplicate']} duplicates, "
-            f"{counts['rejected']} rejected ({len(files)} files)"
+            f"{first}, {counts['duplicate']} duplicates, {counts['rejected']} rejected"
+            f" ({len(files)} files)"
             + (f"; {len(found.skipped)} files that are not photos left alone" if found.skipped else "")
         )
 

@@ -196,12 +196,15 @@ def to_rgb(image):
 
 
 def fit(image, edge):
-    """The image scaled down (never up) to fit within edge × edge."""
+    """The image scaled down (never up) to fit within edge × edge.
+
+    Bicubic after an integer pre-reduction: within a hair of Lanczos at these
+    ratios, at a fraction of its cost on a camera-sized image."""
     if max(image.size) <= edge:
         return image
-    copy = image.copy()
-    copy.thumbnail((edge, edge), Image.Resampling.LANCZOS, reducing_gap=3.0)
-    return copy
+    scale = edge / max(image.size)
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    return image.resize(size, Image.Resampling.BICUBIC, reducing_gap=2.0)
 
 
 def quality_for(edge):
@@ -211,7 +214,9 @@ def quality_for(edge):
 def encode_jpeg(image, quality):
     """JPEG bytes with no EXIF, IPTC or XMP: derivatives never carry metadata."""
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=quality, optimize=True, progressive=True)
+    # Baseline, not optimised or progressive: those cost 2-6x the encode time
+    # for 1-5 % smaller files, and every import pays it for every photo.
+    image.save(out, "JPEG", quality=quality)
     return out.getvalue()
 
 

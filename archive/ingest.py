@@ -3,8 +3,16 @@
 file -> validate -> sha256 -> exact duplicate? -> metadata -> one reduced
 decode -> hashes + derivatives -> original stored -> one transaction.
 
-A photo becomes visible only when its transaction commits; if anything fails
-before that, the files this call wrote are removed again.
+It runs in two phases so a bulk import can spread the first over worker
+processes while one writer does the second (see bulk.py):
+
+- prepare: everything that touches only files (hashing, decoding, writing the
+  content-addressed original and derivatives). Safe to run anywhere, any
+  number of times: the files are named by their content.
+- commit: the database transaction that makes the photo visible.
+
+A photo becomes visible only when its transaction commits; if the commit
+fails, the files this import created are removed again.
 """
 
 import contextlib
@@ -30,6 +38,10 @@ class Provenance:
     photographer: str = ""
     uploaded_by: str = ""
 
+    def __post_init__(self):
+        if self.source not in SOURCES:
+            raise ValueError(f"source must be one of {SOURCES}")
+
 
 @dataclass
 class Outcome:
@@ -46,68 +58,93 @@ class Outcome:
     def to_json(self):
         return asdict(self)
 
+    @classmethod
+    def duplicate(cls, path, photo_id):
+        return cls(path=path, status="duplicate", duplicate_of=photo_id,
+                   reason=f"the same file is already photo {photo_id}")
 
-class Ingester:
-    """Imports files into one archive; holds what every file of a batch shares."""
 
-    def __init__(self, db, data_dir, max_file_bytes, max_image_pixels):
-        self.db = db
+@dataclass
+class Prepared:
+    """A file whose original and derivatives are on disk, ready to commit.
+
+    Small and picklable: it crosses from a worker process to the writer."""
+
+    path: str
+    sha256: str
+    file_size: int
+    format: str
+    ext: str
+    mime_type: str
+    width: int
+    height: int
+    orientation: int
+    phash: int
+    dhash: int
+    metadata: dict
+    warnings: list
+    created_files: list  # what this prepare wrote, removed if the commit fails
+
+
+class FileWork:
+    """The file phase of the pipeline; needs no database connection."""
+
+    def __init__(self, data_dir, max_file_bytes, max_image_pixels):
         self.storage = Storage(data_dir)
         self.max_file_bytes = max_file_bytes
         self.max_image_pixels = max_image_pixels
 
     @classmethod
-    def from_config(cls, db, config):
-        return cls(db, config["DATA_DIR"], config["MAX_FILE_BYTES"], config["MAX_IMAGE_PIXELS"])
+    def from_config(cls, config):
+        return cls(config["DATA_DIR"], config["MAX_FILE_BYTES"], config["MAX_IMAGE_PIXELS"])
 
-    def ingest(self, path, provenance, tag_pairs=(), display_path=None):
-        """Import one file. Never raises for a bad file: that is a 'rejected' outcome."""
-        shown = display_path or str(path)
+    def prepare(self, path, shown, existing_photo=lambda sha256: None):
+        """A Prepared, or an Outcome when the file is a duplicate or rejected.
+
+        existing_photo(sha256) returns the id of a photo with those bytes, so
+        a known file costs one read and a hash, not a decode."""
+        path = Path(path)
         try:
-            return self._ingest(Path(path), provenance, tag_pairs, shown)
+            size = self.checked_size(path)
+            sha256 = sha256_of_file(path)
+            known = existing_photo(sha256)
+            if known is not None:
+                return Outcome.duplicate(shown, known)
+            metadata = read_metadata(path)
+            analysis = imaging.analyse(path, self.max_image_pixels)
         except imaging.RejectedImage as exc:
             return Outcome(path=shown, status="rejected", reason=str(exc))
-        except tags.UnknownTag as exc:
-            return Outcome(path=shown, status="rejected", reason=str(exc))
-
-    def _ingest(self, path, provenance, tag_pairs, shown):
-        if provenance.source not in SOURCES:
-            raise ValueError(f"source must be one of {SOURCES}")
-        size = self._checked_size(path)
-        sha256 = sha256_of_file(path)
-        existing = self._photo_with_sha(sha256)
-        if existing is not None:
-            return Outcome(path=shown, status="duplicate", duplicate_of=existing,
-                           reason=f"the same file is already photo {existing}")
-        metadata = read_metadata(path)
-        analysis = imaging.analyse(path, self.max_image_pixels)
-
-        written = []
+        created = []
         try:
-            original, created = self.storage.store_original(path, sha256, analysis.ext)
-            if created:
-                written.append(original)
+            original, was_created = self.storage.store_original(path, sha256, analysis.ext)
+            if was_created:
+                created.append(str(original))
             for name, data in analysis.derivatives.items():
                 target = self.storage.derivative_path(sha256, name)
                 if not target.exists():
                     write_atomically(target, lambda out, data=data: out.write(data))
-                    written.append(target)
-            photo_id = self._insert(sha256, size, analysis, metadata, provenance, tag_pairs)
-        except sqlite3.IntegrityError:
-            # Another upload of the same bytes committed first: the files are
-            # theirs now as much as ours, so nothing is removed.
-            existing = self._photo_with_sha(sha256)
-            if existing is None:
-                _remove_all(written)
-                raise
-            return Outcome(path=shown, status="duplicate", duplicate_of=existing,
-                           reason=f"the same file is already photo {existing}")
+                    created.append(str(target))
         except BaseException:
-            _remove_all(written)
+            remove_files(created)
             raise
-        return Outcome(path=shown, status="imported", photo_id=photo_id, warnings=metadata.warnings)
+        return Prepared(
+            path=shown,
+            sha256=sha256,
+            file_size=size,
+            format=analysis.format,
+            ext=analysis.ext,
+            mime_type=analysis.mime_type,
+            width=analysis.width,
+            height=analysis.height,
+            orientation=analysis.orientation,
+            phash=analysis.phash,
+            dhash=analysis.dhash,
+            metadata=metadata.values,
+            warnings=metadata.warnings,
+            created_files=created,
+        )
 
-    def _checked_size(self, path):
+    def checked_size(self, path):
         try:
             size = path.stat().st_size
         except FileNotFoundError:
@@ -122,71 +159,91 @@ class Ingester:
             )
         return size
 
-    def _photo_with_sha(self, sha256):
+
+class Ingester:
+    """Imports files into one archive: the file phase and the database phase."""
+
+    def __init__(self, db, file_work):
+        self.db = db
+        self.files = file_work
+
+    @classmethod
+    def from_config(cls, db, config):
+        return cls(db, FileWork.from_config(config))
+
+    @property
+    def storage(self):
+        return self.files.storage
+
+    def ingest(self, path, provenance, tag_pairs=(), display_path=None):
+        """Import one file. Never raises for a bad file: that is a 'rejected' outcome."""
+        shown = display_path or str(path)
+        prepared = self.files.prepare(path, shown, self.photo_with_sha)
+        if isinstance(prepared, Outcome):
+            return prepared
+        return self.commit(prepared, provenance, tag_pairs)
+
+    def commit(self, prepared, provenance, tag_pairs=()):
+        """The one transaction that makes a prepared file a visible photo."""
+        try:
+            with write_transaction(self.db):
+                # Checked again under the write lock: the same bytes may have
+                # arrived from another upload, or earlier in this batch.
+                known = self.photo_with_sha(prepared.sha256)
+                if known is not None:
+                    return Outcome.duplicate(prepared.path, known)
+                photo_id = self._insert(prepared, provenance, tag_pairs)
+        except sqlite3.IntegrityError:
+            # Another process committed the same bytes between our check and
+            # our insert; the files are shared with that photo now.
+            known = self.photo_with_sha(prepared.sha256)
+            if known is None:
+                remove_files(prepared.created_files)
+                raise
+            return Outcome.duplicate(prepared.path, known)
+        except tags.UnknownTag as exc:
+            remove_files(prepared.created_files)
+            return Outcome(path=prepared.path, status="rejected", reason=str(exc))
+        except BaseException:
+            remove_files(prepared.created_files)
+            raise
+        return Outcome(path=prepared.path, status="imported", photo_id=photo_id,
+                       warnings=prepared.warnings)
+
+    def photo_with_sha(self, sha256):
         row = next(iter(self.db.query("SELECT id FROM photos WHERE sha256 = ?", [sha256])), None)
         return row["id"] if row else None
 
-    def _insert(self, sha256, size, analysis, metadata, provenance, tag_pairs):
-        with write_transaction(self.db):
-            row = {
-                "sha256": sha256,
-                "ext": analysis.ext,
-                "format": analysis.format,
-                "mime_type": analysis.mime_type,
-                "file_size": size,
-                "width": analysis.width,
-                "height": analysis.height,
-                "phash": analysis.phash,
-                "dhash": analysis.dhash,
-                **metadata.values,
-                "orientation": analysis.orientation,
-                "original_filename": provenance.original_filename,
-                "trip": provenance.trip,
-                "photographer": provenance.photographer,
-                "source": provenance.source,
-                "uploaded_by": provenance.uploaded_by,
-                "uploaded_at": tags.now_iso(),
-                "warnings": json.dumps(metadata.warnings, ensure_ascii=False),
-            }
-            photo_id = self.db["photos"].insert(row).last_pk
-            tag_ids = [tags.resolve_tag(self.db, facet, value) for facet, value in tag_pairs]
-            if provenance.trip:
-                tag_ids.append(tags.resolve_tag(self.db, "trip", provenance.trip))
-            tags.tag_photo(self.db, photo_id, tag_ids, added_by=provenance.uploaded_by)
+    def _insert(self, prepared, provenance, tag_pairs):
+        row = {
+            "sha256": prepared.sha256,
+            "ext": prepared.ext,
+            "format": prepared.format,
+            "mime_type": prepared.mime_type,
+            "file_size": prepared.file_size,
+            "width": prepared.width,
+            "height": prepared.height,
+            "phash": prepared.phash,
+            "dhash": prepared.dhash,
+            **prepared.metadata,
+            "orientation": prepared.orientation,
+            "original_filename": provenance.original_filename,
+            "trip": provenance.trip,
+            "photographer": provenance.photographer,
+            "source": provenance.source,
+            "uploaded_by": provenance.uploaded_by,
+            "uploaded_at": tags.now_iso(),
+            "warnings": json.dumps(prepared.warnings, ensure_ascii=False),
+        }
+        photo_id = self.db["photos"].insert(row).last_pk
+        tag_ids = [tags.resolve_tag(self.db, facet, value) for facet, value in tag_pairs]
+        if provenance.trip:
+            tag_ids.append(tags.resolve_tag(self.db, "trip", provenance.trip))
+        tags.tag_photo(self.db, photo_id, tag_ids, added_by=provenance.uploaded_by)
         return photo_id
 
 
-# Inside folders only files with these endings are taken, so the README,
-# sidecars and contact sheets beside the photos are not reported as rejected.
-# A file named on its own is always tried: its content decides, not its name.
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".tif", ".tiff", ".heic", ".heif"}
-
-
-@dataclass
-class Walk:
-    files: list
-    skipped: list
-
-
-def walk(paths):
-    """The files to import under the given paths, folders recursively, in a
-    stable order. Hidden files (.DS_Store, ._ resource forks) are left out."""
-    result = Walk(files=[], skipped=[])
-    for path in map(Path, paths):
-        if not path.is_dir():
-            result.files.append(path)
-            continue
-        for root, dirs, names in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(names):
-                if name.startswith("."):
-                    continue
-                target = result.files if Path(name).suffix.lower() in IMAGE_SUFFIXES else result.skipped
-                target.append(Path(root) / name)
-    return result
-
-
-def _remove_all(paths):
+def remove_files(paths):
     for path in paths:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)

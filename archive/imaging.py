@@ -47,6 +47,11 @@ ORIENTATION_TRANSPOSE = {
 # The long edges of the derivatives every photo gets at ingest.
 STANDARD_EDGES = {"thumbnail": THUMBNAIL_EDGE, "display": DISPLAY_EDGE}
 
+# Every size that may be asked for by name (srcset, zoom). Other sizes are
+# made on first request and cached; the list is fixed so that requests
+# cannot fill the disk with one file per conceivable width.
+SERVED_EDGES = (200, THUMBNAIL_EDGE, 800, 1200, DISPLAY_EDGE, 2400, 3200)
+
 
 class RejectedImage(ValueError):
     """A file the archive will not take, with a message for the person who sent it."""

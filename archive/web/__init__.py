@@ -41,12 +41,34 @@ def display_url(photo, **kwargs):
 
 
 def _derivative_url(photo, which, **kwargs):
+    from archive import imaging
+
+    return fit_url(photo, imaging.STANDARD_EDGES[which], **kwargs)
+
+
+def fit_url(photo, edge, **kwargs):
     from flask import url_for
 
     from archive import imaging
 
-    name = imaging.derivative_name(imaging.STANDARD_EDGES[which])
+    name = imaging.derivative_name(edge)
     return url_for("media.derivative", sha256=photo["sha256"], name=name, **kwargs)
+
+
+def srcset(photo, up_to):
+    """A srcset of the served sizes up to up_to, none larger than the photo itself."""
+    from archive import imaging
+
+    long_edge = max(photo["width"], photo["height"])
+    entries = []
+    for edge in imaging.SERVED_EDGES:
+        if edge > up_to:
+            break
+        width = fit_size(photo, edge)[0]
+        entries.append(f"{fit_url(photo, edge)} {width}w")
+        if edge >= long_edge:
+            break  # larger names would hold the same, full-size pixels
+    return ", ".join(entries)
 
 
 def fit_size(photo, edge):
@@ -71,6 +93,7 @@ def register_template_helpers(app):
         thumbnail_url=thumbnail_url,
         display_url=display_url,
         fit_size=fit_size,
+        srcset=srcset,
         thumb_size=lambda photo: fit_size(photo, imaging.STANDARD_EDGES["thumbnail"]),
         photo_alt=photo_alt,
         display_title=photos.display_title,

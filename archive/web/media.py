@@ -11,19 +11,20 @@ bp = Blueprint("media", __name__)
 # Derivatives are named by the original's SHA-256 and the request that made
 # them: the same URL always means the same bytes.
 IMMUTABLE = "public, max-age=31536000, immutable"
-STANDARD_NAMES = {imaging.derivative_name(edge): edge for edge in imaging.STANDARD_EDGES.values()}
+SERVED_NAMES = {imaging.derivative_name(edge): edge for edge in imaging.SERVED_EDGES}
 
 
 @bp.get("/media/<sha256>/<name>")
 def derivative(sha256, name):
-    edge = STANDARD_NAMES.get(name)
+    edge = SERVED_NAMES.get(name)
     photo = _photo_by_sha(sha256)
     if edge is None or photo is None or (not photo["is_public"] and not can_see_private()):
         abort(404)
     storage = Storage(current_app.config["DATA_DIR"])
     path = storage.derivative_path(sha256, name)
     if not path.exists():
-        # Derivatives may be deleted at any time; the original rebuilds them.
+        # Sizes beyond the two made at ingest are made on first request, and
+        # any derivative may be deleted at any time: the original rebuilds it.
         data = imaging.render_fit(
             storage.original_path(sha256, photo["ext"]), edge, current_app.config["MAX_IMAGE_PIXELS"]
         )

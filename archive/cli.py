@@ -11,7 +11,8 @@ import click
 
 from archive import config as archive_config
 from archive import db as archive_db
-from archive import bulk, tags
+from archive import backup as backup_module
+from archive import bulk, fixity, tags
 from archive.ingest import Ingester, Provenance
 
 
@@ -169,3 +170,91 @@ def info(archive, as_json):
         if isinstance(value, list):
             value = ", ".join(value)
         click.echo(f"{key.replace('_', ' ')}: {value}")
+
+
+@cli.command()
+@click.option("--repair", is_flag=True,
+              help="Rebuild derivatives; move orphan files to quarantine/ (originals are never deleted).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@pass_archive
+def verify(archive, repair, as_json):
+    """Check fixity: re-hash every original, check derivatives and the database,
+    find orphan files and rows whose files are missing.
+
+    Exits with status 1 when anything is wrong (after --repair: when anything
+    could not be mended).
+
+    \b
+    Example:
+        python manage_archive.py --data media verify --repair
+    """
+    total = archive.db.execute("SELECT count(*) FROM photos").fetchone()[0]
+    with click.progressbar(length=total, label="Verifying", file=sys.stderr,
+                           hidden=as_json or not sys.stderr.isatty()) as bar:
+        report = fixity.verify(archive.db, archive.data_dir, progress=lambda: bar.update(1))
+    if repair:
+        fixity.repair(archive.db, archive.data_dir, report, archive.config["MAX_IMAGE_PIXELS"])
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        for problem in report.problems:
+            mark = "repaired" if problem.repaired else "PROBLEM"
+            where = f" (photo {problem.photo_id})" if problem.photo_id else ""
+            click.echo(f"{mark}: {problem.kind}{where}: {problem.detail}" +
+                       (f" [{problem.path}]" if problem.path else ""))
+        click.echo(f"{report.photos} photos, {report.originals_checked} originals re-hashed, "
+                   f"{len(report.problems)} problems, "
+                   f"{sum(not p.repaired for p in report.problems)} left")
+    sys.exit(0 if report.ok else 1)
+
+
+@cli.command("backup")
+@click.argument("dest", type=click.Path(file_okay=False))
+@click.option("--link", is_flag=True,
+              help="Hard-link originals instead of copying them (same disk only).")
+@pass_archive
+def backup_command(archive, dest, link):
+    """Back up the archive while it runs: a consistent copy of the database and
+    the originals. Later runs into the same DEST copy only new originals.
+
+    \b
+    Example:
+        python manage_archive.py --data media backup /mnt/backup/archive
+    """
+    with click.progressbar(length=_count_files(archive.data_dir / "originals"), label="Backing up",
+                           file=sys.stderr, hidden=not sys.stderr.isatty()) as bar:
+        try:
+            result = backup_module.backup(archive.data_dir, dest, link=link, progress=lambda: bar.update(1))
+        except backup_module.BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"backed up {result['photos']} photos to {dest}: {result['copied']} originals copied, "
+               f"{result['linked']} linked, {result['already_there']} already there")
+
+
+@cli.command("restore")
+@click.argument("source", type=click.Path(exists=True, file_okay=False))
+@pass_archive
+def restore_command(archive, source):
+    """Restore a backup into the data directory, which must hold no archive yet.
+    Derivatives are rebuilt; the result passes verify.
+
+    \b
+    Example:
+        python manage_archive.py --data media-restored restore /mnt/backup/archive
+    """
+    try:
+        result = backup_module.restore(source, archive.data_dir)
+    except backup_module.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    report = fixity.verify(archive.db, archive.data_dir)
+    fixity.repair(archive.db, archive.data_dir, report, archive.config["MAX_IMAGE_PIXELS"])
+    left = [p for p in report.problems if not p.repaired]
+    click.echo(f"restored {result['photos']} photos into {archive.data_dir}")
+    if left:
+        for problem in left:
+            click.echo(f"PROBLEM: {problem.kind}: {problem.detail}", err=True)
+        sys.exit(1)
+
+
+def _count_files(folder):
+    return sum(len(names) for _, _, names in os.walk(folder))

@@ -35,4 +35,7 @@ def defaults():
         "MAX_IMAGE_PIXELS": _int_env("ARCHIVE_MAX_MEGAPIXELS", 200) * 1_000_000,
         "PER_PAGE": _int_env("ARCHIVE_PER_PAGE", 48),
         "SECRET_KEY": os.environ.get("ARCHIVE_SECRET_KEY"),
+        # Behind nginx: the internal location that serves the data directory,
+        # e.g. /_media (see docs/nginx.conf). Unset: Flask sends files itself.
+        "MEDIA_ACCEL_PREFIX": os.environ.get("ARCHIVE_MEDIA_ACCEL_PREFIX") or None,
     }

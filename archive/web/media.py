@@ -29,9 +29,7 @@ def derivative(sha256, name):
             storage.original_path(sha256, photo["ext"]), edge, current_app.config["MAX_IMAGE_PIXELS"]
         )
         write_atomically(path, lambda out: out.write(data))
-    response = send_file(path, mimetype="image/jpeg", etag=f"{sha256}-{name}", conditional=True)
-    response.headers["Cache-Control"] = IMMUTABLE
-    return response
+    return send_media(path, mimetype="image/jpeg", etag=f"{sha256}-{name}")
 
 
 @bp.get("/photos/<int:photo_id>/original")
@@ -40,16 +38,37 @@ def original(photo_id):
     if row is None:
         abort(404)
     path = Storage(current_app.config["DATA_DIR"]).original_path(row["sha256"], row["ext"])
-    response = make_response(
-        send_file(
+    return send_media(
+        path,
+        mimetype=row["mime_type"],
+        etag=row["sha256"],
+        download_name=f"photo-{photo_id}.{row['ext']}",
+    )
+
+
+def send_media(path, mimetype, etag, download_name=None):
+    """A file under the data directory, by this process or by the proxy.
+
+    With MEDIA_ACCEL_PREFIX set (nginx's X-Accel-Redirect, see docs/nginx.conf)
+    the view only decides access and headers and nginx sends the bytes."""
+    prefix = current_app.config.get("MEDIA_ACCEL_PREFIX")
+    if prefix:
+        response = make_response("")
+        relative = path.relative_to(current_app.config["DATA_DIR"]).as_posix()
+        response.headers["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + relative
+        response.headers["Content-Type"] = mimetype
+        response.set_etag(etag)
+        if download_name:
+            response.headers["Content-Disposition"] = f'attachment; filename="{download_name}"'
+    else:
+        response = send_file(
             path,
-            mimetype=row["mime_type"],
-            as_attachment=True,
-            download_name=f"photo-{photo_id}.{row['ext']}",
-            etag=row["sha256"],
+            mimetype=mimetype,
+            as_attachment=download_name is not None,
+            download_name=download_name,
+            etag=etag,
             conditional=True,
         )
-    )
     response.headers["Cache-Control"] = IMMUTABLE
     return response
 

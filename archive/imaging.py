@@ -166,9 +166,25 @@ def analyse(path, max_pixels, edges=None):
 
 
 def render_fit(path, edge, max_pixels):
-    """JPEG bytes of one derivative, made again from the original."""
-    decoded = decode_upright(path, max_pixels, edge)
-    return encode_jpeg(fit(decoded.pixels, edge), quality_for(edge))
+    """JPEG bytes of one derivative, made again from the original.
+
+    A standard derivative is remade exactly as ingest made it (the same draft
+    decode, then down through the larger standard sizes), so a rebuilt file is
+    the same bytes as the deleted one and its URL keeps meaning one thing."""
+    chain = _reduction_chain(edge)
+    decoded = decode_upright(path, max_pixels, chain[0])
+    source = decoded.pixels
+    for step in chain:
+        source = fit(source, step)
+    return encode_jpeg(source, quality_for(edge))
+
+
+def _reduction_chain(edge):
+    """The long edges an image passes through on its way down to edge."""
+    standard = sorted(STANDARD_EDGES.values(), reverse=True)
+    if edge not in standard:
+        return [edge]
+    return [step for step in standard if step >= edge]
 
 
 def to_rgb(image):

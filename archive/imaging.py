@@ -5,8 +5,10 @@ mode decodes at 1/2, 1/4 or 1/8 scale for a fraction of the cost), turned
 upright, and everything else is made from that one decode.
 """
 
+import contextlib
 import io
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import imagehash
@@ -73,7 +75,8 @@ def derivative_name(edge):
 def open_checked(path, max_pixels):
     """Open an image lazily, rejecting what the archive does not take before decoding."""
     try:
-        image = Image.open(path)
+        with broken_exif_tolerated():
+            image = Image.open(path)
     except UnidentifiedImageError:
         raise RejectedImage("not an image the archive can read (JPEG, PNG, WebP, TIFF or HEIC)") from None
     except (OSError, SyntaxError, ValueError) as exc:
@@ -99,9 +102,23 @@ def open_checked(path, max_pixels):
     return image
 
 
+@contextlib.contextmanager
+def broken_exif_tolerated():
+    """Pillow warns ("Corrupt EXIF data") as it parses a broken EXIF block, even
+    while only opening a JPEG. The metadata reader already reports broken EXIF
+    as an ingest warning; under warnings-as-errors (`python -W error`, the test
+    suite) Pillow's warning would instead fail the import of a good picture."""
+    # catch_warnings is process-wide; if two threads interleave, the worst
+    # left behind is this one narrow ignore rule.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"(possibly )?corrupt exif", category=UserWarning)
+        yield
+
+
 def read_orientation(image):
     try:
-        value = image.getexif().get(0x0112, 1)
+        with broken_exif_tolerated():
+            value = image.getexif().get(0x0112, 1)
         return value if value in range(1, 9) else 1
     except Exception:  # a broken EXIF block must not stop the decode
         return 1

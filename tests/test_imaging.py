@@ -91,6 +91,15 @@ def test_to_rgb_16_bit_holding_8_bit_values_is_not_darkened():
     assert rgb.getpixel((1, 0)) == (10, 10, 10)
 
 
+def test_to_rgb_32_bit_integers_saturate_instead_of_wrapping():
+    image = Image.new("I", (3, 1))
+    image.putpixel((0, 0), 100_000)  # past 16 bits: as bright as it gets
+    image.putpixel((1, 0), -5)        # below zero: black
+    image.putpixel((2, 0), 65535)
+    rgb = imaging.to_rgb(image)
+    assert [rgb.getpixel((x, 0)) for x in range(3)] == [(255, 255, 255), (0, 0, 0), (255, 255, 255)]
+
+
 def test_to_rgb_grey():
     rgb = imaging.to_rgb(Image.new("L", (2, 2), 77))
     assert rgb.mode == "RGB"

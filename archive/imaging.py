@@ -207,7 +207,8 @@ def _reduction_chain(edge):
 def to_rgb(image):
     """Any mode Pillow decodes (palette, alpha, CMYK, 16-bit, grey) as 8-bit RGB."""
     if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
-        array = np.asarray(image, dtype=np.uint32)
+        # Signed 32-bit values outside 0-65535 would wrap around; clip them.
+        array = np.clip(np.asarray(image, dtype=np.int64), 0, 65535)
         peak = max(int(array.max()), 1)
         # 16-bit scans use the full 0-65535 range; scale by the range in use.
         array = (array * 255 // (65535 if peak > 255 else 255)).astype(np.uint8)

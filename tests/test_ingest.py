@@ -177,6 +177,7 @@ def test_the_same_bytes_again_are_a_duplicate_and_stored_once(ingester, db, data
     data = image_bytes(scene(300, 200, 7), "JPEG")
     first = ingester.ingest(write(tmp_path, "one.jpg", data), cli_provenance("one.jpg", trip="spring"))
     files = stored_files(data_dir)
+    times = {p: p.stat().st_mtime_ns for p in (data_dir / "originals").rglob("*") if p.is_file()}
     again = ingester.ingest(write(tmp_path, "copy of one.jpg", data), cli_provenance("copy of one.jpg"))
     assert first.status == "imported"
     assert again.status == "duplicate"
@@ -185,6 +186,7 @@ def test_the_same_bytes_again_are_a_duplicate_and_stored_once(ingester, db, data
     assert f"photo {first.photo_id}" in again.reason
     assert db["photos"].count == 1
     assert stored_files(data_dir) == files
+    assert {p: p.stat().st_mtime_ns for p in times} == times  # the original is not rewritten
     # The first file's provenance stands.
     assert db["photos"].get(first.photo_id)["original_filename"] == "one.jpg"
 

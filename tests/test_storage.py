@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+from pathlib import Path
 
 import pytest
 
@@ -131,3 +132,24 @@ def test_sha256_of_file_reads_in_blocks(tmp_path, monkeypatch):
     assert sha256_of_file(path) == hashlib.sha256(data).hexdigest()
     # Never the whole file at once: fixed-size blocks until the empty read.
     assert reads == [4096, 4096, 4096, 4096]
+
+
+def test_store_original_goes_through_a_temp_file_and_a_rename(tmp_path, monkeypatch):
+    store = Storage(tmp_path / "media")
+    source = tmp_path / "in.jpg"
+    source.write_bytes(b"bytes of a photo")
+    renames = []
+    real_replace = os.replace
+
+    def spy(src, dst):
+        # At the moment of the rename the target does not exist yet and the temp file is whole.
+        renames.append((os.path.basename(src), os.path.dirname(src), str(dst), os.path.exists(dst),
+                        Path(src).read_bytes()))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(storage.os, "replace", spy)
+    path, _ = store.store_original(source, SHA, "jpg")
+    [(temp_name, temp_dir, target, existed, content)] = renames
+    assert temp_name.startswith(".tmp-") and temp_dir == str(path.parent)
+    assert target == str(path) and existed is False
+    assert content == b"bytes of a photo"

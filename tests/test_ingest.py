@@ -9,7 +9,6 @@ import zlib
 from datetime import datetime, timezone
 
 import imagehash
-import pillow_heif
 import pytest
 from PIL import Image
 

@@ -55,7 +55,10 @@ def cli(ctx, data_dir):
     Example:
         python manage_archive.py --data media import ~/trips/2019 --trip "2019 autumn"
     """
-    ctx.obj = Archive(data_dir)
+    try:
+        ctx.obj = Archive(data_dir)
+    except ValueError as exc:  # a bad ARCHIVE_* setting: say which, no traceback
+        raise click.ClickException(str(exc)) from None
 
 
 @cli.command("import")

@@ -5,8 +5,10 @@ mode decodes at 1/2, 1/4 or 1/8 scale for a fraction of the cost), turned
 upright, and everything else is made from that one decode.
 """
 
+import contextlib
 import io
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import imagehash
@@ -78,7 +80,8 @@ def derivative_name(edge):
 def open_checked(path, max_pixels):
     """Open an image lazily, rejecting what the archive does not take before decoding."""
     try:
-        image = Image.open(path)
+        with broken_exif_tolerated():
+            image = Image.open(path)
     except UnidentifiedImageError:
         raise RejectedImage("not an image the archive can read (JPEG, PNG, WebP, TIFF or HEIC)") from None
     except (OSError, SyntaxError, ValueError) as exc:
@@ -104,9 +107,23 @@ def open_checked(path, max_pixels):
     return image
 
 
+@contextlib.contextmanager
+def broken_exif_tolerated():
+    """Pillow warns ("Corrupt EXIF data") as it parses a broken EXIF block, even
+    while only opening a JPEG. The metadata reader already reports broken EXIF
+    as an ingest warning; under warnings-as-errors (`python -W error`, the test
+    suite) Pillow's warning would instead fail the import of a good picture."""
+    # catch_warnings is process-wide; if two threads interleave, the worst
+    # left behind is this one narrow ignore rule.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"(possibly )?corrupt exif", category=UserWarning)
+        yield
+
+
 def read_orientation(image):
     try:
-        value = image.getexif().get(0x0112, 1)
+        with broken_exif_tolerated():
+            value = image.getexif().get(0x0112, 1)
         return value if value in range(1, 9) else 1
     except Exception:  # a broken EXIF block must not stop the decode
         return 1
@@ -171,15 +188,32 @@ def analyse(path, max_pixels, edges=None):
 
 
 def render_fit(path, edge, max_pixels):
-    """JPEG bytes of one derivative, made again from the original."""
-    decoded = decode_upright(path, max_pixels, edge)
-    return encode_jpeg(fit(decoded.pixels, edge), quality_for(edge))
+    """JPEG bytes of one derivative, made again from the original.
+
+    A standard derivative is remade exactly as ingest made it (the same draft
+    decode, then down through the larger standard sizes), so a rebuilt file is
+    the same bytes as the deleted one and its URL keeps meaning one thing."""
+    chain = _reduction_chain(edge)
+    decoded = decode_upright(path, max_pixels, chain[0])
+    source = decoded.pixels
+    for step in chain:
+        source = fit(source, step)
+    return encode_jpeg(source, quality_for(edge))
+
+
+def _reduction_chain(edge):
+    """The long edges an image passes through on its way down to edge."""
+    standard = sorted(STANDARD_EDGES.values(), reverse=True)
+    if edge not in standard:
+        return [edge]
+    return [step for step in standard if step >= edge]
 
 
 def to_rgb(image):
     """Any mode Pillow decodes (palette, alpha, CMYK, 16-bit, grey) as 8-bit RGB."""
     if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
-        array = np.asarray(image, dtype=np.uint32)
+        # Signed 32-bit values outside 0-65535 would wrap around; clip them.
+        array = np.clip(np.asarray(image, dtype=np.int64), 0, 65535)
         peak = max(int(array.max()), 1)
         # 16-bit scans use the full 0-65535 range; scale by the range in use.
         array = (array * 255 // (65535 if peak > 255 else 255)).astype(np.uint8)

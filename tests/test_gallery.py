@@ -1,0 +1,170 @@
+"""The gallery: the grid newest first with pages, a photo's page, and its media."""
+
+import io
+import re
+
+import pytest
+from PIL import Image
+
+from archive import create_app, imaging
+from conftest import files_under, image_bytes, scene
+from exif_helpers import camera_exif, jpeg_with_exif
+from photo_helpers import add_photo, add_photos
+
+
+@pytest.fixture
+def small_pages(data_dir):
+    app = create_app({"DATA_DIR": data_dir, "TESTING": True, "SECRET_KEY": "test",
+                      "WTF_CSRF_ENABLED": False, "PER_PAGE": 3})
+    return app.test_client()
+
+
+def fetch(client, url):
+    """GET a file response, read whole, with its file closed (warnings are errors)."""
+    response = client.get(url)
+    response.get_data()
+    response.close()
+    return response
+
+
+def card_ids(html):
+    return [int(i) for i in re.findall(r'<li class="card">\s*<a href="/photos/(\d+)"', html)]
+
+
+def test_an_empty_gallery_says_so(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "No photos yet" in page.text
+    assert card_ids(page.text) == []
+
+
+def test_the_grid_is_newest_first_and_paginated(small_pages, db, data_dir):
+    ids = add_photos(db, data_dir, 7)
+    first = small_pages.get("/")
+    assert first.status_code == 200
+    assert "7 photos, newest first" in first.text
+    assert card_ids(first.text) == ids[::-1][:3]
+    assert "Page 1 of 3" in first.text
+    assert 'href="/?page=2"' in first.text and 'rel="prev"' not in first.text
+    second = small_pages.get("/?page=2")
+    assert card_ids(second.text) == ids[::-1][3:6]
+    assert 'href="/?page=1"' in second.text and 'href="/?page=3"' in second.text
+    third = small_pages.get("/?page=3")
+    assert card_ids(third.text) == ids[:1]
+    assert 'rel="next"' not in third.text
+    assert small_pages.get("/?page=4").status_code == 404
+    # Nonsense page numbers are page 1, not an error.
+    for bad in ("0", "-1", "abc", "99999999999"):
+        assert card_ids(small_pages.get(f"/?page={bad}").text) == ids[::-1][:3]
+
+
+def test_each_card_shows_the_thumbnail_with_its_size(client, db, data_dir):
+    photo_id = add_photo(db, data_dir, "wide.jpg", width=800, height=200)
+    sha = db["photos"].get(photo_id)["sha256"]
+    html = client.get("/").text
+    assert f'src="/media/{sha}/fit400.jpg" width="400" height="100"' in html
+    assert 'alt="wide.jpg"' in html
+
+
+def test_the_photo_page_shows_display_metadata_provenance_and_original(client, db, data_dir):
+    data = jpeg_with_exif(camera_exif(gps=(39.0392, 125.7625)), 2000, 1000, seed=5)
+    photo_id = add_photo(db, data_dir, "DSCN0042.JPG", data=data, trip="2019 autumn", photographer="Kim",
+                         tag_pairs=[("set", "european-street")])
+    row = db["photos"].get(photo_id)
+    page = client.get(f"/photos/{photo_id}")
+    assert page.status_code == 200
+    html = page.text
+    assert f'<img src="/media/{row["sha256"]}/fit1600.jpg" width="1600" height="800"' in html
+    for text in ("2019-10-05 14:30:07", "NIKON COOLPIX P6000", "NIKKOR 24-70mm", "1/250 s", "f/2.8", "ISO 400",
+                 "35 mm", "39.03920, 125.76250"):
+        assert text in html, text
+    for text in ("DSCN0042.JPG", "2019 autumn", "Kim", "via the command line", row["sha256"], "European street",
+                 "유럽 거리"):
+        assert text in html, text
+    assert f'href="/photos/{photo_id}/original"' in html
+    original = fetch(client, f"/photos/{photo_id}/original")
+    assert original.status_code == 200
+    assert original.data == data
+    assert original.mimetype == "image/jpeg"
+    assert f"photo-{photo_id}.jpg" in original.headers["Content-Disposition"]
+
+
+def test_a_photo_without_metadata_says_unknown(client, db, data_dir):
+    photo_id = add_photo(db, data_dir, "scan.png", data=image_bytes(scene(300, 200), "PNG"),
+                         source="web", uploaded_by="archivist")
+    html = client.get(f"/photos/{photo_id}").text
+    assert "<dt>Taken</dt><dd>unknown</dd>" in html
+    assert "<dt>Camera</dt><dd>unknown</dd>" in html
+    assert "via the web by archivist" in html
+    assert "no EXIF metadata" in html
+
+
+def test_derivatives_are_served_immutable(client, db, data_dir):
+    photo_id = add_photo(db, data_dir, "a.jpg", width=900, height=600)
+    sha = db["photos"].get(photo_id)["sha256"]
+    for name, size in (("fit400.jpg", (400, 267)), ("fit1600.jpg", (900, 600))):
+        response = fetch(client, f"/media/{sha}/{name}")
+        assert response.status_code == 200
+        assert response.mimetype == "image/jpeg"
+        assert "immutable" in response.headers["Cache-Control"]
+        assert Image.open(io.BytesIO(response.data)).size == size
+
+
+@pytest.mark.parametrize("name", ["fit400.jpg", "fit1600.jpg"])
+def test_a_deleted_derivative_comes_back_identical(client, db, data_dir, name):
+    big = scene(400, 300, seed=8).resize((3200, 2400), Image.Resampling.BICUBIC)
+    photo_id = add_photo(db, data_dir, "big.jpg", data=image_bytes(big, "JPEG", quality=90))
+    sha = db["photos"].get(photo_id)["sha256"]
+    path = data_dir / "derivatives" / sha[:2] / sha[2:4] / f"{sha}-{name}"
+    made_at_ingest = path.read_bytes()
+    path.unlink()
+    response = fetch(client, f"/media/{sha}/{name}")
+    assert response.status_code == 200
+    assert len(response.data) == len(made_at_ingest)
+    assert response.data == made_at_ingest
+    assert path.read_bytes() == made_at_ingest  # written back to disk
+    assert not [p for p in path.parent.iterdir() if p.name.startswith(".tmp")]
+
+
+def test_all_derivatives_deleted_are_rebuilt_from_originals(client, db, data_dir):
+    import shutil
+
+    ids = add_photos(db, data_dir, 3)
+    before = {name: (data_dir / "derivatives" / name).read_bytes() for name in files_under(data_dir / "derivatives")}
+    shutil.rmtree(data_dir / "derivatives")
+    for photo_id in ids:
+        sha = db["photos"].get(photo_id)["sha256"]
+        for name in ("fit400.jpg", "fit1600.jpg"):
+            assert fetch(client, f"/media/{sha}/{name}").status_code == 200
+    after = {name: (data_dir / "derivatives" / name).read_bytes() for name in files_under(data_dir / "derivatives")}
+    assert after == before
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/photos/999",
+        "/photos/999/original",
+        "/media/" + "0" * 64 + "/fit400.jpg",
+        "/media/not-a-sha/fit400.jpg",
+        "/nowhere",
+    ],
+)
+def test_missing_things_are_html_404s(client, url):
+    response = client.get(url)
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+    assert "<html" in response.text.lower()
+
+
+def test_unknown_derivative_names_are_404s_and_write_nothing(client, db, data_dir):
+    photo_id = add_photo(db, data_dir, "a.jpg")
+    sha = db["photos"].get(photo_id)["sha256"]
+    files = files_under(data_dir / "derivatives")
+    for name in ("fit401.jpg", "fit400.png", "..%2Fsecret_key", "fit400.jpg.exe"):
+        assert client.get(f"/media/{sha}/{name}").status_code == 404
+    assert files_under(data_dir / "derivatives") == files
+
+
+def test_standard_derivative_names_are_the_configured_edges():
+    assert imaging.STANDARD_EDGES == {"thumbnail": 400, "display": 1600}

@@ -1,6 +1,6 @@
 """Putting photos into a test archive through the real pipeline."""
 
-from archive.ingest import Ingester, Provenance
+from archive.ingest import FileWork, Ingester, Provenance
 from conftest import image_bytes, scene
 
 
@@ -11,7 +11,7 @@ def add_photo(db, data_dir, name="photo.jpg", seed=0, width=240, height=180, dat
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
     path.write_bytes(data if data is not None else image_bytes(scene(width, height, seed), "JPEG"))
-    ingester = Ingester(db, data_dir, max_file_bytes=50 * 1024 * 1024, max_image_pixels=10**8)
+    ingester = Ingester(db, FileWork(data_dir, 50 * 1024 * 1024, 10**8))
     outcome = ingester.ingest(path, Provenance(original_filename=name, source=provenance.pop("source", "cli"),
                                                **provenance), tag_pairs)
     assert outcome.status == "imported", outcome.reason

@@ -14,7 +14,8 @@ from PIL import Image
 
 from archive import imaging, tags
 from archive import db as archive_db
-from archive.ingest import Ingester, Provenance, walk
+from archive.bulk import walk
+from archive.ingest import FileWork, Ingester, Provenance
 from conftest import files_under, image_bytes, scene
 from exif_helpers import broken_exif_jpeg, camera_exif, jpeg_with_exif
 
@@ -23,7 +24,7 @@ MB = 1024 * 1024
 
 @pytest.fixture
 def ingester(db, data_dir):
-    return Ingester(db, data_dir, max_file_bytes=50 * MB, max_image_pixels=200_000_000)
+    return Ingester(db, FileWork(data_dir, 50 * MB, 200_000_000))
 
 
 def cli_provenance(name="photo.jpg", **kwargs):
@@ -139,23 +140,23 @@ def test_bad_files_are_rejected_with_a_reason_and_leave_nothing(ingester, db, da
 
 def test_the_pixel_limit_is_configurable(db, data_dir, tmp_path):
     path = write(tmp_path, "wall.jpg", image_bytes(scene(640, 480), "JPEG"))
-    strict = Ingester(db, data_dir, max_file_bytes=50 * MB, max_image_pixels=300_000)
+    strict = Ingester(db, FileWork(data_dir, 50 * MB, 300_000))
     outcome = strict.ingest(path, cli_provenance())
     assert outcome.status == "rejected"
     assert "640×480" in outcome.reason
-    roomy = Ingester(db, data_dir, max_file_bytes=50 * MB, max_image_pixels=640 * 480)
+    roomy = Ingester(db, FileWork(data_dir, 50 * MB, 640 * 480))
     assert roomy.ingest(path, cli_provenance()).status == "imported"
 
 
 def test_the_file_size_limit(db, data_dir, tmp_path):
     data = image_bytes(scene(640, 480), "JPEG")
     path = write(tmp_path, "wall.jpg", data)
-    small = Ingester(db, data_dir, max_file_bytes=len(data) - 1, max_image_pixels=10**8)
+    small = Ingester(db, FileWork(data_dir, len(data) - 1, 10**8))
     outcome = small.ingest(path, cli_provenance())
     assert outcome.status == "rejected"
     assert "the limit is" in outcome.reason
     assert db["photos"].count == 0 and stored_files(data_dir) == []
-    exact = Ingester(db, data_dir, max_file_bytes=len(data), max_image_pixels=10**8)
+    exact = Ingester(db, FileWork(data_dir, len(data), 10**8))
     assert exact.ingest(path, cli_provenance()).status == "imported"
 
 
@@ -215,7 +216,7 @@ def test_two_ingesters_racing_on_the_same_bytes_store_one_photo(db, data_dir, tm
     def run():
         connection = archive_db.connect(data_dir)
         try:
-            ingester = Ingester(connection, data_dir, 50 * MB, 10**8)
+            ingester = Ingester(connection, FileWork(data_dir, 50 * MB, 10**8))
             outcomes.append(ingester.ingest(path, cli_provenance("race.jpg")))
         except Exception as exc:
             errors.append(exc)

@@ -9,6 +9,10 @@ DEFAULT_DATA_DIR = "media"
 THUMBNAIL_EDGE = 400
 DISPLAY_EDGE = 1600
 
+# "Copyright Not Evaluated": the honest default until an archivist sets one.
+DEFAULT_RIGHTS = "http://rightsstatements.org/vocab/CNE/1.0/"
+DEFAULT_ATTRIBUTION = "Backlot poster archive: photographs of the Korean Art Film Studio's street sets"
+
 
 def _int_env(name, default):
     value = os.environ.get(name)
@@ -35,4 +39,10 @@ def defaults():
         "MAX_IMAGE_PIXELS": _int_env("ARCHIVE_MAX_MEGAPIXELS", 200) * 1_000_000,
         "PER_PAGE": _int_env("ARCHIVE_PER_PAGE", 48),
         "SECRET_KEY": os.environ.get("ARCHIVE_SECRET_KEY"),
+        # The archive's licence or rights statement (a Creative Commons or
+        # RightsStatements.org URI, as IIIF requires) and its credit line.
+        "ARCHIVE_RIGHTS": os.environ.get("ARCHIVE_RIGHTS") or DEFAULT_RIGHTS,
+        "ARCHIVE_ATTRIBUTION": os.environ.get("ARCHIVE_ATTRIBUTION") or DEFAULT_ATTRIBUTION,
+        # Largest IIIF image made on request, in pixels (a 'max' beyond it shrinks).
+        "IIIF_MAX_AREA": _int_env("ARCHIVE_IIIF_MAX_MEGAPIXELS", 40) * 1_000_000,
     }

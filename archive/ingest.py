@@ -139,10 +139,12 @@ class Ingester:
                 "phash": analysis.phash,
                 "dhash": analysis.dhash,
                 **metadata.values,
+                **metadata.descriptive_columns(),
                 "orientation": analysis.orientation,
                 "original_filename": provenance.original_filename,
                 "trip": provenance.trip,
-                "photographer": provenance.photographer,
+                # The creator the file names, unless the import said who.
+                "photographer": provenance.photographer or metadata.descriptive.photographer,
                 "source": provenance.source,
                 "uploaded_by": provenance.uploaded_by,
                 "uploaded_at": tags.now_iso(),
@@ -152,6 +154,8 @@ class Ingester:
             tag_ids = [tags.resolve_tag(self.db, facet, value) for facet, value in tag_pairs]
             if provenance.trip:
                 tag_ids.append(tags.resolve_tag(self.db, "trip", provenance.trip))
+            tag_ids += [tags.resolve_tag(self.db, "keyword", word)
+                        for word in metadata.descriptive.keywords if tags.slugify(word)]
             tags.tag_photo(self.db, photo_id, tag_ids, added_by=provenance.uploaded_by)
         return photo_id
 

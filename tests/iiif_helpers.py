@@ -23,10 +23,11 @@ def quadrant_image(width=400, height=300):
     return Image.fromarray(array, "RGB")
 
 
-def ingest(app, db, path, **provenance):
+def ingest(app, db, path, tags=(), **provenance):
+    """Import one file through the real pipeline; tags are (facet, value) pairs."""
     provenance.setdefault("original_filename", path.name)
     provenance.setdefault("source", "cli")
-    outcome = Ingester.from_config(db, app.config).ingest(path, Provenance(**provenance))
+    outcome = Ingester.from_config(db, app.config).ingest(path, Provenance(**provenance), tags)
     assert outcome.status == "imported", outcome
     return outcome.photo_id
 

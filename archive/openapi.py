@@ -213,7 +213,7 @@ SPEC = {
                                 "type": "object",
                                 "required": ["photos"],
                                 "properties": {
-                                    "photos": {"type": "array",
+                                    "photos": {"type": "array", "minItems": 1,
                                                "items": {"type": "string", "format": "binary"}},
                                     "trip": {"type": "string", "maxLength": 200},
                                     "photographer": {"type": "string", "maxLength": 200},

@@ -73,8 +73,9 @@ def ingest_uploads(form):
             provenance = Provenance(
                 original_filename=name,
                 source="web",
-                trip=form.trip.data.strip(),
-                photographer=form.photographer.data.strip(),
+                # A field left out of the request (not just empty) is None.
+                trip=(form.trip.data or "").strip(),
+                photographer=(form.photographer.data or "").strip(),
             )
             outcomes.append(ingester.ingest(temp, provenance, form.tag_pairs, display_path=name))
         finally:

@@ -151,3 +151,9 @@ def test_data_page_links_everything(client, archive):
     assert "European street" in page.text and "(2 photos)" in page.text
     photo_page = client.get(f"/photos/{archive['ids'][0]}")
     assert f"/iiif/photos/{archive['ids'][0]}/manifest.json" in photo_page.text
+
+
+def test_export_command_has_help_with_an_example(run_cli):
+    result = run_cli("export", "--help")
+    assert result.exit_code == 0
+    assert "Example" in result.output and "--format bagit" in result.output

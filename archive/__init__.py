@@ -40,6 +40,10 @@ def create_app(config=None):
 
     for blueprint in (gallery.bp, upload.bp, media.bp, api.bp):
         app.register_blueprint(blueprint)
+    from archive.web import iiif, standards_api
+
+    app.register_blueprint(iiif.bp)
+    app.register_blueprint(standards_api.bp)
     errors.register(app)
     register_template_helpers(app)
     app.jinja_env.filters["filesize"] = _filesize

@@ -261,3 +261,61 @@ def restore_command(archive, source):
 
 def _count_files(folder):
     return sum(len(names) for _, _, names in os.walk(folder))
+def _parse_ids(text):
+    try:
+        ids = [int(part) for part in text.replace(" ", "").split(",") if part]
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a list of photo ids like 3,5,8", param_hint="--ids") from None
+    if not ids or min(ids) < 1:
+        raise click.BadParameter("give one or more photo ids like 3,5,8", param_hint="--ids")
+    return ids
+
+
+@cli.command("export")
+@click.option("--format", "fmt", type=click.Choice(["bagit", "csv", "json"]), required=True,
+              help="bagit: a folder with the originals, metadata and checksums; "
+                   "csv or json: the metadata only.")
+@click.argument("dest", type=click.Path())
+@click.argument("query", required=False)
+@click.option("--ids", default=None, metavar="ID,ID,...", help="Only these photos, e.g. 3,5,8.")
+@click.option("--public-only", is_flag=True, help="Leave out private photos (and exact GPS).")
+@pass_archive
+def export_command(archive, fmt, dest, query, ids, public_only):
+    """Export photos with their metadata to DEST (all photos, or --ids).
+
+    For bagit, DEST is a new folder that becomes a BagIt bag: data/photos/NNNNNN/
+    holds each original with metadata.json and metadata.csv, data/photos.csv and
+    data/photos.json index them, and SHA-256/SHA-512 manifests cover every file.
+    For csv and json, DEST is a file, or - for standard output.
+
+    \b
+    Examples:
+        python manage_archive.py export --format bagit ~/bags/backlot-2019
+        python manage_archive.py export --format csv photos.csv --ids 3,5,8
+        python manage_archive.py export --format json - --public-only
+    """
+    from archive import export
+
+    if query:
+        # QUERY selects with the search language once archive.search exists.
+        raise click.UsageError("selecting photos by a search QUERY is not available yet; use --ids")
+    selected = _parse_ids(ids) if ids is not None else None
+    if fmt != "bagit" and dest != "-" and Path(dest).is_dir():
+        raise click.BadParameter(f"{dest} is a folder; give a file name or -", param_hint="DEST")
+    try:
+        photos = export.select_photos(archive.db, selected, include_private=not public_only)
+        if fmt == "bagit":
+            export.export_bagit(photos, archive.data_dir, dest)
+            click.echo(f"Wrote a bag of {len(photos)} photos to {dest}", err=True)
+            return
+    except export.ExportError as exc:
+        raise click.ClickException(str(exc)) from None
+    records = [export.photo_record(p, include_gps=not public_only) for p in photos]
+    text = export.to_csv(records) if fmt == "csv" else export.to_json(records) + "\n"
+    if dest == "-":
+        click.echo(text, nl=False)
+        return
+    from archive.storage import write_atomically
+
+    write_atomically(dest, lambda out: out.write(text.encode("utf-8")))
+    click.echo(f"Wrote {len(records)} photos to {dest}", err=True)

@@ -9,6 +9,10 @@ DEFAULT_DATA_DIR = "media"
 THUMBNAIL_EDGE = 400
 DISPLAY_EDGE = 1600
 
+# "Copyright Not Evaluated": the honest default until an archivist sets one.
+DEFAULT_RIGHTS = "http://rightsstatements.org/vocab/CNE/1.0/"
+DEFAULT_ATTRIBUTION = "Backlot poster archive: photographs of the Korean Art Film Studio's street sets"
+
 
 def _int_env(name, default):
     value = os.environ.get(name)
@@ -38,4 +42,10 @@ def defaults():
         # Behind nginx: the internal location that serves the data directory,
         # e.g. /_media (see docs/nginx.conf). Unset: Flask sends files itself.
         "MEDIA_ACCEL_PREFIX": os.environ.get("ARCHIVE_MEDIA_ACCEL_PREFIX") or None,
+        # The archive's licence or rights statement (a Creative Commons or
+        # RightsStatements.org URI, as IIIF requires) and its credit line.
+        "ARCHIVE_RIGHTS": os.environ.get("ARCHIVE_RIGHTS") or DEFAULT_RIGHTS,
+        "ARCHIVE_ATTRIBUTION": os.environ.get("ARCHIVE_ATTRIBUTION") or DEFAULT_ATTRIBUTION,
+        # Largest IIIF image made on request, in pixels (a 'max' beyond it shrinks).
+        "IIIF_MAX_AREA": _int_env("ARCHIVE_IIIF_MAX_MEGAPIXELS", 40) * 1_000_000,
     }

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from archive import imaging, tags
 from archive.db import write_transaction
-from archive.metadata import read_metadata
+from archive.metadata import Metadata, read_metadata
 from archive.storage import Storage, sha256_of_file, write_atomically
 
 SOURCES = ("web", "cli")
@@ -81,8 +81,7 @@ class Prepared:
     orientation: int
     phash: int
     dhash: int
-    metadata: dict
-    warnings: list
+    metadata: Metadata  # EXIF values, IPTC/XMP descriptive fields, warnings
     created_files: list  # what this prepare wrote, removed if the commit fails
 
 
@@ -139,8 +138,7 @@ class FileWork:
             orientation=analysis.orientation,
             phash=analysis.phash,
             dhash=analysis.dhash,
-            metadata=metadata.values,
-            warnings=metadata.warnings,
+            metadata=metadata,
             created_files=created,
         )
 
@@ -208,7 +206,7 @@ class Ingester:
             remove_files(prepared.created_files)
             raise
         return Outcome(path=prepared.path, status="imported", photo_id=photo_id,
-                       warnings=prepared.warnings)
+                       warnings=prepared.metadata.warnings)
 
     def photo_with_sha(self, sha256):
         row = next(iter(self.db.query("SELECT id FROM photos WHERE sha256 = ?", [sha256])), None)
@@ -225,20 +223,24 @@ class Ingester:
             "height": prepared.height,
             "phash": prepared.phash,
             "dhash": prepared.dhash,
-            **prepared.metadata,
+            **prepared.metadata.values,
+            **prepared.metadata.descriptive_columns(),
             "orientation": prepared.orientation,
             "original_filename": provenance.original_filename,
             "trip": provenance.trip,
-            "photographer": provenance.photographer,
+            # The creator the file names, unless the import said who.
+            "photographer": provenance.photographer or prepared.metadata.descriptive.photographer,
             "source": provenance.source,
             "uploaded_by": provenance.uploaded_by,
             "uploaded_at": tags.now_iso(),
-            "warnings": json.dumps(prepared.warnings, ensure_ascii=False),
+            "warnings": json.dumps(prepared.metadata.warnings, ensure_ascii=False),
         }
         photo_id = self.db["photos"].insert(row).last_pk
         tag_ids = [tags.resolve_tag(self.db, facet, value) for facet, value in tag_pairs]
         if provenance.trip:
             tag_ids.append(tags.resolve_tag(self.db, "trip", provenance.trip))
+        tag_ids += [tags.resolve_tag(self.db, "keyword", word)
+                    for word in prepared.metadata.descriptive.keywords if tags.slugify(word)]
         tags.tag_photo(self.db, photo_id, tag_ids, added_by=provenance.uploaded_by)
         return photo_id
 

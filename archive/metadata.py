@@ -10,6 +10,8 @@ from datetime import datetime
 
 import exifread
 
+from archive import iptc_xmp
+
 # exifread logs every oddity of a maker note at WARNING; the archive reports
 # what matters as ingest warnings instead.
 logging.getLogger("exifread").setLevel(logging.ERROR)
@@ -33,9 +35,24 @@ FIELDS = (
 class Metadata:
     values: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
+    descriptive: iptc_xmp.Descriptive = field(default_factory=iptc_xmp.Descriptive)
+
+    def descriptive_columns(self):
+        """Photo columns that IPTC/XMP filled in (title, caption, rights)."""
+        d = self.descriptive
+        found = {"title": d.title, "caption": d.caption, "rights": d.rights}
+        return {name: value for name, value in found.items() if value}
 
 
 def read_metadata(path):
+    """EXIF, IPTC and XMP of the file at path, as plain values and warnings."""
+    result = _read_exif(path)
+    result.descriptive = iptc_xmp.read_descriptive(path)
+    result.warnings.extend(result.descriptive.warnings)
+    return result
+
+
+def _read_exif(path):
     """EXIF fields of the file at path, as a Metadata of plain values and warnings."""
     result = Metadata(values={name: None for name in FIELDS})
     try:

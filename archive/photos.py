@@ -29,6 +29,8 @@ class Page:
 
 def get_photo(db, photo_id, include_private=True):
     """One photo with its tags, or None; a private one is None unless included."""
+    if not 0 < photo_id < 2**63:  # past SQLite's integers: no such photo, not an overflow
+        return None
     row = next(iter(db.query("SELECT * FROM photos WHERE id = ?", [photo_id])), None)
     if row is None or (not row["is_public"] and not include_private):
         return None

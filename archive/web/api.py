@@ -67,6 +67,9 @@ def photo_json(photo):
         "tags": tags.slugs_by_facet(photo["tags"]),
         "display_url": display_url(photo, _external=True),
         "original_url": url_for("media.original", photo_id=photo["id"], _external=True),
+        "iiif_image": url_for("iiif.image_base", identifier=str(photo["id"]), _external=True),
+        "iiif_manifest": url_for("iiif.photo_manifest", photo_id=photo["id"], _external=True),
+        "rights": photo["rights"],
         "provenance": {
             "original_filename": photo["original_filename"],
             "trip": photo["trip"],

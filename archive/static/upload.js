@@ -1,0 +1,212 @@
+// The upload page, enhanced: drop or pick many files or a whole folder, send
+// them a few at a time to /api/uploads, and show each file's progress and
+// outcome. Without JavaScript the same form posts all files at once.
+(function () {
+  "use strict";
+
+  const form = document.querySelector("form[data-upload-api]");
+  if (!form) return;
+
+  const PARALLEL = 3;
+  const IMAGE_NAME = /\.(jpe?g|jpe|png|webp|tiff?|heic|heif)$/i;
+  const api = form.dataset.uploadApi;
+  const photoUrl = (id) => form.dataset.photoUrl.replace(/0$/, String(id));
+  const fileInput = form.querySelector("input[type=file][name=photos]");
+  const folderInput = form.querySelector("input[data-folder]");
+  const dropZone = form.querySelector(".dropzone");
+  const queueList = document.getElementById("upload-queue");
+  const summary = document.getElementById("upload-summary");
+  const submit = form.querySelector("button[type=submit]");
+
+  let chosen = [];        // File objects waiting for the next Upload press
+  let running = 0;
+  let waiting = [];       // {file, row} still to send
+  const counts = { imported: 0, duplicate: 0, rejected: 0, skipped: 0 };
+
+  dropZone.hidden = false;
+  form.classList.add("enhanced");
+
+  function addFiles(files) {
+    for (const file of files) {
+      const name = file.webkitRelativePath || file.name;
+      if (!IMAGE_NAME.test(name) && !file.type.startsWith("image/")) {
+        const row = addRow(name);
+        finish(row, "skipped", "Skipped: not a photo file");
+        continue;
+      }
+      chosen.push(file);
+    }
+    dropZone.querySelector(".chosen").textContent =
+      chosen.length ? `${chosen.length} photo${chosen.length === 1 ? "" : "s"} chosen` : "";
+  }
+
+  fileInput.addEventListener("change", () => { addFiles(fileInput.files); });
+  if (folderInput) folderInput.addEventListener("change", () => { addFiles(folderInput.files); });
+
+  dropZone.addEventListener("dragover", (event) => {
+    event.preventDefault();
+    dropZone.classList.add("over");
+  });
+  dropZone.addEventListener("dragleave", () => dropZone.classList.remove("over"));
+  dropZone.addEventListener("drop", async (event) => {
+    event.preventDefault();
+    dropZone.classList.remove("over");
+    const entries = [...event.dataTransfer.items]
+      .map((item) => item.webkitGetAsEntry && item.webkitGetAsEntry())
+      .filter(Boolean);
+    if (entries.length) {
+      for (const entry of entries) addFiles(await filesOf(entry));
+    } else {
+      addFiles(event.dataTransfer.files);
+    }
+  });
+
+  // A dropped folder arrives as a directory entry: read it recursively.
+  async function filesOf(entry) {
+    if (entry.isFile) {
+      return [await new Promise((resolve, reject) => entry.file(resolve, reject))];
+    }
+    const reader = entry.createReader();
+    const found = [];
+    for (;;) {
+      const batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+      if (!batch.length) break;
+      for (const child of batch) {
+        if (!child.name.startsWith(".")) found.push(...(await filesOf(child)));
+      }
+    }
+    return found;
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (!chosen.length) {
+      summary.textContent = "Choose or drop some photos first.";
+      return;
+    }
+    for (const file of chosen) {
+      waiting.push({ file, row: addRow(file.webkitRelativePath || file.name) });
+    }
+    chosen = [];
+    fileInput.value = "";
+    if (folderInput) folderInput.value = "";
+    dropZone.querySelector(".chosen").textContent = "";
+    pump();
+  });
+
+  function addRow(name) {
+    const row = document.createElement("li");
+    row.className = "outcome outcome-pending";
+    const label = document.createElement("span");
+    label.className = "filename";
+    label.textContent = name;
+    const bar = document.createElement("progress");
+    bar.max = 100;
+    bar.value = 0;
+    bar.setAttribute("aria-label", `Upload of ${name}`);
+    const status = document.createElement("span");
+    status.className = "status";
+    status.textContent = "Waiting";
+    row.append(label, bar, status);
+    queueList.append(row);
+    return row;
+  }
+
+  function pump() {
+    while (running < PARALLEL && waiting.length) {
+      const job = waiting.shift();
+      running += 1;
+      send(job).finally(() => {
+        running -= 1;
+        pump();
+        updateSummary();
+      });
+    }
+    updateSummary();
+  }
+
+  function send({ file, row }) {
+    const data = new FormData();
+    data.append("photos", file, file.name);
+    for (const name of ["trip", "photographer", "tags"]) {
+      const field = form.elements.namedItem(name);
+      if (field) data.append(name, field.value);
+    }
+    const token = form.elements.namedItem("csrf_token");
+    row.querySelector(".status").textContent = "Uploading";
+    return new Promise((resolve) => {
+      const request = new XMLHttpRequest();
+      request.open("POST", api);
+      if (token) request.setRequestHeader("X-CSRFToken", token.value);
+      request.responseType = "json";
+      request.upload.addEventListener("progress", (event) => {
+        if (event.lengthComputable) row.querySelector("progress").value = (100 * event.loaded) / event.total;
+      });
+      request.addEventListener("load", () => {
+        const body = request.response || {};
+        if (request.status === 200 && body.results && body.results.length) {
+          show(row, body.results[0]);
+        } else {
+          finish(row, "rejected", `Rejected: ${body.error || `the server answered ${request.status}`}`);
+        }
+        resolve();
+      });
+      request.addEventListener("error", () => {
+        finish(row, "rejected", "Failed: the connection was lost");
+        resolve();
+      });
+      request.send(data);
+    });
+  }
+
+  function show(row, outcome) {
+    const status = row.querySelector(".status");
+    if (outcome.status === "imported") {
+      finish(row, "imported", "Imported as ");
+      status.append(link(outcome.photo_id));
+    } else if (outcome.status === "duplicate") {
+      finish(row, "duplicate", "Duplicate of ");
+      status.append(link(outcome.duplicate_of), "; nothing stored");
+    } else {
+      finish(row, "rejected", `Rejected: ${outcome.reason}`);
+    }
+    for (const warning of outcome.warnings || []) {
+      const note = document.createElement("span");
+      note.className = "warning";
+      note.textContent = warning;
+      row.append(note);
+    }
+  }
+
+  function link(id) {
+    const a = document.createElement("a");
+    a.href = photoUrl(id);
+    a.textContent = `photo ${id}`;
+    return a;
+  }
+
+  function finish(row, kind, text) {
+    row.className = `outcome outcome-${kind}`;
+    row.querySelector("progress").value = 100;
+    row.querySelector(".status").textContent = text;
+    counts[kind] += 1;
+    updateSummary();
+  }
+
+  function updateSummary() {
+    const left = waiting.length + running;
+    summary.textContent =
+      `${counts.imported} imported, ${counts.duplicate} duplicates, ${counts.rejected} rejected` +
+      (counts.skipped ? `, ${counts.skipped} skipped` : "") +
+      (left ? ` — ${left} still to go` : "");
+    submit.disabled = false;
+  }
+
+  // Leaving mid-batch would drop the files still waiting: ask first.
+  window.addEventListener("beforeunload", (event) => {
+    if (waiting.length + running > 0) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+})();

@@ -120,8 +120,13 @@ def serve(archive, host, port, debug):
     """
     from archive import create_app
 
+    from archive.cli_auth import first_admin_link
+
     app = create_app({"DATA_DIR": archive.data_dir})
     click.echo(f"Serving the archive in {archive.data_dir} at http://{host}:{port}/")
+    link = first_admin_link(archive.db, f"http://{host}:{port}")
+    if link:
+        click.echo(f"No admin yet. Create the first one at this one-time link (valid 1 hour):\n  {link}")
     app.run(host=host, port=port, debug=debug)
 
 
@@ -152,3 +157,7 @@ def info(archive, as_json):
         if isinstance(value, list):
             value = ", ".join(value)
         click.echo(f"{key.replace('_', ' ')}: {value}")
+
+
+# Accounts, publishing and settings commands register themselves on `cli`.
+from archive import cli_auth  # noqa: E402,F401

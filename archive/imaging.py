@@ -7,6 +7,7 @@ upright, and everything else is made from that one decode.
 
 import io
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import imagehash
@@ -18,14 +19,22 @@ from archive.config import DISPLAY_EDGE, THUMBNAIL_EDGE
 
 pillow_heif.register_heif_opener()
 
-# The archive enforces its own, configurable pixel limit as soon as a header
-# is read and before anything is decoded (see open_checked), so Pillow's
-# warning-then-error limit would only turn the same rejection into a warning.
-Image.MAX_IMAGE_PIXELS = None
+# Two pixel limits. The archive's own, configurable one is checked as soon as
+# a header is read and before anything is decoded (see open_checked), with a
+# message that names both sizes. Behind it Pillow's decompression-bomb check
+# runs inside Image.open itself, at a fixed ceiling no configuration may pass;
+# Pillow only warns between 1x and 2x its limit, so the warning is made an
+# error here: a file past the ceiling is refused, never decoded.
+HARD_MAX_PIXELS = 1_000_000_000
+Image.MAX_IMAGE_PIXELS = HARD_MAX_PIXELS
+warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
 
 # Pillow's format name -> (file extension, media type).
 ACCEPTED_FORMATS = {
     "JPEG": ("jpg", "image/jpeg"),
+    # Phones and cameras write a JPEG with extra images after the first
+    # (depth maps, previews); Pillow calls it MPO. The first image is the photo.
+    "MPO": ("jpg", "image/jpeg"),
     "PNG": ("png", "image/png"),
     "WEBP": ("webp", "image/webp"),
     "TIFF": ("tif", "image/tiff"),
@@ -76,6 +85,11 @@ def open_checked(path, max_pixels):
         image = Image.open(path)
     except UnidentifiedImageError:
         raise RejectedImage("not an image the archive can read (JPEG, PNG, WebP, TIFF or HEIC)") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise RejectedImage(
+            f"the image claims more than {HARD_MAX_PIXELS / 1e6:.0f} megapixels; "
+            "it is refused as a decompression bomb"
+        ) from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise RejectedImage(f"the image header is broken ({_reason(exc)})") from None
     try:
@@ -92,6 +106,7 @@ def open_checked(path, max_pixels):
                 f"the limit is {max_pixels / 1e6:.0f} megapixels"
             )
         if image.format in ("WEBP", "PNG") and getattr(image, "n_frames", 1) > 1:
+            # Only the first frame would be kept, and a visitor expects motion.
             raise RejectedImage("animated images are not accepted; send a still photo")
     except BaseException:
         image.close()
@@ -123,15 +138,20 @@ def decode_upright(path, max_pixels, largest_edge):
         orientation = read_orientation(image)
         full_width, full_height = image.size
         scale = min(1.0, largest_edge / max(full_width, full_height))
-        if fmt == "JPEG" and scale < 1.0:
+        if fmt in ("JPEG", "MPO") and scale < 1.0:
             # Asks for at least the size the largest derivative needs; the
             # decoder picks the smallest DCT scale that still covers it.
             image.draft("RGB", (math.ceil(full_width * scale), math.ceil(full_height * scale)))
         try:
             image.load()
-            pixels = to_rgb(image)
-        except (OSError, SyntaxError, ValueError) as exc:
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise RejectedImage(f"the image data is truncated or corrupt ({_reason(exc)})") from None
+        try:
+            pixels = to_rgb(image)
+        except (OSError, ValueError) as exc:
+            raise RejectedImage(
+                f"the image's colour mode {image.mode} cannot be shown ({_reason(exc)})"
+            ) from None
     if orientation in ORIENTATION_TRANSPOSE:
         pixels = pixels.transpose(ORIENTATION_TRANSPOSE[orientation])
     if orientation in (5, 6, 7, 8):

@@ -14,7 +14,7 @@ import sqlite3
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from archive import imaging, tags
+from archive import imaging, settings, tags
 from archive.db import write_transaction
 from archive.metadata import read_metadata
 from archive.storage import Storage, sha256_of_file, write_atomically
@@ -50,15 +50,17 @@ class Outcome:
 class Ingester:
     """Imports files into one archive; holds what every file of a batch shares."""
 
-    def __init__(self, db, data_dir, max_file_bytes, max_image_pixels):
+    def __init__(self, db, data_dir, max_file_bytes, max_image_pixels, default_public=True):
         self.db = db
+        self.default_public = default_public  # used when no admin has chosen
         self.storage = Storage(data_dir)
         self.max_file_bytes = max_file_bytes
         self.max_image_pixels = max_image_pixels
 
     @classmethod
     def from_config(cls, db, config):
-        return cls(db, config["DATA_DIR"], config["MAX_FILE_BYTES"], config["MAX_IMAGE_PIXELS"])
+        return cls(db, config["DATA_DIR"], config["MAX_FILE_BYTES"], config["MAX_IMAGE_PIXELS"],
+                   default_public=config.get("DEFAULT_PUBLIC", True))
 
     def ingest(self, path, provenance, tag_pairs=(), display_path=None):
         """Import one file. Never raises for a bad file: that is a 'rejected' outcome."""
@@ -147,6 +149,7 @@ class Ingester:
                 "uploaded_by": provenance.uploaded_by,
                 "uploaded_at": tags.now_iso(),
                 "warnings": json.dumps(metadata.warnings, ensure_ascii=False),
+                "is_public": int(settings.default_public(self.db, self.default_public)),
             }
             photo_id = self.db["photos"].insert(row).last_pk
             tag_ids = [tags.resolve_tag(self.db, facet, value) for facet, value in tag_pairs]

@@ -4,13 +4,14 @@ from flask import Blueprint, abort, current_app, make_response, send_file
 
 from archive import imaging
 from archive.storage import Storage, write_atomically
-from archive.web import can_see_private, get_db, get_visible_photo
+from archive.web import can_see_exact, can_see_private, get_db, get_visible_photo
 
 bp = Blueprint("media", __name__)
 
 # Derivatives are named by the original's SHA-256 and the request that made
 # them: the same URL always means the same bytes.
 IMMUTABLE = "public, max-age=31536000, immutable"
+PRIVATE_IMMUTABLE = "private, max-age=31536000, immutable"
 STANDARD_NAMES = {imaging.derivative_name(edge): edge for edge in imaging.STANDARD_EDGES.values()}
 
 
@@ -29,7 +30,8 @@ def derivative(sha256, name):
         )
         write_atomically(path, lambda out: out.write(data))
     response = send_file(path, mimetype="image/jpeg", etag=f"{sha256}-{name}", conditional=True)
-    response.headers["Cache-Control"] = IMMUTABLE
+    # A shared cache must never keep a private photo for the next visitor.
+    response.headers["Cache-Control"] = IMMUTABLE if photo["is_public"] else PRIVATE_IMMUTABLE
     return response
 
 
@@ -38,6 +40,10 @@ def original(photo_id):
     row = get_visible_photo(photo_id)
     if row is None:
         abort(404)
+    if not can_see_exact(row):
+        # The original keeps its GPS and every other tag: archivists only,
+        # unless an admin opened this photo's trip.
+        abort(404, description="The original file of this photo is for archivists.")
     path = Storage(current_app.config["DATA_DIR"]).original_path(row["sha256"], row["ext"])
     response = make_response(
         send_file(
@@ -49,7 +55,7 @@ def original(photo_id):
             conditional=True,
         )
     )
-    response.headers["Cache-Control"] = IMMUTABLE
+    response.headers["Cache-Control"] = PRIVATE_IMMUTABLE
     return response
 
 

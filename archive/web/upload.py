@@ -1,7 +1,7 @@
 """Uploading photos through the web: a form, and the same thing as JSON."""
 
 import contextlib
-import os
+import unicodedata
 
 from flask import Blueprint, jsonify, render_template
 from flask_wtf import FlaskForm
@@ -10,7 +10,7 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from archive import tags
 from archive.ingest import Provenance
-from archive.web import get_db, get_ingester
+from archive.web import archivist_required, current_username, get_db, get_ingester
 
 bp = Blueprint("upload", __name__)
 
@@ -38,6 +38,7 @@ class UploadForm(FlaskForm):
 
 
 @bp.route("/upload", methods=["GET", "POST"])
+@archivist_required
 def upload_page():
     form = UploadForm()
     outcomes = None
@@ -50,6 +51,7 @@ def upload_page():
 
 
 @bp.post("/api/uploads")
+@archivist_required
 def upload_api():
     form = UploadForm()
     if not form.validate_on_submit():
@@ -66,7 +68,7 @@ def ingest_uploads(form):
         if not upload or not upload.filename:
             continue
         # The name is kept as text only; the bytes go to a temp file of ours.
-        name = os.path.basename(upload.filename.replace("\\", "/"))[:255] or "upload"
+        name = display_filename(upload.filename)
         temp = ingester.storage.temp_file()
         try:
             upload.save(temp)
@@ -75,12 +77,22 @@ def ingest_uploads(form):
                 source="web",
                 trip=form.trip.data.strip(),
                 photographer=form.photographer.data.strip(),
+                uploaded_by=current_username(),
             )
             outcomes.append(ingester.ingest(temp, provenance, form.tag_pairs, display_path=name))
         finally:
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
     return outcomes
+
+
+def display_filename(filename):
+    """The sent file name as plain text to show: its last path part (a name like
+    '../../x.jpg' says nothing about where the file goes), in NFC, without
+    control characters."""
+    name = unicodedata.normalize("NFC", filename.replace("\\", "/")).rsplit("/", 1)[-1]
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip()
+    return name[:255] if name not in ("", ".", "..") else "upload"
 
 
 def split_tag_specs(text):

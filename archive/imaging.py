@@ -93,6 +93,9 @@ def open_checked(path, max_pixels):
     except (OSError, SyntaxError, ValueError) as exc:
         raise RejectedImage(f"the image header is broken ({_reason(exc)})") from None
     try:
+        if image.format == "GIF" and getattr(image, "n_frames", 1) > 1:
+            raise RejectedImage("animated GIF images are not accepted; send a still photo "
+                                "as JPEG, PNG, WebP, TIFF or HEIC")
         if image.format not in ACCEPTED_FORMATS:
             raise RejectedImage(
                 f"{image.format} images are not accepted; send JPEG, PNG, WebP, TIFF or HEIC"
@@ -135,7 +138,6 @@ def decode_upright(path, max_pixels, largest_edge):
     """Decode once, as small as still covers largest_edge, and turn upright."""
     with open_checked(path, max_pixels) as image:
         fmt = image.format
-        orientation = read_orientation(image)
         full_width, full_height = image.size
         scale = min(1.0, largest_edge / max(full_width, full_height))
         if fmt in ("JPEG", "MPO") and scale < 1.0:
@@ -146,6 +148,10 @@ def decode_upright(path, max_pixels, largest_edge):
             image.load()
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise RejectedImage(f"the image data is truncated or corrupt ({_reason(exc)})") from None
+        # Only after load: PNG's getexif() loads the pixels itself, and a
+        # decode error swallowed there would let a second load() pass on a
+        # half-decoded image.
+        orientation = read_orientation(image)
         try:
             pixels = to_rgb(image)
         except (OSError, ValueError) as exc:
@@ -231,7 +237,10 @@ def quality_for(edge):
 def encode_jpeg(image, quality):
     """JPEG bytes with no EXIF, IPTC or XMP: derivatives never carry metadata."""
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=quality, optimize=True, progressive=True)
+    # Pillow writes EXIF, XMP and ICC only when asked, but copies a decoded
+    # JPEG's comment (COM segment) into the new file unless told otherwise:
+    # that is where an image+script polyglot hides its payload.
+    image.save(out, "JPEG", quality=quality, optimize=True, progressive=True, comment=b"")
     return out.getvalue()
 
 

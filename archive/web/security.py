@@ -61,7 +61,11 @@ def too_large(exc):
 
     limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
     exc.description = (
-        f"The upload is larger than {limit / 1e6:.0f} MB, the most one request may carry. "
+        f"The upload is larger than {_size(limit)}, the most one request may carry. "
         "Send fewer photos at a time."
     )
     return _http_error(exc)
+
+
+def _size(size):
+    return f"{size / 1e6:.0f} MB" if size >= 1e6 else f"{size / 1e3:.0f} KB"

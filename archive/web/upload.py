@@ -75,8 +75,8 @@ def ingest_uploads(form):
             provenance = Provenance(
                 original_filename=name,
                 source="web",
-                trip=form.trip.data.strip(),
-                photographer=form.photographer.data.strip(),
+                trip=(form.trip.data or "").strip(),
+                photographer=(form.photographer.data or "").strip(),
                 uploaded_by=current_username(),
             )
             outcomes.append(ingester.ingest(temp, provenance, form.tag_pairs, display_path=name))

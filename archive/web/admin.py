@@ -20,7 +20,7 @@ class AddUserForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=auth.MAX_PASSWORD_LENGTH)],
                              description=f"At least {auth.MIN_PASSWORD_LENGTH} characters",
                              render_kw={"autocomplete": "new-password"})
-    role = SelectField("Role", choices=[(r, r) for r in auth.ROLES], default="archivist")
+    role = SelectField("Role", choices=list(auth.ROLES), default="archivist")
 
 
 class SettingsForm(FlaskForm):

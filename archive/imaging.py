@@ -90,7 +90,9 @@ def open_checked(path, max_pixels):
             f"the image claims more than {HARD_MAX_PIXELS / 1e6:.0f} megapixels; "
             "it is refused as a decompression bomb"
         ) from None
-    except (OSError, SyntaxError, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001
+        # A decoder fed hostile bytes fails in many ways (struct.error,
+        # IndexError, a warning made an error...); each means a bad file.
         raise RejectedImage(f"the image header is broken ({_reason(exc)})") from None
     try:
         if image.format == "GIF" and getattr(image, "n_frames", 1) > 1:
@@ -111,6 +113,12 @@ def open_checked(path, max_pixels):
         if image.format in ("WEBP", "PNG") and getattr(image, "n_frames", 1) > 1:
             # Only the first frame would be kept, and a visitor expects motion.
             raise RejectedImage("animated images are not accepted; send a still photo")
+    except RejectedImage:
+        image.close()
+        raise
+    except Exception as exc:  # noqa: BLE001 (counting frames reads past the header)
+        image.close()
+        raise RejectedImage(f"the image is broken ({_reason(exc)})") from None
     except BaseException:
         image.close()
         raise
@@ -146,7 +154,7 @@ def decode_upright(path, max_pixels, largest_edge):
             image.draft("RGB", (math.ceil(full_width * scale), math.ceil(full_height * scale)))
         try:
             image.load()
-        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        except Exception as exc:  # noqa: BLE001 (as in open_checked)
             raise RejectedImage(f"the image data is truncated or corrupt ({_reason(exc)})") from None
         # Only after load: PNG's getexif() loads the pixels itself, and a
         # decode error swallowed there would let a second load() pass on a
@@ -154,7 +162,7 @@ def decode_upright(path, max_pixels, largest_edge):
         orientation = read_orientation(image)
         try:
             pixels = to_rgb(image)
-        except (OSError, ValueError) as exc:
+        except Exception as exc:  # noqa: BLE001
             raise RejectedImage(
                 f"the image's colour mode {image.mode} cannot be shown ({_reason(exc)})"
             ) from None

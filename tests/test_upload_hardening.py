@@ -302,3 +302,21 @@ def test_a_request_over_max_content_length_is_a_clear_html_413(small_limit_clien
 def test_the_request_limit_is_set_by_default(app):
     # Flask's own default is no limit at all.
     assert app.config["MAX_CONTENT_LENGTH"] == app.config["MAX_FILE_BYTES"] * 8
+
+
+def test_a_photos_field_sent_as_text_is_a_clear_400(archivist_client, data_dir, db):
+    before = media_state(data_dir, db)
+    response = archivist_client.post("/api/uploads", data={"photos": "not a file"})
+    assert response.status_code == 400
+    assert response.json["error"] == "photos: Choose at least one photo."
+    assert media_state(data_dir, db) == before
+
+
+def test_a_broken_image_warning_is_a_rejection_not_a_500(archivist_client, data_dir, db):
+    # A TIFF whose strip runs past the end of the file: Pillow warns
+    # "Truncated File Read" while reading the header.
+    data = image_bytes(scene(120, 90), "TIFF")
+    before = media_state(data_dir, db)
+    [result] = upload(archivist_client, ("cut.tif", data[: len(data) // 3])).json["results"]
+    assert result["status"] == "rejected" and result["reason"]
+    assert media_state(data_dir, db) == before

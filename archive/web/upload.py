@@ -5,6 +5,7 @@ import unicodedata
 
 from flask import Blueprint, jsonify, render_template
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import FileStorage
 from wtforms import MultipleFileField, StringField, TextAreaField
 from wtforms.validators import Length, Optional, ValidationError
 
@@ -27,7 +28,7 @@ class UploadForm(FlaskForm):
                                      "e.g. set:european-street, subject:film-poster")
 
     def validate_photos(self, field):
-        if not [f for f in field.data or [] if f and f.filename]:
+        if not sent_files(field.data):
             raise ValidationError("Choose at least one photo.")
 
     def validate_tags(self, field):
@@ -64,9 +65,7 @@ def ingest_uploads(form):
     """Each uploaded file through the one pipeline; one bad file never stops the rest."""
     ingester = get_ingester()
     outcomes = []
-    for upload in form.photos.data:
-        if not upload or not upload.filename:
-            continue
+    for upload in sent_files(form.photos.data):
         # The name is kept as text only; the bytes go to a temp file of ours.
         name = display_filename(upload.filename)
         temp = ingester.storage.temp_file()
@@ -84,6 +83,12 @@ def ingest_uploads(form):
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
     return outcomes
+
+
+def sent_files(items):
+    """The files actually sent: a part without a file name arrives as plain
+    text, and an empty file chooser as a file with no name."""
+    return [f for f in items or [] if isinstance(f, FileStorage) and f.filename]
 
 
 def display_filename(filename):

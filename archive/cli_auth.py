@@ -176,6 +176,29 @@ def unpublish(archive, photo_ids, trip, as_json):
     _visibility(archive, photo_ids, trip, False, as_json)
 
 
+@cli.command()
+@click.argument("photo_ids", nargs=-1, type=int, required=True)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_archive
+def delete(archive, photo_ids, yes):
+    """Delete photos for good: their rows, tags, originals and derivatives.
+
+    \b
+    Example:
+        python manage_archive.py delete 12 13 --yes
+    """
+    from archive import deletion
+
+    if not yes:
+        click.confirm(f"Delete {len(set(photo_ids))} photo(s) and their files for good?", abort=True)
+    try:
+        deleted = deletion.delete_photos(archive.db, archive.data_dir, photo_ids)
+    except deletion.DeleteError as exc:
+        _fail(exc)
+    click.echo(f"deleted {len(deleted)} photo{'s' if len(deleted) != 1 else ''}: "
+               + ", ".join(map(str, deleted)))
+
+
 @cli.group("settings")
 def settings_group():
     """Archive-wide settings (the same as the admin's settings page).

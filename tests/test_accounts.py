@@ -17,17 +17,17 @@ def login(client, username, password=PASSWORD, next_url=""):
 # -- the CLI ---------------------------------------------------------------------
 
 
-def test_users_add_list_passwd_disable_enable(run_cli, db):
-    result = CliInput.run(run_cli, ["users", "add", "Kim", "--role", "admin", "--password-stdin"], PASSWORD)
+def test_users_add_list_passwd_disable_enable(run_cli, db, cli_input):
+    result = cli_input(["users", "add", "Kim", "--role", "admin", "--password-stdin"], PASSWORD)
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "added admin kim"
-    CliInput.run(run_cli, ["users", "add", "lee", "--password-stdin"], PASSWORD)
+    cli_input(["users", "add", "lee", "--password-stdin"], PASSWORD)
     listed = json_lines(run_cli("users", "list", "--json").output)
     assert [(u["username"], u["role"], u["disabled"]) for u in listed] == [
         ("kim", "admin", False), ("lee", "archivist", False)]
     old_hash = db["users"].get(2)["password_hash"]
     assert old_hash.startswith("scrypt:")
-    assert CliInput.run(run_cli, ["users", "passwd", "lee", "--password-stdin"], "another long password").exit_code == 0
+    assert cli_input(["users", "passwd", "lee", "--password-stdin"], "another long password").exit_code == 0
     assert db["users"].get(2)["password_hash"] != old_hash
     assert auth.authenticate(db, "lee", "another long password", "1.2.3.4").username == "lee"
     assert run_cli("users", "disable", "lee").output.strip() == "disabled lee"
@@ -37,8 +37,8 @@ def test_users_add_list_passwd_disable_enable(run_cli, db):
     assert run_cli("users", "enable", "lee").exit_code == 0
 
 
-def test_users_add_asks_for_the_password_twice(run_cli, db):
-    result = CliInput.run(run_cli, ["users", "add", "kim"], f"{PASSWORD}\n{PASSWORD}")
+def test_users_add_asks_for_the_password_twice(run_cli, db, cli_input):
+    result = cli_input(["users", "add", "kim"], f"{PASSWORD}\n{PASSWORD}")
     assert result.exit_code == 0, result.output
     assert auth.find_user(db, "kim").role == "archivist"
 
@@ -50,16 +50,16 @@ def test_users_add_asks_for_the_password_twice(run_cli, db):
     (["users", "passwd", "nobody", "--password-stdin"], PASSWORD, "no user named 'nobody'"),
     (["users", "disable", "nobody"], "", "no user named 'nobody'"),
 ])
-def test_users_errors_are_clear_and_change_nothing(args, stdin, message, run_cli, db):
-    result = CliInput.run(run_cli, args, stdin)
+def test_users_errors_are_clear_and_change_nothing(args, stdin, message, run_cli, db, cli_input):
+    result = cli_input(args, stdin)
     assert result.exit_code == 1
     assert message in result.output
     assert db.execute("SELECT count(*) FROM users").fetchone()[0] == 0
 
 
-def test_a_duplicate_username_is_refused(run_cli, make_user):
+def test_a_duplicate_username_is_refused(run_cli, make_user, cli_input):
     make_user("kim")
-    result = CliInput.run(run_cli, ["users", "add", "KIM", "--password-stdin"], PASSWORD)
+    result = cli_input(["users", "add", "KIM", "--password-stdin"], PASSWORD)
     assert result.exit_code == 1 and "already a user named 'kim'" in result.output
 
 
@@ -73,15 +73,17 @@ def test_the_last_admin_cannot_be_disabled_or_demoted(run_cli, make_user, db):
     assert run_cli("users", "disable", "ada").exit_code == 0
 
 
-class CliInput:
-    @staticmethod
-    def run(run_cli, args, stdin):
-        from click.testing import CliRunner
+@pytest.fixture
+def cli_input(data_dir):
+    """Run a command with text on its stdin (passwords)."""
+    from click.testing import CliRunner
 
-        from archive.cli import cli
+    from archive.cli import cli
 
-        data_dir = run_cli.__closure__[0].cell_contents  # the fixture's data directory
+    def run(args, stdin):
         return CliRunner().invoke(cli, ["--data", str(data_dir), *args], input=stdin + "\n")
+
+    return run
 
 
 # -- logging in and out --------------------------------------------------------------

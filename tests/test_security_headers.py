@@ -70,3 +70,9 @@ def test_no_path_traversal_through_media_or_static_routes(url, archivist_client,
     with archivist_client.get(url) as response:
         assert response.status_code in (404, 400), (url, response.status_code)
         assert b"SQLite format" not in response.data and b"do not serve me" not in response.data
+
+
+def test_public_pages_set_no_cookie_for_visitors(client, photo):
+    # So shared caches can keep them, and nobody gets a session just by looking.
+    for url in ("/", f"/photos/{photo['id']}", "/api/photos"):
+        assert "Set-Cookie" not in client.get(url).headers, url

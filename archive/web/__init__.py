@@ -1,6 +1,9 @@
 """Blueprints of the web interface and the JSON API, and what they share."""
 
-from flask import current_app, g
+import functools
+
+from flask import abort, current_app, g, redirect, request, url_for
+from flask_login import current_user
 
 from archive import db as archive_db
 from archive.ingest import Ingester
@@ -15,8 +18,6 @@ def get_db():
 
 def _current_account():
     """The logged-in archive.auth.User, or None for a visitor."""
-    from flask_login import current_user
-
     return getattr(current_user, "account", None)
 
 
@@ -60,11 +61,7 @@ def admin_required(view):
 
 
 def _role_required(view, allowed):
-    import functools
-
-    from flask import abort, redirect, request, url_for
-
-    from archive.web.accounts import safe_next
+    from archive.web.accounts import safe_next  # accounts imports this module
 
     @functools.wraps(view)
     def wrapped(*args, **kwargs):

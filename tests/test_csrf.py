@@ -102,3 +102,22 @@ def test_the_admins_add_user_form_works_with_its_token(admin, db):
                                                  "add-password": PASSWORD, "add-role": "archivist"})
     assert response.status_code == 302
     assert auth.find_user(db, "lee").role == "archivist"
+
+
+def test_an_anonymous_request_is_refused_before_its_body_is_read(csrf_app, data_dir):
+    """Visitors get 401/redirect (not a CSRF error) and their upload is never parsed."""
+    client = csrf_app.test_client()
+    photo = (io.BytesIO(image_bytes(scene(200, 150))), "p.jpg")
+    response = client.post("/api/uploads", data={"photos": [photo]}, content_type="multipart/form-data")
+    assert response.status_code == 401
+    assert response.json == {"error": "log in as an archivist first"}
+    photo = (io.BytesIO(image_bytes(scene(200, 150))), "p.jpg")
+    response = client.post("/upload", data={"photos": [photo]}, content_type="multipart/form-data")
+    assert response.status_code == 302 and response.headers["Location"] == "/login?next=/upload"
+    assert not (data_dir / "tmp").exists() or not list((data_dir / "tmp").iterdir())
+
+
+def test_an_archivist_is_refused_admin_routes_before_csrf(csrf_app, db):
+    client = logged_in_client(csrf_app, auth.add_user(db, "kim", PASSWORD))
+    assert client.post("/admin/settings", data={}).status_code == 403
+    assert client.delete("/api/photos/1").status_code == 403

@@ -320,3 +320,19 @@ def test_a_broken_image_warning_is_a_rejection_not_a_500(archivist_client, data_
     [result] = upload(archivist_client, ("cut.tif", data[: len(data) // 3])).json["results"]
     assert result["status"] == "rejected" and result["reason"]
     assert media_state(data_dir, db) == before
+
+
+@pytest.mark.parametrize("name, fmt, ext, mime", [
+    ("photo.jpg", "PNG", "png", "image/png"),
+    ("scan.png", "JPEG", "jpg", "image/jpeg"),
+    ("no-extension", "WEBP", "webp", "image/webp"),
+    ("shell.php", "JPEG", "jpg", "image/jpeg"),
+])
+def test_the_decoded_content_decides_not_the_name(name, fmt, ext, mime, archivist_client, data_dir, db):
+    [result] = upload(archivist_client, (name, image_bytes(scene(120, 90), fmt))).json["results"]
+    row = db["photos"].get(result["photo_id"])
+    assert (row["ext"], row["mime_type"], row["original_filename"]) == (ext, mime, name)
+    assert (data_dir / "originals" / row["sha256"][:2] / row["sha256"][2:4] / f"{row['sha256']}.{ext}").is_file()
+    with archivist_client.get(f"/photos/{row['id']}/original") as response:
+        assert response.mimetype == mime
+        assert response.headers["Content-Disposition"] == f"attachment; filename=photo-{row['id']}.{ext}"

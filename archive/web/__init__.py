@@ -61,20 +61,35 @@ def admin_required(view):
 
 
 def _role_required(view, allowed):
-    from archive.web.accounts import safe_next  # accounts imports this module
-
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
-        account = _current_account()
-        if account is None:
-            if request.path.startswith("/api/"):
-                abort(401, description="log in as an archivist first")
-            return redirect(url_for("accounts.login", next=safe_next(request.full_path)))
-        if not allowed(account):
-            abort(403, description="your account may not do this")
-        return view(*args, **kwargs)
+        return _refusal(allowed) or view(*args, **kwargs)
 
+    wrapped.role_check = allowed  # for refuse_early, before CSRF reads the body
     return wrapped
+
+
+def _refusal(allowed):
+    """None when the logged-in account passes `allowed`; else the answer."""
+    from archive.web.accounts import safe_next  # accounts imports this module
+
+    account = _current_account()
+    if account is None:
+        if request.path.startswith("/api/"):
+            abort(401, description="log in as an archivist first")
+        return redirect(url_for("accounts.login", next=safe_next(request.full_path)))
+    if not allowed(account):
+        abort(403, description="your account may not do this")
+    return None
+
+
+def refuse_early():
+    """Registered to run before every other before_request (CSRF's among them):
+    a request to a role-only view from someone without the role is answered
+    before its body is read, so an anonymous upload is never even parsed."""
+    view = current_app.view_functions.get(request.endpoint)
+    allowed = getattr(view, "role_check", None)
+    return _refusal(allowed) if allowed else None
 
 
 def get_visible_photo(photo_id):

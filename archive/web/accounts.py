@@ -35,7 +35,11 @@ def _load_user(session_id):
 
 
 def init_app(app):
+    from archive.web import refuse_early
+
     login_manager.init_app(app)
+    # First of all before_request functions, ahead of CSRFProtect's.
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_early)
 
 
 def safe_next(target):

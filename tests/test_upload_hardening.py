@@ -336,3 +336,20 @@ def test_the_decoded_content_decides_not_the_name(name, fmt, ext, mime, archivis
     with archivist_client.get(f"/photos/{row['id']}/original") as response:
         assert response.mimetype == mime
         assert response.headers["Content-Disposition"] == f"attachment; filename=photo-{row['id']}.{ext}"
+
+
+def test_pillows_bomb_warning_is_an_error_outside_the_test_suite_too(tmp_path):
+    """Between 1x and 2x its limit Pillow only warns; the archive makes that an
+    error itself, not just under pytest's warnings-as-errors."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = tmp_path / "bomb.png"
+    path.write_bytes(png_with_header(50_000, 30_000))  # 1.5 gigapixels
+    code = ("import sys; from archive import imaging\n"
+            "try:\n    imaging.analyse(sys.argv[1], 10**12)\n"
+            "except imaging.RejectedImage as exc:\n    print(exc)\n")
+    result = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
+                            cwd=Path(__file__).resolve().parent.parent, check=True)
+    assert "refused as a decompression bomb" in result.stdout, result.stdout + result.stderr

@@ -25,7 +25,9 @@ def create_app(config=None):
     app.config["DATA_DIR"] = Path(app.config["DATA_DIR"])
     # Werkzeug refuses a request body past this before the view runs; the
     # slack covers the multipart framing around a batch of files.
-    app.config.setdefault("MAX_CONTENT_LENGTH", app.config["MAX_FILE_BYTES"] * 8)
+    # (Flask's defaults hold the key with None, so setdefault would not do.)
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_FILE_BYTES"] * 8
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _persistent_secret(app.config["DATA_DIR"])
     app.config["SESSION_COOKIE_HTTPONLY"] = True
@@ -37,6 +39,7 @@ def create_app(config=None):
     csrf.init_app(app)
 
     from archive.web import api, errors, gallery, media, register_template_helpers, upload
+    from archive.web import accounts, admin, publishing, security
 
     for blueprint in (gallery.bp, upload.bp, media.bp, api.bp):
         app.register_blueprint(blueprint)
@@ -44,7 +47,11 @@ def create_app(config=None):
 
     app.register_blueprint(iiif.bp)
     app.register_blueprint(standards_api.bp)
+    for blueprint in (accounts.bp, admin.bp, publishing.bp):
+        app.register_blueprint(blueprint)
+    accounts.init_app(app)
     errors.register(app)
+    security.init_app(app)
     register_template_helpers(app)
     app.jinja_env.filters["filesize"] = _filesize
     return app

@@ -141,8 +141,13 @@ def serve(archive, host, port, debug):
     """
     from archive import create_app
 
+    from archive.cli_auth import first_admin_link
+
     app = create_app({"DATA_DIR": archive.data_dir})
     click.echo(f"Serving the archive in {archive.data_dir} at http://{host}:{port}/")
+    link = first_admin_link(archive.db, f"http://{host}:{port}")
+    if link:
+        click.echo(f"No admin yet. Create the first one at this one-time link (valid 1 hour):\n  {link}")
     app.run(host=host, port=port, debug=debug)
 
 
@@ -261,6 +266,8 @@ def restore_command(archive, source):
 
 def _count_files(folder):
     return sum(len(names) for _, _, names in os.walk(folder))
+
+
 def _parse_ids(text):
     try:
         ids = [int(part) for part in text.replace(" ", "").split(",") if part]
@@ -319,3 +326,7 @@ def export_command(archive, fmt, dest, query, ids, public_only):
 
     write_atomically(dest, lambda out: out.write(text.encode("utf-8")))
     click.echo(f"Wrote {len(records)} photos to {dest}", err=True)
+
+
+# Accounts, publishing and settings commands register themselves on `cli`.
+from archive import cli_auth  # noqa: E402,F401

@@ -24,6 +24,17 @@ def _int_env(name, default):
         raise ValueError(f"{name} must be a whole number, not {value!r}") from None
 
 
+def _bool_env(name, default):
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    if value.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.strip().lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be yes or no, not {value!r}")
+
+
 def data_dir_from_env():
     return Path(os.environ.get("ARCHIVE_DATA") or DEFAULT_DATA_DIR)
 
@@ -48,4 +59,11 @@ def defaults():
         "ARCHIVE_ATTRIBUTION": os.environ.get("ARCHIVE_ATTRIBUTION") or DEFAULT_ATTRIBUTION,
         # Largest IIIF image made on request, in pixels (a 'max' beyond it shrinks).
         "IIIF_MAX_AREA": _int_env("ARCHIVE_IIIF_MAX_MEGAPIXELS", 40) * 1_000_000,
+        # Whether new photos are public; an admin's choice on the settings
+        # page (stored in the database) wins over this.
+        "DEFAULT_PUBLIC": _bool_env("ARCHIVE_DEFAULT_PUBLIC", True),
+        # Reverse proxies in front of the server whose X-Forwarded-* headers
+        # are believed (client address for login throttling, HTTPS for
+        # Secure cookies). 0 when the server faces the network itself.
+        "TRUSTED_PROXIES": _int_env("ARCHIVE_TRUSTED_PROXIES", 0),
     }

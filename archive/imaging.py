@@ -20,14 +20,22 @@ from archive.config import DISPLAY_EDGE, THUMBNAIL_EDGE
 
 pillow_heif.register_heif_opener()
 
-# The archive enforces its own, configurable pixel limit as soon as a header
-# is read and before anything is decoded (see open_checked), so Pillow's
-# warning-then-error limit would only turn the same rejection into a warning.
-Image.MAX_IMAGE_PIXELS = None
+# Two pixel limits. The archive's own, configurable one is checked as soon as
+# a header is read and before anything is decoded (see open_checked), with a
+# message that names both sizes. Behind it Pillow's decompression-bomb check
+# runs inside Image.open itself, at a fixed ceiling no configuration may pass;
+# Pillow only warns between 1x and 2x its limit, so the warning is made an
+# error here: a file past the ceiling is refused, never decoded.
+HARD_MAX_PIXELS = 1_000_000_000
+Image.MAX_IMAGE_PIXELS = HARD_MAX_PIXELS
+warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
 
 # Pillow's format name -> (file extension, media type).
 ACCEPTED_FORMATS = {
     "JPEG": ("jpg", "image/jpeg"),
+    # Phones and cameras write a JPEG with extra images after the first
+    # (depth maps, previews); Pillow calls it MPO. The first image is the photo.
+    "MPO": ("jpg", "image/jpeg"),
     "PNG": ("png", "image/png"),
     "WEBP": ("webp", "image/webp"),
     "TIFF": ("tif", "image/tiff"),
@@ -84,9 +92,19 @@ def open_checked(path, max_pixels):
             image = Image.open(path)
     except UnidentifiedImageError:
         raise RejectedImage("not an image the archive can read (JPEG, PNG, WebP, TIFF or HEIC)") from None
-    except (OSError, SyntaxError, ValueError) as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise RejectedImage(
+            f"the image claims more than {HARD_MAX_PIXELS / 1e6:.0f} megapixels; "
+            "it is refused as a decompression bomb"
+        ) from None
+    except Exception as exc:  # noqa: BLE001
+        # A decoder fed hostile bytes fails in many ways (struct.error,
+        # IndexError, a warning made an error...); each means a bad file.
         raise RejectedImage(f"the image header is broken ({_reason(exc)})") from None
     try:
+        if image.format == "GIF" and getattr(image, "n_frames", 1) > 1:
+            raise RejectedImage("animated GIF images are not accepted; send a still photo "
+                                "as JPEG, PNG, WebP, TIFF or HEIC")
         if image.format not in ACCEPTED_FORMATS:
             raise RejectedImage(
                 f"{image.format} images are not accepted; send JPEG, PNG, WebP, TIFF or HEIC"
@@ -100,7 +118,14 @@ def open_checked(path, max_pixels):
                 f"the limit is {max_pixels / 1e6:.0f} megapixels"
             )
         if image.format in ("WEBP", "PNG") and getattr(image, "n_frames", 1) > 1:
+            # Only the first frame would be kept, and a visitor expects motion.
             raise RejectedImage("animated images are not accepted; send a still photo")
+    except RejectedImage:
+        image.close()
+        raise
+    except Exception as exc:  # noqa: BLE001 (counting frames reads past the header)
+        image.close()
+        raise RejectedImage(f"the image is broken ({_reason(exc)})") from None
     except BaseException:
         image.close()
         raise
@@ -142,18 +167,26 @@ def decode_upright(path, max_pixels, largest_edge):
     """Decode once, as small as still covers largest_edge, and turn upright."""
     with open_checked(path, max_pixels) as image:
         fmt = image.format
-        orientation = read_orientation(image)
         full_width, full_height = image.size
         scale = min(1.0, largest_edge / max(full_width, full_height))
-        if fmt == "JPEG" and scale < 1.0:
+        if fmt in ("JPEG", "MPO") and scale < 1.0:
             # Asks for at least the size the largest derivative needs; the
             # decoder picks the smallest DCT scale that still covers it.
             image.draft("RGB", (math.ceil(full_width * scale), math.ceil(full_height * scale)))
         try:
             image.load()
-            pixels = to_rgb(image)
-        except (OSError, SyntaxError, ValueError) as exc:
+        except Exception as exc:  # noqa: BLE001 (as in open_checked)
             raise RejectedImage(f"the image data is truncated or corrupt ({_reason(exc)})") from None
+        # Only after load: PNG's getexif() loads the pixels itself, and a
+        # decode error swallowed there would let a second load() pass on a
+        # half-decoded image.
+        orientation = read_orientation(image)
+        try:
+            pixels = to_rgb(image)
+        except Exception as exc:  # noqa: BLE001
+            raise RejectedImage(
+                f"the image's colour mode {image.mode} cannot be shown ({_reason(exc)})"
+            ) from None
     if orientation in ORIENTATION_TRANSPOSE:
         pixels = pixels.transpose(ORIENTATION_TRANSPOSE[orientation])
     if orientation in (5, 6, 7, 8):
@@ -255,7 +288,10 @@ def encode_jpeg(image, quality):
     out = io.BytesIO()
     # Baseline, not optimised or progressive: those cost 2-6x the encode time
     # for 1-5 % smaller files, and every import pays it for every photo.
-    image.save(out, "JPEG", quality=quality)
+    # Pillow writes EXIF, XMP and ICC only when asked, but copies a decoded
+    # JPEG's comment (COM segment) into the new file unless told otherwise:
+    # that is where an image+script polyglot hides its payload.
+    image.save(out, "JPEG", quality=quality, comment=b"")
     return out.getvalue()
 
 

@@ -22,7 +22,7 @@ import sqlite3
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from archive import imaging, tags
+from archive import imaging, settings, tags
 from archive.db import write_transaction
 from archive.metadata import Metadata, read_metadata
 from archive.storage import Storage, sha256_of_file, write_atomically
@@ -161,13 +161,14 @@ class FileWork:
 class Ingester:
     """Imports files into one archive: the file phase and the database phase."""
 
-    def __init__(self, db, file_work):
+    def __init__(self, db, file_work, default_public=True):
         self.db = db
         self.files = file_work
+        self.default_public = default_public  # used when no admin has chosen
 
     @classmethod
     def from_config(cls, db, config):
-        return cls(db, FileWork.from_config(config))
+        return cls(db, FileWork.from_config(config), default_public=config.get("DEFAULT_PUBLIC", True))
 
     @property
     def storage(self):
@@ -234,6 +235,7 @@ class Ingester:
             "uploaded_by": provenance.uploaded_by,
             "uploaded_at": tags.now_iso(),
             "warnings": json.dumps(prepared.metadata.warnings, ensure_ascii=False),
+            "is_public": int(settings.default_public(self.db, self.default_public)),
         }
         photo_id = self.db["photos"].insert(row).last_pk
         tag_ids = [tags.resolve_tag(self.db, facet, value) for facet, value in tag_pairs]

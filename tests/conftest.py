@@ -116,3 +116,53 @@ def json_lines(output):
 def files_under(folder):
     folder = Path(folder)
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+# -- accounts (issue 5) ---------------------------------------------------------
+
+PASSWORD = "correct horse battery staple"
+
+
+def logged_in_client(app, user):
+    """A test client holding the session Flask-Login gives `user` at login,
+    without paying for a scrypt check per client."""
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{user.id}:{user.session_token}"
+        session["_fresh"] = True
+    return client
+
+
+@pytest.fixture
+def make_user(db):
+    from archive import auth
+
+    def make(username="kim", role="archivist", password=PASSWORD):
+        return auth.add_user(db, username, password, role)
+
+    return make
+
+
+@pytest.fixture
+def archivist_client(app, make_user):
+    return logged_in_client(app, make_user("archie", "archivist"))
+
+
+@pytest.fixture
+def admin_client(app, make_user):
+    return logged_in_client(app, make_user("ada", "admin"))
+
+
+@pytest.fixture
+def csrf_app(data_dir):
+    """The app as it runs for real: CSRF protection on."""
+    return create_app({"DATA_DIR": data_dir, "TESTING": True, "SECRET_KEY": "test"})
+
+
+def media_state(data_dir, db):
+    """What a bad upload must leave unchanged: files under the data directory's
+    media folders and the rows of every photo table."""
+    files = [f for f in files_under(data_dir) if f.split("/")[0] in ("originals", "derivatives", "tmp")]
+    rows = {table: db.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0]
+            for table in ("photos", "photo_tags", "tags")}
+    return files, rows

@@ -36,16 +36,6 @@ def near(color, expected, tolerance=12):
     return all(abs(int(a) - int(b)) <= tolerance for a, b in zip(color, expected))
 
 
-def hide_private(monkeypatch):
-    """Make this test's requests those of a visitor who may not see private photos."""
-    import archive.web
-    import archive.web.iiif
-    import archive.web.standards_api
-
-    for module in (archive.web, archive.web.iiif, archive.web.standards_api):
-        monkeypatch.setattr(module, "can_see_private", lambda: False)
-
-
 @contextmanager
 def live_server(app):
     """The app on a real socket on 127.0.0.1; yields its base URL."""

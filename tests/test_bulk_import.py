@@ -160,8 +160,9 @@ def test_other_sizes_are_made_on_first_request_and_cached(run_cli, make_image, c
     assert client.get(f"/media/{sha}/fit801.jpg").status_code == 404
 
 
-def test_behind_nginx_media_are_offloaded_with_x_accel_redirect(run_cli, make_image, data_dir, db):
+def test_behind_nginx_media_are_offloaded_with_x_accel_redirect(run_cli, make_image, data_dir, db, make_user):
     from archive import create_app
+    from conftest import logged_in_client
 
     run_cli("import", make_image("one.jpg"))
     sha, photo_id = db.execute("SELECT sha256, id FROM photos").fetchone()
@@ -173,6 +174,7 @@ def test_behind_nginx_media_are_offloaded_with_x_accel_redirect(run_cli, make_im
     assert response.headers["X-Accel-Redirect"] == f"/_media/derivatives/{sha[:2]}/{sha[2:4]}/{sha}-fit400.jpg"
     assert response.headers["Content-Type"] == "image/jpeg"
     assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
-    original = client.get(f"/photos/{photo_id}/original")
+    original = logged_in_client(app, make_user()).get(f"/photos/{photo_id}/original")
     assert original.headers["X-Accel-Redirect"] == f"/_media/originals/{sha[:2]}/{sha[2:4]}/{sha}.jpg"
     assert original.headers["Content-Disposition"] == f'attachment; filename="photo-{photo_id}.jpg"'
+    assert original.headers["Cache-Control"] == "private, max-age=31536000, immutable"

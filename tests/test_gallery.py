@@ -67,7 +67,8 @@ def test_each_card_shows_the_thumbnail_with_its_size(client, db, data_dir):
     assert 'alt="wide.jpg"' in html
 
 
-def test_the_photo_page_shows_display_metadata_provenance_and_original(client, db, data_dir):
+def test_the_photo_page_shows_display_metadata_provenance_and_original(archivist_client, db, data_dir):
+    client = archivist_client  # exact GPS and the original are for archivists
     data = jpeg_with_exif(camera_exif(gps=(39.0392, 125.7625)), 2000, 1000, seed=5)
     photo_id = add_photo(db, data_dir, "DSCN0042.JPG", data=data, trip="2019 autumn", photographer="Kim",
                          tag_pairs=[("set", "european-street")])

@@ -5,9 +5,20 @@ import re
 
 import pytest
 
-from archive import create_app
-from conftest import files_under, image_bytes, scene
+from archive import auth, create_app
+from archive import db as archive_db
+from conftest import PASSWORD, files_under, image_bytes, logged_in_client, scene
 from photo_helpers import add_photo
+
+
+@pytest.fixture
+def client(archivist_client):
+    """Uploading is for archivists (who may do it is covered in test_authorization_matrix.py)."""
+    return archivist_client
+
+
+def archivist_of(app, data_dir):
+    return logged_in_client(app, auth.add_user(archive_db.connect(data_dir), "archie", PASSWORD, "archivist"))
 
 
 def upload(client, files, url="/upload", **fields):
@@ -120,7 +131,7 @@ def test_the_json_upload_errors_are_json(client, db):
 
 def test_without_a_csrf_token_nothing_is_stored(data_dir):
     app = create_app({"DATA_DIR": data_dir, "TESTING": True, "SECRET_KEY": "test"})
-    client = app.test_client()
+    client = archivist_of(app, data_dir)
     response = upload(client, [("a.jpg", image_bytes(scene(120, 90), "JPEG"))])
     assert response.status_code == 400
     assert files_under(data_dir / "originals") == []
@@ -132,7 +143,7 @@ def test_without_a_csrf_token_nothing_is_stored(data_dir):
 def test_an_upload_over_the_request_limit_is_refused_cleanly(data_dir):
     app = create_app({"DATA_DIR": data_dir, "TESTING": True, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False,
                       "MAX_CONTENT_LENGTH": 10_000})
-    response = upload(app.test_client(), [("a.png", image_bytes(scene(300, 300), "PNG"))])
+    response = upload(archivist_of(app, data_dir), [("a.png", image_bytes(scene(300, 300), "PNG"))])
     assert response.status_code == 413
     assert "<html" in response.text.lower()
     assert files_under(data_dir / "originals") == []

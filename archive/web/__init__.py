@@ -1,6 +1,9 @@
 """Blueprints of the web interface and the JSON API, and what they share."""
 
-from flask import current_app, g
+import functools
+
+from flask import abort, current_app, g, redirect, request, url_for
+from flask_login import current_user
 
 from archive import db as archive_db
 from archive.ingest import Ingester
@@ -13,12 +16,80 @@ def get_db():
     return g.db
 
 
+def _current_account():
+    """The logged-in archive.auth.User, or None for a visitor."""
+    return getattr(current_user, "account", None)
+
+
+def current_username():
+    """The logged-in username, or "" for a visitor."""
+    account = _current_account()
+    return account.username if account else ""
+
+
+def is_admin():
+    account = _current_account()
+    return bool(account and account.is_admin)
+
+
 def can_see_private():
-    """Whether the person making this request may see private photos.
+    """Whether the person making this request may see private photos: a
+    logged-in archivist or admin.
 
     Every view that shows photos asks this one question, so access rules
     live in one place."""
-    return True
+    account = _current_account()
+    return bool(account and account.is_archivist)
+
+
+def can_see_exact(photo):
+    """Exact GPS and the original file: archivists, and everyone for a trip an
+    admin opened."""
+    from archive import settings
+
+    return can_see_private() or settings.trip_is_open(get_db(), photo["trip"])
+
+
+def archivist_required(view):
+    """Only archivists and admins; a visitor is sent to log in (401 under /api/)."""
+    return _role_required(view, lambda account: account.is_archivist)
+
+
+def admin_required(view):
+    """Only admins; a visitor is sent to log in (401 under /api/), an archivist gets 403."""
+    return _role_required(view, lambda account: account.is_admin)
+
+
+def _role_required(view, allowed):
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        return _refusal(allowed) or view(*args, **kwargs)
+
+    wrapped.role_check = allowed  # for refuse_early, before CSRF reads the body
+    return wrapped
+
+
+def _refusal(allowed):
+    """None when the logged-in account passes `allowed`; else the answer."""
+    from archive.web.accounts import safe_next  # accounts imports this module
+
+    account = _current_account()
+    if account is None:
+        if request.path.startswith("/api/"):
+            abort(401, description="log in as an archivist first")
+        return redirect(url_for("accounts.login", next=safe_next(request.full_path)))
+    if not allowed(account):
+        abort(403, description="your account may not do this")
+    return None
+
+
+def refuse_early():
+    """Registered to run before every other before_request (CSRF's among them):
+    a request to a role-only view from someone without the role is answered
+    before its body is read, so an anonymous upload is never even parsed."""
+    view = current_app.view_functions.get(request.endpoint)
+    allowed = getattr(view, "role_check", None)
+    return _refusal(allowed) if allowed else None
 
 
 def get_visible_photo(photo_id):
@@ -99,4 +170,8 @@ def register_template_helpers(app):
         display_title=photos.display_title,
         camera_label=photos.camera_label,
         exposure_summary=photos.exposure_summary,
+        can_see_private=can_see_private,
+        can_see_exact=can_see_exact,
+        current_username=current_username,
+        is_admin=is_admin,
     )

@@ -3,7 +3,8 @@
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
 
 from archive import photos, tags
-from archive.web import can_see_private, display_url, get_db, get_visible_photo, thumbnail_url
+from archive.web import (can_see_exact, can_see_private, display_url, get_db, get_visible_photo,
+                         thumbnail_url)
 from archive.web.gallery import page_arg
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -66,10 +67,12 @@ def photo_json(photo):
         "file_size": photo["file_size"],
         "tags": tags.slugs_by_facet(photo["tags"]),
         "display_url": display_url(photo, _external=True),
-        "original_url": url_for("media.original", photo_id=photo["id"], _external=True),
         "iiif_image": url_for("iiif.image_base", identifier=str(photo["id"]), _external=True),
         "iiif_manifest": url_for("iiif.photo_manifest", photo_id=photo["id"], _external=True),
         "rights": photo["rights"],
+        # Exact GPS and the original (which keeps it) only for those who may see them.
+        **exact_fields(photo),
+        "is_public": bool(photo["is_public"]),
         "provenance": {
             "original_filename": photo["original_filename"],
             "trip": photo["trip"],
@@ -80,3 +83,10 @@ def photo_json(photo):
         },
         "warnings": photo["warnings"],
     }
+
+
+def exact_fields(photo):
+    if not can_see_exact(photo):
+        return {"gps": None, "original_url": None}
+    gps = None if photo["gps_lat"] is None else {"lat": photo["gps_lat"], "lon": photo["gps_lon"]}
+    return {"gps": gps, "original_url": url_for("media.original", photo_id=photo["id"], _external=True)}

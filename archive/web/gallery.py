@@ -30,4 +30,5 @@ def photo(photo_id):
 def page_arg(name="page"):
     """A positive page number from the query string; anything else is page 1."""
     value = request.args.get(name, "1")
-    return int(value) if value.isdigit() and 0 < int(value) < 1_000_000 else 1
+    # isdigit() alone also passes "²" and other digits int() refuses.
+    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 1_000_000 else 1

@@ -4,13 +4,14 @@ from flask import Blueprint, abort, current_app, make_response, send_file
 
 from archive import imaging
 from archive.storage import Storage, write_atomically
-from archive.web import can_see_private, get_db, get_visible_photo
+from archive.web import can_see_exact, can_see_private, get_db, get_visible_photo
 
 bp = Blueprint("media", __name__)
 
 # Derivatives are named by the original's SHA-256 and the request that made
 # them: the same URL always means the same bytes.
 IMMUTABLE = "public, max-age=31536000, immutable"
+PRIVATE_IMMUTABLE = "private, max-age=31536000, immutable"
 SERVED_NAMES = {imaging.derivative_name(edge): edge for edge in imaging.SERVED_EDGES}
 
 
@@ -29,7 +30,8 @@ def derivative(sha256, name):
             storage.original_path(sha256, photo["ext"]), edge, current_app.config["MAX_IMAGE_PIXELS"]
         )
         write_atomically(path, lambda out: out.write(data))
-    return send_media(path, mimetype="image/jpeg", etag=f"{sha256}-{name}")
+    # A shared cache must never keep a private photo for the next visitor.
+    return send_media(path, mimetype="image/jpeg", etag=f"{sha256}-{name}", public=bool(photo["is_public"]))
 
 
 @bp.get("/photos/<int:photo_id>/original")
@@ -37,16 +39,21 @@ def original(photo_id):
     row = get_visible_photo(photo_id)
     if row is None:
         abort(404)
+    if not can_see_exact(row):
+        # The original keeps its GPS and every other tag: archivists only,
+        # unless an admin opened this photo's trip.
+        abort(404, description="The original file of this photo is for archivists.")
     path = Storage(current_app.config["DATA_DIR"]).original_path(row["sha256"], row["ext"])
     return send_media(
         path,
         mimetype=row["mime_type"],
         etag=row["sha256"],
         download_name=f"photo-{photo_id}.{row['ext']}",
+        public=False,  # it keeps its metadata: never for a shared cache
     )
 
 
-def send_media(path, mimetype, etag, download_name=None):
+def send_media(path, mimetype, etag, download_name=None, public=False):
     """A file under the data directory, by this process or by the proxy.
 
     With MEDIA_ACCEL_PREFIX set (nginx's X-Accel-Redirect, see docs/nginx.conf)
@@ -69,7 +76,7 @@ def send_media(path, mimetype, etag, download_name=None):
             etag=etag,
             conditional=True,
         )
-    response.headers["Cache-Control"] = IMMUTABLE
+    response.headers["Cache-Control"] = IMMUTABLE if public else PRIVATE_IMMUTABLE
     return response
 
 

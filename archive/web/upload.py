@@ -1,16 +1,17 @@
 """Uploading photos through the web: a form, and the same thing as JSON."""
 
 import contextlib
-import os
+import unicodedata
 
 from flask import Blueprint, jsonify, render_template
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import FileStorage
 from wtforms import MultipleFileField, StringField, TextAreaField
 from wtforms.validators import Length, Optional, ValidationError
 
 from archive import tags
 from archive.ingest import Provenance
-from archive.web import get_db, get_ingester
+from archive.web import archivist_required, current_username, get_db, get_ingester
 
 bp = Blueprint("upload", __name__)
 
@@ -27,7 +28,7 @@ class UploadForm(FlaskForm):
                                      "e.g. set:european-street, subject:film-poster")
 
     def validate_photos(self, field):
-        if not [f for f in field.data or [] if f and f.filename]:
+        if not sent_files(field.data):
             raise ValidationError("Choose at least one photo.")
 
     def validate_tags(self, field):
@@ -38,6 +39,7 @@ class UploadForm(FlaskForm):
 
 
 @bp.route("/upload", methods=["GET", "POST"])
+@archivist_required
 def upload_page():
     form = UploadForm()
     outcomes = None
@@ -50,6 +52,7 @@ def upload_page():
 
 
 @bp.post("/api/uploads")
+@archivist_required
 def upload_api():
     form = UploadForm()
     if not form.validate_on_submit():
@@ -62,11 +65,9 @@ def ingest_uploads(form):
     """Each uploaded file through the one pipeline; one bad file never stops the rest."""
     ingester = get_ingester()
     outcomes = []
-    for upload in form.photos.data:
-        if not upload or not upload.filename:
-            continue
+    for upload in sent_files(form.photos.data):
         # The name is kept as text only; the bytes go to a temp file of ours.
-        name = os.path.basename(upload.filename.replace("\\", "/"))[:255] or "upload"
+        name = display_filename(upload.filename)
         temp = ingester.storage.temp_file()
         try:
             upload.save(temp)
@@ -76,12 +77,28 @@ def ingest_uploads(form):
                 # A script posting only the files leaves these fields out (None).
                 trip=(form.trip.data or "").strip(),
                 photographer=(form.photographer.data or "").strip(),
+                uploaded_by=current_username(),
             )
             outcomes.append(ingester.ingest(temp, provenance, form.tag_pairs, display_path=name))
         finally:
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
     return outcomes
+
+
+def sent_files(items):
+    """The files actually sent: a part without a file name arrives as plain
+    text, and an empty file chooser as a file with no name."""
+    return [f for f in items or [] if isinstance(f, FileStorage) and f.filename]
+
+
+def display_filename(filename):
+    """The sent file name as plain text to show: its last path part (a name like
+    '../../x.jpg' says nothing about where the file goes), in NFC, without
+    control characters."""
+    name = unicodedata.normalize("NFC", filename.replace("\\", "/")).rsplit("/", 1)[-1]
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip()
+    return name[:255] if name not in ("", ".", "..") else "upload"
 
 
 def split_tag_specs(text):

@@ -1,0 +1,161 @@
+"""Logging in and out, the first admin's one-time link, and the API's session facts."""
+
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
+                   request, session, url_for)
+from flask_login import LoginManager, UserMixin, login_user, logout_user
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from archive import auth
+from archive.web import current_username, get_db
+
+bp = Blueprint("accounts", __name__)
+login_manager = LoginManager()
+
+
+class SessionUser(UserMixin):
+    """Flask-Login's view of an account. The id carries the account's session
+    token, so a new password or a disabled account ends old sessions."""
+
+    def __init__(self, account):
+        self.account = account
+
+    def get_id(self):
+        return f"{self.account.id}:{self.account.session_token}"
+
+
+@login_manager.user_loader
+def _load_user(session_id):
+    account = auth.user_for_session(get_db(), session_id)
+    return SessionUser(account) if account else None
+
+
+def init_app(app):
+    from archive.web import refuse_early
+
+    login_manager.init_app(app)
+    # First of all before_request functions, ahead of CSRFProtect's.
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_early)
+
+
+def safe_next(target):
+    """A local path to go to after logging in, or None: never another site."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    # Werkzeug's full_path ends in "?" when there is no query string.
+    return target.rstrip("?") or "/"
+
+
+def client_address():
+    # remote_addr is the proxy's address unless ProxyFix trusts its headers
+    # (ARCHIVE_TRUSTED_PROXIES); see security.py.
+    return request.remote_addr or "unknown"
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired(), Length(max=100)],
+                           render_kw={"autocomplete": "username", "autocapitalize": "none"})
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=auth.MAX_PASSWORD_LENGTH)],
+                             render_kw={"autocomplete": "current-password"})
+    next = HiddenField()
+
+
+class CreateAdminForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired(), Length(max=40)],
+                           description="2-40 characters: a-z, digits, '.', '_' or '-'",
+                           render_kw={"autocomplete": "username", "autocapitalize": "none"})
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=auth.MAX_PASSWORD_LENGTH)],
+                             description=f"At least {auth.MIN_PASSWORD_LENGTH} characters",
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("Password again",
+                            validators=[DataRequired(), EqualTo("password", "The passwords differ.")],
+                            render_kw={"autocomplete": "new-password"})
+
+
+def _log_in(account):
+    # A fresh session at login: nothing set before it (by anyone) carries over.
+    session.clear()
+    login_user(SessionUser(account))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next")) or ""
+    status, retry_after = 200, None
+    if form.validate_on_submit():
+        try:
+            account = auth.authenticate(get_db(), form.username.data, form.password.data, client_address())
+        except auth.TooManyAttempts as exc:
+            form.form_errors.append(f"Too many failed logins: {str(exc).split('; ', 1)[1]}.")
+            status, retry_after = 429, exc.retry_after
+        except auth.AccountError:
+            form.form_errors.append("The username or password is wrong, or the account is disabled.")
+            status = 401
+        else:
+            _log_in(account)
+            flash(f"Logged in as {account.username}.")
+            return redirect(safe_next(form.next.data) or url_for("gallery.index"))
+    elif form.is_submitted():
+        status = 400
+    response = current_app.make_response((render_template("accounts/login.html", form=form), status))
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    session.clear()
+    return redirect(url_for("gallery.index"))
+
+
+@bp.route("/setup/<token>", methods=["GET", "POST"])
+def setup(token):
+    """The one-time link `serve` prints while the archive has no admin."""
+    db = get_db()
+    if not auth.setup_token_valid(db, token):
+        abort(404, description="This setup link is not valid: it was used, has expired, "
+                               "or the archive already has an admin.")
+    form = CreateAdminForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            account = auth.create_first_admin(db, token, form.username.data, form.password.data)
+        except auth.AccountError as exc:
+            form.form_errors.append(str(exc)[:1].upper() + str(exc)[1:] + ".")
+            status = 400
+        else:
+            _log_in(account)
+            flash(f"Welcome, {account.username}: you are the archive's first admin.")
+            return redirect(url_for("admin.users"))
+    elif form.is_submitted():
+        status = 400
+    response = current_app.make_response((render_template("accounts/setup.html", form=form), status))
+    # The token is in this page's URL: keep it out of Referer headers and caches.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/api/session")
+def session_info():
+    """Who is logged in, and the CSRF token a script sends (X-CSRFToken) with
+    every POST it makes on that session."""
+    from archive.web import _current_account
+
+    account = _current_account()
+    return jsonify({
+        "username": current_username() or None,
+        "role": account.role if account else "visitor",
+        "csrf_token": generate_csrf(),
+    })

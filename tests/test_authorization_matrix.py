@@ -1,0 +1,175 @@
+"""Every route × every role -> the status it must answer.
+
+The routes come from app.url_map, so a route added without a row here fails
+test_every_route_has_a_row with its name: add a row to MATRIX (and, if its
+URL has a new variable, a sample value to SAMPLE_ARGS).
+
+Requests carry no form data (CSRF is off here; test_csrf.py covers it), so a
+role that may use a form gets the form's own answer to an empty submission.
+"""
+
+import pytest
+
+from archive import auth
+from conftest import PASSWORD, json_lines, logged_in_client
+
+ROLES = ("visitor", "archivist", "admin")
+
+# (endpoint, method): statuses for (visitor, archivist, admin).
+# 302 for a visitor on an HTML page means "sent to log in"; 401 is the same under /api/.
+MATRIX = {
+    ("static", "GET"): (200, 200, 200),
+    ("gallery.index", "GET"): (200, 200, 200),
+    ("gallery.photo", "GET"): (200, 200, 200),
+    ("media.derivative", "GET"): (200, 200, 200),
+    ("media.original", "GET"): (404, 200, 200),  # for archivists, unless the trip is open
+    ("api.photo_list", "GET"): (200, 200, 200),
+    ("api.photo_detail", "GET"): (200, 200, 200),
+    ("upload.upload_page", "GET"): (302, 200, 200),
+    ("upload.upload_page", "POST"): (302, 400, 400),
+    ("upload.upload_api", "POST"): (401, 400, 400),
+    ("publishing.visibility_form", "POST"): (302, 400, 400),
+    ("publishing.visibility_api", "POST"): (401, 400, 400),
+    ("publishing.delete_form", "POST"): (302, 403, 400),  # 400: the box was not ticked
+    ("publishing.delete_api", "DELETE"): (401, 403, 200),  # really deletes: see THROWAWAY
+    ("accounts.login", "GET"): (200, 200, 200),
+    ("accounts.login", "POST"): (400, 400, 400),
+    ("accounts.logout", "POST"): (302, 302, 302),
+    ("accounts.setup", "GET"): (404, 404, 404),  # no valid token: the archive has an admin
+    ("accounts.setup", "POST"): (404, 404, 404),
+    ("accounts.session_info", "GET"): (200, 200, 200),
+    ("admin.users", "GET"): (302, 403, 200),
+    ("admin.users", "POST"): (302, 403, 400),
+    ("admin.change_user", "POST"): (302, 403, 303),
+    ("admin.settings_page", "GET"): (302, 403, 200),
+    ("admin.settings_page", "POST"): (302, 403, 303),
+    ("admin.change_trip", "POST"): (302, 403, 303),
+    ("iiif.image_base", "GET"): (303, 303, 303),
+    ("iiif.image_info", "GET"): (200, 200, 200),
+    ("iiif.image", "GET"): (200, 200, 200),
+    ("iiif.photo_manifest", "GET"): (200, 200, 200),
+    ("iiif.photo_canvas", "GET"): (200, 200, 200),
+    ("iiif.set_manifest", "GET"): (200, 200, 200),
+    ("iiif.sets_collection", "GET"): (200, 200, 200),
+    ("iiif.set_collection", "GET"): (404, 404, 404),  # the set has no smaller sets
+    ("standards_api.openapi_json", "GET"): (200, 200, 200),
+    ("standards_api.export_json", "GET"): (200, 200, 200),
+    ("standards_api.export_csv", "GET"): (200, 200, 200),
+    ("standards_api.data_page", "GET"): (200, 200, 200),
+}
+
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+
+# Routes whose success destroys the photo they name get a photo of their own.
+THROWAWAY = {"publishing.delete_api"}
+
+
+def route_methods(app):
+    return sorted({(rule.endpoint, method) for rule in app.url_map.iter_rules()
+                   for method in rule.methods - IGNORED_METHODS})
+
+
+@pytest.fixture
+def archive(app, db, run_cli, make_image):
+    """A public photo, a private one, and an account of each role."""
+    lines = json_lines(run_cli("import", make_image("a.jpg", seed=1), make_image("b.jpg", seed=2),
+                               make_image("c.jpg", seed=3), "--json", "--trip", "2019 autumn",
+                               "--tag", "set:european-street").output)
+    public, private, throwaway = (db["photos"].get(line["photo_id"]) for line in lines)
+    run_cli("unpublish", private["id"])
+    users = {"archivist": auth.add_user(db, "archie", PASSWORD, "archivist"),
+             "admin": auth.add_user(db, "ada", PASSWORD, "admin")}
+    return {"public": public, "private": private, "throwaway": throwaway, "users": users}
+
+
+def client_for(app, archive, role):
+    if role == "visitor":
+        return app.test_client()
+    return logged_in_client(app, archive["users"][role])
+
+
+def sample_args(archive, photo):
+    return {
+        "photo_id": photo["id"],
+        "sha256": photo["sha256"],
+        "name": "fit400.jpg",
+        "filename": "archive.css",
+        "token": "not-a-valid-token",
+        "user_id": archive["users"]["archivist"].id,
+        "identifier": str(photo["id"]),
+        "region": "full",
+        "size": "max",
+        "rotation": "0",
+        "quality_format": "default.jpg",
+        "slug": "european-street",
+    }
+
+
+def url_for_rule(app, endpoint, args):
+    from flask import url_for
+
+    [rule] = [r for r in app.url_map.iter_rules() if r.endpoint == endpoint][:1]
+    missing = [name for name in rule.arguments if name not in args]
+    assert not missing, (f"route {rule.rule} ({endpoint}) has URL variables {missing} with no "
+                         "sample value: add them to sample_args() in test_authorization_matrix.py")
+    with app.test_request_context():
+        return url_for(endpoint, **{name: args[name] for name in rule.arguments})
+
+
+def test_every_route_has_a_row(app):
+    missing = [f"{endpoint} {method}" for endpoint, method in route_methods(app)
+               if (endpoint, method) not in MATRIX]
+    assert not missing, ("routes with no row in MATRIX (test_authorization_matrix.py); add the "
+                         "expected status for visitor, archivist and admin: " + ", ".join(missing))
+
+
+def test_every_row_is_a_route(app):
+    stale = [f"{e} {m}" for e, m in MATRIX if (e, m) not in set(route_methods(app))]
+    assert not stale, "rows in MATRIX for routes that no longer exist: " + ", ".join(stale)
+
+
+def test_every_route_answers_every_role_as_the_matrix_says(app, archive):
+    wrong = []
+    for endpoint, method in route_methods(app):
+        expected = MATRIX.get((endpoint, method))
+        if expected is None:
+            continue  # reported by test_every_route_has_a_row
+        photo = archive["throwaway" if endpoint in THROWAWAY else "public"]
+        url = url_for_rule(app, endpoint, sample_args(archive, photo))
+        for role, status in zip(ROLES, expected):
+            with client_for(app, archive, role).open(url, method=method) as response:
+                if response.status_code != status:
+                    wrong.append(f"{method} {url} as {role}: {response.status_code}, expected {status}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_private_photos_are_404_for_visitors_on_every_photo_route(app, archive):
+    """Each GET route that names a photo hides a private one from visitors
+    (404, not 403) and shows it to archivists as it would a public one."""
+    wrong = []
+    for endpoint, method in route_methods(app):
+        rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+        if method != "GET" or not {"photo_id", "sha256", "identifier"} & set(rule.arguments):
+            continue
+        url = url_for_rule(app, endpoint, sample_args(archive, archive["private"]))
+        for role, status in zip(ROLES, MATRIX[(endpoint, method)]):
+            expected = 404 if role == "visitor" else status
+            with client_for(app, archive, role).get(url) as response:
+                if response.status_code != expected:
+                    wrong.append(f"GET {url} as {role}: {response.status_code}, expected {expected}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_anonymous_api_answers_are_json(app, archive):
+    for endpoint, method in route_methods(app):
+        rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+        if not rule.rule.startswith("/api/") or MATRIX.get((endpoint, method), (0,))[0] != 401:
+            continue
+        url = url_for_rule(app, endpoint, sample_args(archive, archive["public"]))
+        response = app.test_client().open(url, method=method)
+        assert response.json == {"error": "log in as an archivist first"}, url
+
+
+def test_a_visitor_is_sent_to_log_in_and_back(app, archive):
+    response = app.test_client().get("/admin/settings")
+    assert response.headers["Location"] == "/login?next=/admin/settings"

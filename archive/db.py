@@ -144,3 +144,10 @@ def _initial(db):
     from archive import tags
 
     tags.seed_vocabulary(db)
+
+
+@migrations(name="0003_search")
+def _search(db):
+    from archive import search_schema
+
+    search_schema.create(db)

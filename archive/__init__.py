@@ -37,8 +37,10 @@ def create_app(config=None):
     csrf.init_app(app)
 
     from archive.web import api, errors, gallery, media, register_template_helpers, upload
+    from archive.web import search as search_views
+    from archive.web import tagging as tagging_views
 
-    for blueprint in (gallery.bp, upload.bp, media.bp, api.bp):
+    for blueprint in (gallery.bp, upload.bp, media.bp, api.bp, search_views.bp, tagging_views.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     register_template_helpers(app)

@@ -223,8 +223,9 @@ class _Parser:
         while self.peek() not in (None, ")", "OR"):
             items.append(self.unary())
         if not items:
-            raise QueryError('"OR" needs a term on both sides' if self.peek() == "OR"
-                             else "empty parentheses")
+            if self.peek() == "OR":
+                raise QueryError('"OR" needs a term on both sides')
+            raise QueryError("empty parentheses" if self.peek() == ")" else "a parenthesis is not closed")
         return items[0] if len(items) == 1 else And(tuple(items))
 
     def unary(self):

@@ -152,3 +152,9 @@ def info(archive, as_json):
         if isinstance(value, list):
             value = ", ".join(value)
         click.echo(f"{key.replace('_', ' ')}: {value}")
+
+
+# Search and vocabulary commands live in their own module.
+from archive import cli_search  # noqa: E402  (it needs pass_archive from above)
+
+cli_search.register(cli)

@@ -3,6 +3,7 @@
 from flask import (Blueprint, Response, abort, current_app, jsonify, redirect, render_template,
                    request, stream_with_context, url_for)
 
+from archive import db as archive_db
 from archive import photos, search, search_export, tags
 from archive.search_query import QueryError
 from archive.web import can_see_private, get_db
@@ -49,11 +50,19 @@ def export_csv():
         if request.path.startswith("/api/"):
             return jsonify({"error": str(exc)}), 400
         abort(400, description=str(exc))
-    db = get_db()
-    body = search_export.csv_chunks(db, ids, permalink)
-    response = Response(stream_with_context(body), mimetype="text/csv")
+    response = Response(stream_with_context(_csv_body(ids)), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="poster-archive-search.csv"'
     return response
+
+
+def _csv_body(ids):
+    # Its own connection: the request's is closed at teardown, which may come
+    # before a long export has been sent.
+    db = archive_db.connect(current_app.config["DATA_DIR"])
+    try:
+        yield from search_export.csv_chunks(db, ids, permalink)
+    finally:
+        db.close()
 
 
 @bp.get("/sets")

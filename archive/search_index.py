@@ -81,7 +81,7 @@ class Snapshot:
 
     def id_mask(self, ids):
         mask = np.zeros(self.size, bool)
-        ids = np.asarray(list(ids), np.int64)
+        ids = np.asarray(ids if isinstance(ids, np.ndarray) else list(ids), np.int64)
         ids = ids[(ids >= 0) & (ids < self.size)]
         mask[ids] = True
         return mask
@@ -196,17 +196,22 @@ class Snapshot:
         self.tag_top = top
 
     def _set_pairs(self, keys):
-        self.pair_keys = np.unique(keys)
+        # Sort and drop repeats by hand: np.unique hashes, which is slower here.
+        keys = np.sort(keys)
+        if len(keys):
+            keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])]
+        self.pair_keys = keys
         self.pt_tag = (self.pair_keys >> 32).astype(np.int32)
         self.pt_photo = (self.pair_keys & 0xFFFFFFFF).astype(np.int32)
         # Pairs of photos that no longer exist are dropped with their rows.
         counts = np.bincount(self.pt_tag, minlength=self.tag_top + 1) if len(self.pt_tag) else \
             np.zeros(self.tag_top + 1, np.int64)
         self.tag_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        descriptive = [t for t, f in self.tag_facet.items() if f in DESCRIPTIVE_FACETS]
+        descriptive = np.zeros(max(self.tag_top, int(self.pt_tag.max(initial=0))) + 1, bool)
+        descriptive[[t for t, f in self.tag_facet.items() if f in DESCRIPTIVE_FACETS]] = True
         tagged = np.zeros(self.size, bool)
         if len(self.pt_photo):
-            tagged[self.pt_photo[np.isin(self.pt_tag, descriptive)]] = True
+            tagged[self.pt_photo[descriptive[self.pt_tag]]] = True
         self.untagged = self.exists & ~tagged
 
     @classmethod

@@ -49,10 +49,11 @@ STATEMENTS = [
     "INSERT INTO search_state (key, value) VALUES ('fts_through', 0), ('pruned_through', 0)",
     # rowid = photo id. ko2/ko1 hold Korean as overlapping two-letter pieces
     # and run endings (see search_text.py): unicode61 alone splits Korean only
-    # at spaces, so a word inside a longer one could never be found.
+    # at spaces, so a word inside a longer one could never be found. The
+    # _head pair is the Korean of the title and tags, which rank higher.
     """
     CREATE VIRTUAL TABLE photos_fts USING fts5(
-        title, caption, transcription, original_filename, tags, ko2, ko1,
+        title, caption, transcription, original_filename, tags, ko2, ko1, ko2_head, ko1_head,
         tokenize = 'porter unicode61 remove_diacritics 2'
     )
     """,

@@ -52,8 +52,9 @@ def test_narrowed_adds_one_condition():
 
 def test_korean_pieces_and_expressions():
     assert korean_pieces("영화포스터 on 꽃") == ("영화 화포 포스 스터", "터 꽃")
-    assert fts_expression("포스터") == 'ko2 : "포스 스터"'
-    assert fts_expression("꽃") == '(ko2 : "꽃" * OR ko1 : "꽃")'
+    assert fts_expression("포스터") == '{ko2 ko2_head} : "포스 스터"'
+    assert fts_expression("꽃") == '({ko2 ko2_head} : "꽃" * OR {ko1 ko1_head} : "꽃")'
+    assert fts_expression("꽃", head=True) == '(ko2_head : "꽃" * OR ko1_head : "꽃")'
     assert fts_expression("poster").endswith(': "poster"')
     assert fts_expression("...") is None
     assert fts_expression('say "hi"').endswith('"say ""hi"""')

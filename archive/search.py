@@ -78,7 +78,7 @@ def _matching(db, query, sort, include_private):
     tree = parse(query)
     search_text.refresh_fts(db)
     snap = search_index.snapshot(db)
-    evaluator = _Evaluator(db, snap)
+    evaluator = _Evaluator(db, snap, ranked=sort == "relevance")
     mask = evaluator.mask(tree, positive=True) if tree is not None else snap.exists.copy()
     mask &= snap.exists
     if not include_private:
@@ -90,8 +90,8 @@ def _matching(db, query, sort, include_private):
 class _Evaluator:
     """Each node of the tree becomes a mask over photo ids."""
 
-    def __init__(self, db, snap):
-        self.db, self.snap = db, snap
+    def __init__(self, db, snap, ranked):
+        self.db, self.snap, self.ranked = db, snap, ranked
         self.scores = None  # relevance of positive text terms (higher is better)
 
     def mask(self, node, positive):
@@ -144,7 +144,7 @@ class _Evaluator:
         if expression is None:  # only punctuation: it asks for nothing
             return self.snap.exists.copy()
         mask = self.snap.id_mask(self._rowids(node, expression))
-        if positive:
+        if positive and self.ranked:
             # See search_text.py: 3 for a word in a title or tags, else 1.
             if self.scores is None:
                 self.scores = np.zeros(self.snap.size, np.int32)
@@ -163,7 +163,7 @@ class _Evaluator:
                 [expression]).fetchone()[0]
         except sqlite3.OperationalError as exc:
             raise QueryError(f"cannot search for {node.text!r} ({exc})") from None
-        return np.array(text.split(","), np.int64) if text else np.zeros(0, np.int64)
+        return np.fromstring(text, dtype=np.int64, sep=",") if text else np.zeros(0, np.int64)
 
     def _duplicates(self):
         if _duplicate_source is None:

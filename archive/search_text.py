@@ -17,7 +17,6 @@ matching row, too slow for a common word among 100,000 captions.
 
 from archive.db import write_transaction
 
-TEXT_COLUMNS = ("title", "caption", "transcription", "original_filename", "tags")
 HEAD_COLUMNS = ("title", "tags")
 # Keep this many log entries behind the full-text index, so per-process
 # indexes that fall further behind than that reload in full instead.
@@ -59,13 +58,14 @@ def fts_expression(text, phrase=False, head=False):
     """The FTS5 MATCH expression for one word or quoted phrase, or None when
     it holds nothing searchable (only punctuation, say). With head=True it
     looks only in titles and tags, which count for more in relevance."""
-    latin_columns = HEAD_COLUMNS if head else TEXT_COLUMNS
     pairs = "ko2_head" if head else "{ko2 ko2_head}"
     ends = "ko1_head" if head else "{ko1 ko1_head}"
     parts = []
     latin = "".join(" " if is_hangul(ch) else ch for ch in text)
     if any(ch.isalnum() for ch in latin):
-        parts.append("{" + " ".join(latin_columns) + "} : " + _quoted(latin.strip()))
+        # The ko columns hold only Korean, so "every column" needs no filter.
+        prefix = "{" + " ".join(HEAD_COLUMNS) + "} : " if head else ""
+        parts.append(prefix + _quoted(latin.strip()))
     runs = hangul_runs(text)
     long_runs = [run for run in runs if len(run) > 1]
     if phrase and long_runs and len(long_runs) == len(runs):

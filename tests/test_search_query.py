@@ -55,6 +55,7 @@ def test_korean_pieces_and_expressions():
     assert fts_expression("포스터") == '{ko2 ko2_head} : "포스 스터"'
     assert fts_expression("꽃") == '({ko2 ko2_head} : "꽃" * OR {ko1 ko1_head} : "꽃")'
     assert fts_expression("꽃", head=True) == '(ko2_head : "꽃" * OR ko1_head : "꽃")'
-    assert fts_expression("poster").endswith(': "poster"')
+    assert fts_expression("poster") == '"poster"'
+    assert fts_expression("poster", head=True) == '{title tags} : "poster"'
     assert fts_expression("...") is None
     assert fts_expression('say "hi"').endswith('"say ""hi"""')

@@ -3,12 +3,15 @@
 counts beside the results. The gallery's search box, GET /api/search and the
 CLI's `search` all call search() here.
 
-Two hooks are filled in by the near-duplicate code when it is present:
-register_duplicate_source(fn) for `is:duplicate`, where fn(db) returns the ids
-of photos in a duplicate group of two or more; and (in tagging.py)
-register_group_source for tag suggestions.
+`is:duplicate` asks the near-duplicate code which photos are in a group of
+two or more: a function registered with register_duplicate_source(fn), or
+else `archive.dedup.duplicate_photo_ids(db)` when that module defines it.
+fn(db) returns an iterable of photo ids. Without either, `is:duplicate` is a
+clear QueryError. (Tag suggestions from groups work the same way: see
+tagging.py.)
 """
 
+import importlib
 import sqlite3
 from dataclasses import dataclass, field
 
@@ -39,6 +42,15 @@ def register_duplicate_source(fn):
     """Make `is:duplicate` work: fn(db) -> ids of photos in duplicate groups."""
     global _duplicate_source
     _duplicate_source = fn
+
+
+def hook(name):
+    """A function the near-duplicate module (archive.dedup) offers, or None."""
+    try:
+        dedup = importlib.import_module("archive.dedup")
+    except ImportError:
+        return None
+    return getattr(dedup, name, None)
 
 
 @dataclass
@@ -166,10 +178,11 @@ class _Evaluator:
         return np.fromstring(text, dtype=np.int64, sep=",") if text else np.zeros(0, np.int64)
 
     def _duplicates(self):
-        if _duplicate_source is None:
+        source = _duplicate_source or hook("duplicate_photo_ids")
+        if source is None:
             raise QueryError("is:duplicate is not available yet: this archive does not group "
                              "near-duplicate photos")
-        return self.snap.id_mask(_duplicate_source(self.db))
+        return self.snap.id_mask([int(i) for i in source(self.db)])
 
 
 def _ordered(ids, snap, sort, scores):

@@ -2,8 +2,9 @@
 of who changed what, and suggestions for a photo.
 
 Suggestions come from photos of the same trip taken within minutes of this
-one and, once the near-duplicate code registers its source with
-register_group_source(), from the photo's duplicate group and related shots.
+one and, once the near-duplicate code offers them (register_group_source, or
+archive.dedup.related_photo_ids), from the photo's duplicate group and
+related shots.
 """
 
 from datetime import datetime, timedelta
@@ -23,7 +24,8 @@ class TaggingError(ValueError):
 
 def register_group_source(fn):
     """Let suggestions use near-duplicate groups: fn(db, photo_id) -> ids of the
-    other photos in its duplicate group and its related shots."""
+    other photos in its duplicate group and its related shots. Without it,
+    `archive.dedup.related_photo_ids(db, photo_id)` is used if defined."""
     global _group_source
     _group_source = fn
 
@@ -115,9 +117,12 @@ def same_trip_neighbours(db, photo, minutes=SAME_TRIP_MINUTES):
 
 def group_neighbours(db, photo_id):
     """Ids of the photo's duplicate group and related shots (empty until registered)."""
-    if _group_source is None:
+    from archive.search import hook
+
+    source = _group_source or hook("related_photo_ids")
+    if source is None:
         return []
-    return [int(i) for i in _group_source(db, photo_id) if int(i) != photo_id]
+    return [int(i) for i in source(db, photo_id) if int(i) != photo_id]
 
 
 def suggestions(db, photo, limit=12, include_private=True):

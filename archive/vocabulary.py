@@ -93,12 +93,15 @@ def create_tag(db, facet, name, label=None, label_ko="", description="", parent=
     """A new tag; name gives its slug (and its label unless label is given)."""
     if facet not in tags.FACETS:
         raise VocabularyError(f"unknown facet {facet!r}; facets are {', '.join(tags.FACETS)}")
-    leaf = tags.slugify(name.split("/")[-1]) if name else ""
+    name = (name or "").strip()
+    # Only hierarchical facets read a slash as "inside": keyword AC/DC is ac-dc.
+    path_parent, _, leaf_name = name.rpartition("/") if facet in HIERARCHICAL_FACETS else ("", "", name)
+    leaf = tags.slugify(leaf_name)
     if not leaf:
         raise VocabularyError(f"{name!r} makes an empty slug")
-    label = (label or "").strip() or name.split("/")[-1].strip()
+    label = (label or "").strip() or leaf_name.strip()
     with write_transaction(db):
-        parent_row = _parent(db, facet, parent if parent else "/".join(name.split("/")[:-1]))
+        parent_row = _parent(db, facet, parent or path_parent)
         slug = f"{parent_row['slug']}/{leaf}" if parent_row else leaf
         _check_free(db, facet, slug)
         tag_id = db["tags"].insert({

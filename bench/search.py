@@ -16,6 +16,7 @@ import statistics
 import sys
 import tempfile
 import time
+import unicodedata
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -118,6 +119,11 @@ def build(db, n, rng):
     return len(pairs)
 
 
+def _width(text):
+    """Columns text takes in a terminal: Korean letters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def timed(fn, repeats):
     times, value = [], None
     for _ in range(repeats):
@@ -165,12 +171,13 @@ def main():
                 lambda: search_sql.search(db, query, include_private=False), args.baseline_repeats)
             rows.append((query, sort, result.page.total, statistics.median(times), percentile(times, 95),
                          base_total, statistics.median(base_times)))
-        width = max(len(q) for q, *_ in rows)
+        width = max(_width(q) for q, *_ in rows)
         print()
         print(f"{'query':{width}}  {'sort':10} {'results':>8} {'p50 ms':>7} {'p95 ms':>7} "
               f"{'baseline':>9} {'base p50':>9} {'speedup':>8}")
         for query, sort, total, p50, p95, base_total, base_p50 in rows:
-            print(f"{query or '(everything)':{width}}  {sort:10} {total:8,} {p50:7.1f} {p95:7.1f} "
+            shown = query or "(everything)"
+            print(f"{shown}{' ' * (width - _width(shown))}  {sort:10} {total:8,} {p50:7.1f} {p95:7.1f} "
                   f"{base_total:9,} {base_p50:9.1f} {base_p50 / p50:7.0f}x")
         overall = percentile(all_times, 95)
         worst = max(r[4] for r in rows)

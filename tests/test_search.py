@@ -189,6 +189,17 @@ def test_is_duplicate_uses_the_registered_source(archive, monkeypatch):
     assert found(db, "-is:duplicate set:european-street") == {1}
 
 
+def test_is_duplicate_uses_the_dedup_module_when_it_offers_it(archive, monkeypatch):
+    import sys
+    import types
+
+    db, _ = archive
+    dedup = types.ModuleType("archive.dedup")
+    dedup.duplicate_photo_ids = lambda db: {4, 5}
+    monkeypatch.setitem(sys.modules, "archive.dedup", dedup)
+    assert found(db, "is:duplicate") == {4, 5}
+
+
 def test_index_follows_changes(tmp_path):
     db = build(tmp_path / "media", tmp_path / "made")
     assert found(db, "subject:costume") == set()

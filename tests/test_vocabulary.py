@@ -41,6 +41,9 @@ def test_child_sets_nest_and_are_searched_with_their_parent(archive):
         vocabulary.create_tag(db, "subject", "x", parent="advert")
     with pytest.raises(vocabulary.VocabularyError, match="already taken"):
         vocabulary.create_tag(db, "set", "european-street/cafe")
+    with pytest.raises(vocabulary.VocabularyError, match="no set tag called 'atlantis'"):
+        vocabulary.create_tag(db, "set", "atlantis/harbour")
+    assert db["tags"].get(vocabulary.create_tag(db, "keyword", "AC/DC"))["slug"] == "ac-dc"
 
 
 def test_rename_keeps_the_old_slug_working(archive):

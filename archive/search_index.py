@@ -12,6 +12,7 @@ still using the old one is never disturbed.
 """
 
 import contextlib
+import os
 import threading
 from datetime import datetime, timezone
 
@@ -255,13 +256,17 @@ def _read_transaction(db):
 
 def snapshot(db):
     """The current index of this database, caught up with its change log."""
-    key = db.execute("PRAGMA database_list").fetchone()[2]
+    path = db.execute("PRAGMA database_list").fetchone()[2]
+    # The inode too: a database deleted and made again at the same path is new.
+    key = (path, os.stat(path).st_ino if path else id(db))
     with _lock:
         snap = _cache.get(key)
         with _read_transaction(db):
             last = search_text.last_change(db)
             if snap is not None and snap.through == last:
                 return snap
+            if snap is not None and snap.through > last:
+                snap = None
             pruned = db.execute(
                 "SELECT value FROM search_state WHERE key = 'pruned_through'").fetchone()[0]
             changed = None
@@ -276,12 +281,3 @@ def snapshot(db):
             _cache.pop(next(iter(_cache)))
         _cache[key] = snap
         return snap
-
-
-def forget(db=None):
-    """Drop cached indexes (all, or this database's): the next search reloads."""
-    with _lock:
-        if db is None:
-            _cache.clear()
-        else:
-            _cache.pop(db.execute("PRAGMA database_list").fetchone()[2], None)

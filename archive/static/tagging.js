@@ -3,7 +3,8 @@
 (function () {
   "use strict";
 
-  // Fill the shared <datalist> with vocabulary matches for the last
+  // Fill the shared <datalist> from the vocabulary endpoint named by
+  // data-autocomplete, matching the last
   // comma-separated part of what is being typed.
   function autocomplete(input) {
     var list = document.getElementById(input.getAttribute("list"));
@@ -21,7 +22,7 @@
         if (current.indexOf(":") > 0 && !facet) facet = current.split(":")[0].toLowerCase();
         if (!term || term === lastAsked) return;
         lastAsked = term;
-        var url = "/api/tags?q=" + encodeURIComponent(term) + (facet ? "&facet=" + encodeURIComponent(facet) : "");
+        var url = input.getAttribute("data-autocomplete") + "?q=" + encodeURIComponent(term) + (facet ? "&facet=" + encodeURIComponent(facet) : "");
         fetch(url, { headers: { Accept: "application/json" } })
           .then(function (response) { return response.ok ? response.json() : { results: [] }; })
           .then(function (data) {

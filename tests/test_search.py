@@ -102,7 +102,7 @@ def test_facet_counts_match_a_direct_count(archive, query, include_private):
     for facet in ("set", "subject", "film", "trip"):
         counts = {e["value"]: e["count"] for e in result.facets[facet]}
         direct = {}
-        for slug, in db.execute(f"SELECT slug FROM tags WHERE facet = ?", [facet]):
+        for slug, in db.execute("SELECT slug FROM tags WHERE facet = ?", [facet]):
             # A photo counts for a set when it carries the set or a set below it.
             n = db.execute(
                 "SELECT count(DISTINCT photo_tags.photo_id) FROM photo_tags JOIN tags ON tags.id = photo_tags.tag_id"

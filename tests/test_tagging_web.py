@@ -151,3 +151,23 @@ def test_same_trip_suggestions_respect_the_time_window(site):
     assert tagging.suggestions(db, photo) == []
     db["photos"].update(5, {"taken_at": "2019-10-02T09:10:00"})
     assert {s["tag"]["slug"] for s in tagging.suggestions(db, photo)} == {"japanese-street", "shop-sign"}
+
+
+def test_forms_carry_the_csrf_token_when_protection_is_on(tmp_path):
+    import re
+
+    db = build(tmp_path / "media", tmp_path / "made")
+    app = create_app({"DATA_DIR": tmp_path / "media", "TESTING": True, "SECRET_KEY": "t"})
+    client = app.test_client()
+    page = client.get("/photos/6")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    assert client.post("/photos/6/tags", data={"add": "keyword:wall"}).status_code == 400
+    assert slugs(db, 6, "keyword") == []
+    response = client.post("/photos/6/tags", data={"add": "keyword:wall", "csrf_token": token})
+    assert response.status_code == 302 and slugs(db, 6, "keyword") == ["wall"]
+    results = client.get("/search", query_string={"q": "wall"})
+    token = re.search(r'name="csrf_token" value="([^"]+)"', results.text).group(1)
+    bulk = client.post("/tags/bulk", data={"photo_ids": ["6"], "tags": "set:railway", "action": "add",
+                                           "csrf_token": token})
+    assert bulk.status_code == 302 and slugs(db, 6, "set") == ["railway"]
+    db.close()

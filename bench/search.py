@@ -11,6 +11,7 @@ Target: p95 <= 50 ms per query with facets at 100,000 photos.
 """
 
 import argparse
+import math
 import random
 import statistics
 import sys
@@ -134,15 +135,16 @@ def timed(fn, repeats):
 
 
 def percentile(values, p):
+    """Nearest-rank percentile: the smallest value at least p% of the values do not exceed."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="5,000 photos instead of 100,000")
     parser.add_argument("--photos", type=int, help="how many photos (overrides --quick)")
-    parser.add_argument("--repeats", type=int, default=20, help="timed runs of each query (default 20)")
+    parser.add_argument("--repeats", type=int, default=50, help="timed runs of each query (default 50)")
     parser.add_argument("--baseline-repeats", type=int, default=3, help="timed runs of each baseline query")
     args = parser.parse_args()
     n = args.photos or (5_000 if args.quick else 100_000)

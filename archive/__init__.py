@@ -40,8 +40,10 @@ def create_app(config=None):
 
     from archive.web import api, errors, gallery, media, register_template_helpers, upload
     from archive.web import accounts, admin, publishing, security
+    from archive.web import search as search_views
+    from archive.web import tagging as tagging_views
 
-    for blueprint in (gallery.bp, upload.bp, media.bp, api.bp):
+    for blueprint in (gallery.bp, upload.bp, media.bp, api.bp, search_views.bp, tagging_views.bp):
         app.register_blueprint(blueprint)
     from archive.web import iiif, standards_api
 

@@ -330,3 +330,8 @@ def export_command(archive, fmt, dest, query, ids, public_only):
 
 # Accounts, publishing and settings commands register themselves on `cli`.
 from archive import cli_auth  # noqa: E402,F401
+
+# Search and vocabulary commands live in their own module.
+from archive import cli_search  # noqa: E402  (it needs pass_archive from above)
+
+cli_search.register(cli)

@@ -146,6 +146,13 @@ def _initial(db):
     tags.seed_vocabulary(db)
 
 
+@migrations(name="0003_search")
+def _search(db):
+    from archive import search_schema
+
+    search_schema.create(db)
+
+
 @migrations(name="0004_auth")
 def _auth(db):
     # Accounts. session_token is part of the login cookie's user id, so

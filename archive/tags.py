@@ -63,6 +63,11 @@ def slugify(text):
     return re.sub(r"[\W_]+", "-", text).strip("-")
 
 
+def slugify_path(text):
+    """A hierarchical slug: 'European street / Cafe' -> 'european-street/cafe'."""
+    return "/".join(part for part in (slugify(p) for p in text.split("/")) if part)
+
+
 def seed_vocabulary(db):
     for facet, rows in (("set", SEED_SETS), ("subject", SEED_SUBJECTS), ("film", SEED_FILMS)):
         for slug, label, label_ko, description in rows:
@@ -91,7 +96,7 @@ def parse_tag_spec(spec):
 
 def find_tag(db, facet, value):
     """The tag row a value names in a facet: by slug, alias or label (either language)."""
-    slug = slugify(value)
+    slug = slugify_path(value)
     row = _one(db, "SELECT * FROM tags WHERE facet = ? AND slug = ?", [facet, slug])
     if row is None:
         row = _one(
@@ -119,6 +124,10 @@ def resolve_tag(db, facet, value, create=True):
     slug = slugify(value)
     if not slug:
         raise UnknownTag(f"{value!r} makes an empty tag")
+    # Free tags are flat: 'a/b' becomes 'a-b', which may exist already.
+    existing = _one(db, "SELECT id FROM tags WHERE facet = ? AND slug = ?", [facet, slug])
+    if existing is not None:
+        return existing["id"]
     return db["tags"].insert({"facet": facet, "slug": slug, "label": value.strip()}).last_pk
 
 
@@ -132,13 +141,31 @@ def check_tag_specs(db, specs):
 
 
 def tag_photo(db, photo_id, tag_ids, added_by=""):
+    """Put tags on a photo; each tag newly added is written to the tag history."""
     added_at = now_iso()
+    added = []
     for tag_id in tag_ids:
-        db.execute(
+        cursor = db.execute(
             "INSERT OR IGNORE INTO photo_tags (photo_id, tag_id, added_by, added_at)"
             " VALUES (?, ?, ?, ?)",
             [photo_id, tag_id, added_by, added_at],
         )
+        if cursor.rowcount:
+            added.append(tag_id)
+    for tag_id in added:
+        record_history(db, "added", tag_id, photo_id=photo_id, username=added_by, at=added_at)
+    return added
+
+
+def record_history(db, action, tag_id, photo_id=None, username="", detail="", at=None):
+    """One line of the tag history (table from migration 0003_search): who, when, what."""
+    tag = _one(db, "SELECT facet, slug FROM tags WHERE id = ?", [tag_id])
+    db.execute(
+        "INSERT INTO tag_history (at, username, action, photo_id, tag_id, facet, slug, detail)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [at or now_iso(), username, action, photo_id, tag_id,
+         tag["facet"] if tag else "", tag["slug"] if tag else "", detail],
+    )
 
 
 def tags_of_photo(db, photo_id):

@@ -1,0 +1,164 @@
+"""Full text: the FTS5 row of each photo, kept current from the change log,
+and the FTS5 expression for a word or phrase typed by a person.
+
+Korean is written with spaces between phrases, not between the parts a
+reader looks for (영화포스터 = film + poster), and unicode61 splits only at
+spaces. So each run of Hangul is also indexed as overlapping two-letter
+pieces (ko2: 영화 화포 포스 스터) plus its last letter (ko1: 터). A Korean
+query becomes the phrase of its pieces, which matches the word anywhere,
+inside longer words too; a single letter matches a piece it starts or a run
+it ends.
+
+Relevance is where the words are found: each word of the query found in a
+photo's title or tags counts 3, found only in its other text 1; equal scores
+go newest first. bm25() would rank finer but costs about a microsecond a
+matching row, too slow for a common word among 100,000 captions.
+"""
+
+from archive.db import write_transaction
+
+HEAD_COLUMNS = ("title", "tags")
+# Keep this many log entries behind the full-text index, so per-process
+# indexes that fall further behind than that reload in full instead.
+KEEP_CHANGES = 200_000
+
+
+def is_hangul(ch):
+    code = ord(ch)
+    return 0xAC00 <= code <= 0xD7A3 or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F
+
+
+def hangul_runs(text):
+    runs, current = [], []
+    for ch in text:
+        if is_hangul(ch):
+            current.append(ch)
+        elif current:
+            runs.append("".join(current))
+            current = []
+    if current:
+        runs.append("".join(current))
+    return runs
+
+
+def korean_pieces(text):
+    """(ko2, ko1) column values for text: two-letter pieces and run endings."""
+    pairs, ends = [], []
+    for run in hangul_runs(text):
+        pairs.extend(run[i : i + 2] for i in range(len(run) - 1))
+        ends.append(run[-1])
+    return " ".join(pairs), " ".join(ends)
+
+
+def _quoted(text):
+    return '"' + text.replace('"', '""') + '"'
+
+
+def fts_expression(text, phrase=False, head=False):
+    """The FTS5 MATCH expression for one word or quoted phrase, or None when
+    it holds nothing searchable (only punctuation, say). With head=True it
+    looks only in titles and tags, which count for more in relevance."""
+    pairs = "ko2_head" if head else "{ko2 ko2_head}"
+    ends = "ko1_head" if head else "{ko1 ko1_head}"
+    parts = []
+    latin = "".join(" " if is_hangul(ch) else ch for ch in text)
+    if any(ch.isalnum() for ch in latin):
+        # The ko columns hold only Korean, so "every column" needs no filter.
+        prefix = "{" + " ".join(HEAD_COLUMNS) + "} : " if head else ""
+        parts.append(prefix + _quoted(latin.strip()))
+    runs = hangul_runs(text)
+    long_runs = [run for run in runs if len(run) > 1]
+    if phrase and long_runs and len(long_runs) == len(runs):
+        pieces = [run[i : i + 2] for run in runs for i in range(len(run) - 1)]
+        parts.append(f"{pairs} : " + _quoted(" ".join(pieces)))
+    else:
+        for run in runs:
+            if len(run) == 1:
+                parts.append(f"({pairs} : {_quoted(run)} * OR {ends} : {_quoted(run)})")
+            else:
+                pieces = " ".join(run[i : i + 2] for i in range(len(run) - 1))
+                parts.append(f"{pairs} : " + _quoted(pieces))
+    if not parts:
+        return None
+    return " AND ".join(parts)
+
+
+def _state(db, key):
+    return db.execute("SELECT value FROM search_state WHERE key = ?", [key]).fetchone()[0]
+
+
+def last_change(db):
+    return db.execute("SELECT coalesce(max(id), 0) FROM search_changes").fetchone()[0]
+
+
+def refresh_fts(db):
+    """Bring photos_fts up to the change log; returns how many photos were reindexed."""
+    if last_change(db) <= _state(db, "fts_through"):
+        return 0
+    with write_transaction(db):
+        through, last = _state(db, "fts_through"), last_change(db)
+        if last <= through:  # another process caught up while we waited
+            return 0
+        ids = [row[0] for row in db.execute(
+            "SELECT DISTINCT photo_id FROM search_changes WHERE id > ? AND id <= ?", [through, last])]
+        tag_text = TagText(db)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            db.execute(f"DELETE FROM photos_fts WHERE rowid IN ({marks})", chunk)
+            _index_photos(db, chunk, marks, tag_text)
+        db.execute("UPDATE search_state SET value = ? WHERE key = 'fts_through'", [last])
+        if last - KEEP_CHANGES > _state(db, "pruned_through"):
+            db.execute("DELETE FROM search_changes WHERE id <= ?", [last - KEEP_CHANGES])
+            db.execute("UPDATE search_state SET value = ? WHERE key = 'pruned_through'",
+                       [last - KEEP_CHANGES])
+    return len(ids)
+
+
+def _index_photos(db, chunk, marks, tag_text):
+    tags_of = {}
+    for photo_id, tag_id in db.execute(
+        f"SELECT photo_id, tag_id FROM photo_tags WHERE photo_id IN ({marks})", chunk
+    ):
+        tags_of.setdefault(photo_id, []).append(tag_id)
+    rows = db.execute(
+        "SELECT id, title, caption, transcription, original_filename FROM photos"
+        f" WHERE id IN ({marks})", chunk).fetchall()
+    for photo_id, title, caption, transcription, filename in rows:
+        tags = tag_text.for_tags(tags_of.get(photo_id, []))
+        ko2, ko1 = korean_pieces(" ; ".join((caption, transcription, filename)))
+        ko2_head, ko1_head = korean_pieces(" ; ".join((title, tags)))
+        db.execute(
+            "INSERT INTO photos_fts (rowid, title, caption, transcription, original_filename,"
+            " tags, ko2, ko1, ko2_head, ko1_head) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [photo_id, title, caption, transcription, filename, tags, ko2, ko1, ko2_head, ko1_head],
+        )
+
+
+class TagText:
+    """The searchable words of each tag: labels in both languages, slug and
+    aliases, of the tag and of the sets above it (a café on the European
+    street is found by 'european')."""
+
+    def __init__(self, db):
+        self.rows = {row[0]: row for row in db.execute(
+            "SELECT id, parent_id, slug, label, label_ko FROM tags")}
+        self.aliases = {}
+        for tag_id, alias in db.execute("SELECT tag_id, alias FROM tag_aliases"):
+            self.aliases.setdefault(tag_id, []).append(alias)
+        self._cache = {}
+
+    def of(self, tag_id):
+        if tag_id not in self._cache:
+            words, seen, current = [], set(), tag_id
+            while current in self.rows and current not in seen:
+                seen.add(current)
+                _, parent_id, slug, label, label_ko = self.rows[current]
+                words.extend((label, label_ko, slug.replace("-", " ").replace("/", " ")))
+                words.extend(a.replace("-", " ").replace("/", " ") for a in self.aliases.get(current, []))
+                current = parent_id
+            self._cache[tag_id] = " ".join(w for w in words if w)
+        return self._cache[tag_id]
+
+    def for_tags(self, tag_ids):
+        return " ; ".join(self.of(tag_id) for tag_id in tag_ids)

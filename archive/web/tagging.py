@@ -1,0 +1,240 @@
+"""Tagging through the web: on a photo's page, in bulk from search results,
+the vocabulary pages for archivists, and the JSON endpoints behind them."""
+
+from datetime import date
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, abort, flash, jsonify, redirect, render_template, request,
+                   url_for)
+
+from archive import photos, search, tagging, tags, vocabulary
+from archive.search_query import QueryError
+from archive.web import (archivist_required, can_see_private, current_username, get_db,
+                         get_visible_photo)
+
+bp = Blueprint("tagging", __name__)
+
+AUTOCOMPLETE_LIMIT = 20
+
+
+@bp.app_template_global()
+def may_edit_tags():
+    """Whether to show tagging forms: the same people archivist_required lets
+    through to the routes behind them."""
+    return can_see_private()
+
+
+@bp.app_template_global()
+def tag_panel(photo):
+    """What the photo page's tag section shows besides the tags themselves."""
+    db = get_db()
+    return {
+        "suggestions": tagging.suggestions(db, photo, include_private=can_see_private()),
+        "history": tagging.history(db, photo["id"], limit=20),
+        "may_edit": may_edit_tags(),
+    }
+
+
+@bp.app_template_global()
+def cite_line(photo):
+    """A citation for one photo, with its permanent address."""
+    parts = [photos.display_title(photo).rstrip(".") + "."]
+    taken = (photo.get("taken_at") or "")[:10]
+    by = f" by {photo['photographer']}" if photo.get("photographer") else ""
+    parts.append(f"Photograph{by}, {taken or 'date unknown'}.")
+    parts.append(f"Backlot poster archive, photo {photo['id']}.")
+    parts.append(url_for("gallery.photo", photo_id=photo["id"], _external=True))
+    parts.append(f"(accessed {date.today().isoformat()})")
+    return " ".join(parts)
+
+
+@bp.app_template_global()
+def tag_search_url(tag):
+    return url_for("search.results", q=f"{tag['facet']}:{tag['slug']}")
+
+
+# -- tags on photos -------------------------------------------------------------
+
+
+@bp.post("/photos/<int:photo_id>/tags")
+@archivist_required
+def photo_tags(photo_id):
+    if get_visible_photo(photo_id) is None:
+        abort(404)
+    add = tagging.split_specs(request.form.get("add", ""))
+    remove = tagging.split_specs(request.form.get("remove", ""))
+    try:
+        counts = tagging.change_tags(get_db(), [photo_id], add=add, remove=remove,
+                                     username=current_username())
+    except tagging.TaggingError as exc:
+        flash(str(exc), "tags-error")
+    else:
+        flash(_summary(counts), "tags")
+    return redirect(url_for("gallery.photo", photo_id=photo_id) + "#tags")
+
+
+@bp.post("/api/photos/<int:photo_id>/tags")
+@archivist_required
+def api_photo_tags(photo_id):
+    if get_visible_photo(photo_id) is None:
+        abort(404, description=f"no photo {photo_id}")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return jsonify({"error": 'send JSON: {"add": ["subject:advert"], "remove": [...]}'}), 400
+    add, remove = body.get("add", []), body.get("remove", [])
+    if not all(isinstance(v, list) and all(isinstance(s, str) for s in v) for v in (add, remove)):
+        return jsonify({"error": '"add" and "remove" are lists of FACET:VALUE strings'}), 400
+    try:
+        counts = tagging.change_tags(get_db(), [photo_id], add=add, remove=remove,
+                                     username=current_username())
+    except tagging.TaggingError as exc:
+        return jsonify({"error": str(exc)}), 400
+    record = get_visible_photo(photo_id)
+    return jsonify({**counts, "tags": tags.slugs_by_facet(record["tags"])})
+
+
+@bp.post("/tags/bulk")
+@archivist_required
+def bulk():
+    """Add or remove tags on the chosen photos, or on every photo a query finds."""
+    db = get_db()
+    back = _local(request.form.get("next")) or url_for("search.results")
+    specs = tagging.split_specs(request.form.get("tags", ""))
+    action = request.form.get("action")
+    try:
+        if action not in ("add", "remove"):
+            raise tagging.TaggingError("choose whether to add or remove the tags")
+        if request.form.get("scope") == "query":
+            ids = [int(i) for i in search.search_ids(db, request.form.get("q", ""),
+                                                     include_private=can_see_private())]
+        else:
+            ids = [int(v) for v in request.form.getlist("photo_ids") if v.isdigit()]
+            visible = set(int(i) for i in search.search_ids(db, "", include_private=can_see_private()))
+            if any(i not in visible for i in ids):
+                raise tagging.TaggingError("some of the chosen photos are not in the archive")
+        counts = tagging.change_tags(db, ids, add=specs if action == "add" else [],
+                                     remove=specs if action == "remove" else [],
+                                     username=current_username())
+    except (tagging.TaggingError, QueryError) as exc:
+        flash(str(exc), "tags-error")
+        return redirect(back)
+    flash(f"{_summary(counts)} across {len(set(ids))} photos.", "tags")
+    return redirect(back)
+
+
+def _summary(counts):
+    return f"{counts['added']} tag{'s' if counts['added'] != 1 else ''} added, " \
+           f"{counts['removed']} removed"
+
+
+def _local(target):
+    """target if it is a path on this site, else None: never redirect elsewhere."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
+            or "\\" in target:
+        return None
+    return target
+
+
+# -- the vocabulary -------------------------------------------------------------
+
+
+@bp.get("/api/tags")
+def api_tags():
+    """Autocomplete: tags whose slug, alias or label starts with q."""
+    facet = request.args.get("facet") or None
+    if facet and facet not in tags.FACETS:
+        return jsonify({"error": f"unknown facet {facet!r}; facets are {', '.join(tags.FACETS)}"}), 400
+    rows = vocabulary.list_tags(get_db(), facet=facet, query=request.args.get("q", "")[:100] or None,
+                                limit=AUTOCOMPLETE_LIMIT)
+    return jsonify({"results": [
+        {"facet": r["facet"], "slug": r["slug"], "spec": f"{r['facet']}:{r['slug']}",
+         "label": r["label"], "label_ko": r["label_ko"], "aliases": r["aliases"], "photos": r["photos"]}
+        for r in rows
+    ]})
+
+
+@bp.get("/tags")
+@archivist_required
+def vocabulary_page():
+    facet = request.args.get("facet") or None
+    if facet and facet not in tags.FACETS:
+        abort(404)
+    rows = vocabulary.list_tags(get_db(), facet=facet)
+    return render_template("tagging/vocabulary.html", rows=rows, facet=facet, facets=tags.FACETS,
+                           hierarchical=vocabulary.HIERARCHICAL_FACETS)
+
+
+@bp.post("/tags")
+@archivist_required
+def create():
+    form = request.form
+    try:
+        tag_id = vocabulary.create_tag(
+            get_db(), form.get("facet", ""), form.get("slug", "").strip(), label=form.get("label"),
+            label_ko=form.get("label_ko", ""), description=form.get("description", ""),
+            parent=form.get("parent") or None, aliases=tagging.split_specs(form.get("aliases", "")),
+            username=current_username())
+    except vocabulary.VocabularyError as exc:
+        flash(str(exc), "tags-error")
+        return redirect(url_for("tagging.vocabulary_page"))
+    row = get_db()["tags"].get(tag_id)
+    flash(f"Created {row['facet']}:{row['slug']}.", "tags")
+    return redirect(url_for("tagging.tag_page", facet=row["facet"], slug=row["slug"]))
+
+
+def _tag_or_404(facet, slug):
+    if facet not in tags.FACETS:
+        abort(404)
+    row = tags.find_tag(get_db(), facet, slug)
+    if row is None:
+        abort(404, description=f"no {facet} tag called {slug!r}")
+    return dict(row)
+
+
+@bp.get("/tags/<facet>/<path:slug>")
+@archivist_required
+def tag_page(facet, slug):
+    tag = _tag_or_404(facet, slug)
+    if tag["slug"] != slug:
+        return redirect(url_for("tagging.tag_page", facet=facet, slug=tag["slug"]), 301)
+    db = get_db()
+    tag["aliases"] = vocabulary.aliases_of(db, tag["id"])
+    photo_count = db.execute("SELECT count(*) FROM photo_tags WHERE tag_id = ?", [tag["id"]]).fetchone()[0]
+    history = [dict(r) for r in db.query(
+        "SELECT * FROM tag_history WHERE tag_id = ? ORDER BY id DESC LIMIT 30", [tag["id"]])]
+    return render_template("tagging/tag.html", tag=tag, photo_count=photo_count, history=history,
+                           children=vocabulary.children_of(db, tag["id"]),
+                           hierarchical=facet in vocabulary.HIERARCHICAL_FACETS)
+
+
+@bp.post("/tags/<facet>/<path:slug>/<any(edit, rename, merge, delete):action>")
+@archivist_required
+def change(facet, slug, action):
+    tag = _tag_or_404(facet, slug)
+    db, form, who = get_db(), request.form, current_username()
+    try:
+        if action == "edit":
+            vocabulary.edit_tag(db, tag["id"], label=form.get("label"), label_ko=form.get("label_ko"),
+                                description=form.get("description"),
+                                aliases=tagging.split_specs(form.get("aliases", "")), username=who)
+            message, slug = "Saved.", tag["slug"]
+        elif action == "rename":
+            slug = vocabulary.rename_tag(db, tag["id"], form.get("slug", ""), username=who)
+            message = f"Renamed to {facet}:{slug}; {tag['slug']} still finds it."
+        elif action == "merge":
+            target = vocabulary.get_tag(db, facet, form.get("target", ""))
+            vocabulary.merge_tags(db, tag["id"], target["id"], username=who)
+            slug = target["slug"]
+            message = f"Merged {facet}:{tag['slug']} into {facet}:{slug}; the old slug still finds it."
+        else:
+            count = vocabulary.delete_tag(db, tag["id"], confirm=form.get("confirm") == "yes", username=who)
+            flash(f"Deleted {facet}:{tag['slug']}" + (f" from {count} photos." if count else "."), "tags")
+            return redirect(url_for("tagging.vocabulary_page", facet=facet))
+    except vocabulary.VocabularyError as exc:
+        flash(str(exc), "tags-error")
+        return redirect(url_for("tagging.tag_page", facet=facet, slug=tag["slug"]))
+    flash(message, "tags")
+    return redirect(url_for("tagging.tag_page", facet=facet, slug=slug))

@@ -1,0 +1,195 @@
+"""Search benchmark: 20 representative queries with their facets, timed on an
+archive of N synthetic photos (about 10 tags each, caption text in English and
+Korean), against a plain baseline in the same run (search_sql.py: the same
+query as one SQL statement, text by LIKE, facets by GROUP BY, no full-text
+index and no in-memory index).
+
+    python bench/search.py            # 100,000 photos (a few minutes)
+    python bench/search.py --quick    # 5,000 photos
+
+Target: p95 <= 50 ms per query with facets at 100,000 photos.
+"""
+
+import argparse
+import math
+import random
+import statistics
+import sys
+import tempfile
+import time
+import unicodedata
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from archive import db as archive_db  # noqa: E402
+from archive import search, search_sql, tagging, vocabulary  # noqa: E402
+
+QUERIES = [
+    ("", "newest"),
+    ("poster", "relevance"),
+    ('"flower girl"', "relevance"),
+    ("set:european-street", "newest"),
+    ("set:european-street/cafe subject:advert", "newest"),
+    ("subject:film-poster -subject:statue", "taken"),
+    ('film:"the flower girl"', "relevance"),
+    ("taken:2016..2019", "taken-desc"),
+    ("camera:canon has:gps", "newest"),
+    ("trip:trip-07", "taken"),
+    ("is:untagged", "newest"),
+    ("포스터", "relevance"),
+    ("영화 taken:2018", "relevance"),
+    ("(subject:statue OR subject:mosaic) set:entrance-plaza", "newest"),
+    ("keyword:kw-0012", "newest"),
+    ("poster OR advert -set:railway", "relevance"),
+    ("has:gps -camera:nikon taken:2020..", "oldest"),
+    ("painted workers", "relevance"),
+    ("set:chinese-street subject:shop-sign OR subject:restaurant-sign", "taken"),
+    ("꽃 OR flower subject:advert", "relevance"),
+]
+
+WORDS = ("poster painted advert film cinema street sign shop restaurant wall colour red blue paint "
+         "brush hand letter window door corner worker workers crowd statue mosaic gate plaza set "
+         "backlot studio replica western movie title hero heroine soldier farmer factory train "
+         "railway station tram bicycle umbrella hat coat market tea noodle rice soap cigarette beer "
+         "bank hotel theatre opera flower girl broad bellflower order native home flying").split()
+KOREAN = ("영화 포스터 영화포스터 광고 간판 상점 식당 거리 동상 모자이크 꽃파는 처녀 도라지꽃 "
+          "홍길동 명령 고향 하늘 기차 역 극장 은행 호텔 시장 비누 담배 맥주 노동자 정문 광장").split()
+CAMERAS = [("Canon", "Canon EOS 40D"), ("Canon", "Canon EOS 5D Mark III"), ("NIKON CORPORATION", "NIKON D750"),
+           ("NIKON CORPORATION", "NIKON D3300"), ("FUJIFILM", "X-T2"), ("FUJIFILM", "X100F"),
+           ("SONY", "ILCE-7M3"), ("Apple", "iPhone 8"), ("Apple", "iPhone 12"), ("samsung", "SM-G950F"),
+           ("OLYMPUS IMAGING CORP.", "E-M10"), ("Panasonic", "DMC-GX80")]
+
+
+def build(db, n, rng):
+    """n photos with about ten tags each, written straight into the tables."""
+    for child, label in (("cafe", "Café"), ("cinema", "Cinema"), ("bank", "Bank")):
+        vocabulary.create_tag(db, "set", f"european-street/{child}", label=label)
+    vocabulary.create_tag(db, "set", "chinese-street/restaurant", label="Restaurant")
+    ids = {}
+    for facet, slug in db.execute("SELECT facet, slug FROM tags").fetchall():
+        ids.setdefault(facet, {})[slug] = db.execute(
+            "SELECT id FROM tags WHERE facet = ? AND slug = ?", [facet, slug]).fetchone()[0]
+    with archive_db.write_transaction(db):
+        for facet, prefix, count in (("trip", "trip-", 30), ("place", "place-", 40), ("keyword", "kw-", 3000)):
+            for i in range(count):
+                slug = f"{prefix}{i:02d}" if facet == "trip" else f"{prefix}{i:04d}" if facet == "keyword" \
+                    else f"{prefix}{i}"
+                ids.setdefault(facet, {})[slug] = db["tags"].insert(
+                    {"facet": facet, "slug": slug, "label": slug.replace("-", " ")}).last_pk
+    sets, subjects = list(ids["set"].values()), list(ids["subject"].values())
+    films, trips = list(ids["film"].values()), list(ids["trip"].values())
+    places, keywords = list(ids["place"].values()), list(ids["keyword"].values())
+    # Keywords follow a long tail, as free tags do.
+    keyword_weights = [1 / (i + 1) for i in range(len(keywords))]
+    photos, pairs = [], []
+    for photo_id in range(1, n + 1):
+        year = rng.randint(2012, 2024)
+        taken = None if rng.random() < 0.05 else \
+            f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T{rng.randint(8, 18):02d}:{rng.randint(0, 59):02d}:00"
+        make, model = rng.choice(CAMERAS) if rng.random() < 0.9 else (None, None)
+        caption = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 18)))
+        if rng.random() < 0.4:
+            caption += " " + " ".join(rng.choice(KOREAN) for _ in range(rng.randint(1, 4)))
+        transcription = " ".join(rng.choice(KOREAN) for _ in range(rng.randint(1, 5))) if rng.random() < 0.3 else ""
+        gps = rng.random() < 0.4
+        photos.append((photo_id, f"{photo_id:064x}", "jpg", "JPEG", "image/jpeg", 1_000_000, 4000, 3000,
+                       rng.choice(["", "", "Poster on the wall", "Sign"]), caption, transcription, taken,
+                       make, model, 39.0 if gps else None, 125.7 if gps else None, 0, 0,
+                       f"IMG_{photo_id:06d}.JPG", "cli",
+                       f"2024-{1 + photo_id * 11 // (n + 1):02d}-01T00:00:00+00:00",
+                       0 if rng.random() < 0.1 else 1))
+        chosen = set()
+        if rng.random() > 0.03:  # a few photos are untagged
+            chosen.add(rng.choice(sets))
+            chosen.update(rng.sample(subjects, rng.randint(1, 3)))
+            if rng.random() < 0.5:
+                chosen.add(rng.choice(films))
+            chosen.add(rng.choice(places))
+            chosen.update(rng.choices(keywords, keyword_weights, k=rng.randint(3, 6)))
+        chosen.add(rng.choice(trips))
+        pairs.extend((photo_id, tag_id, "bench", "2024-01-01T00:00:00+00:00") for tag_id in chosen)
+    with archive_db.write_transaction(db):
+        db.conn.executemany(
+            "INSERT INTO photos (id, sha256, ext, format, mime_type, file_size, width, height, title, caption,"
+            " transcription, taken_at, camera_make, camera_model, gps_lat, gps_lon, phash, dhash,"
+            " original_filename, source, uploaded_at, is_public) VALUES"
+            " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", photos)
+        db.conn.executemany("INSERT INTO photo_tags (photo_id, tag_id, added_by, added_at) VALUES (?, ?, ?, ?)",
+                            pairs)
+    return len(pairs)
+
+
+def _width(text):
+    """Columns text takes in a terminal: Korean letters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def timed(fn, repeats):
+    times, value = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        value = fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return times, value
+
+
+def percentile(values, p):
+    """Nearest-rank percentile: the smallest value at least p% of the values do not exceed."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="5,000 photos instead of 100,000")
+    parser.add_argument("--photos", type=int, help="how many photos (overrides --quick)")
+    parser.add_argument("--repeats", type=int, default=50, help="timed runs of each query (default 50)")
+    parser.add_argument("--baseline-repeats", type=int, default=3, help="timed runs of each baseline query")
+    args = parser.parse_args()
+    n = args.photos or (5_000 if args.quick else 100_000)
+    rng = random.Random(4)
+    with tempfile.TemporaryDirectory() as folder:
+        db = archive_db.connect(Path(folder))
+        start = time.perf_counter()
+        pair_count = build(db, n, rng)
+        print(f"built {n:,} photos with {pair_count:,} tags ({pair_count / n:.1f} a photo) "
+              f"in {time.perf_counter() - start:.1f} s")
+        start = time.perf_counter()
+        search.search(db, "", include_private=False)  # full-text index and in-memory index, from nothing
+        print(f"first search (indexes every photo): {time.perf_counter() - start:.1f} s")
+        start = time.perf_counter()
+        tagging.change_tags(db, list(range(1, 101)), add=["keyword:bench-touch"], username="bench")
+        search.search(db, "keyword:bench-touch")
+        print(f"tag 100 photos, then search (catching up incrementally): "
+              f"{(time.perf_counter() - start) * 1000:.0f} ms")
+
+        rows, all_times = [], []
+        for query, sort in QUERIES:
+            times, result = timed(lambda: search.search(db, query, sort=sort, include_private=False),
+                                  args.repeats)
+            all_times.extend(times)
+            base_times, (base_total, _, _) = timed(
+                lambda: search_sql.search(db, query, include_private=False), args.baseline_repeats)
+            rows.append((query, sort, result.page.total, statistics.median(times), percentile(times, 95),
+                         base_total, statistics.median(base_times)))
+        width = max(_width(q) for q, *_ in rows)
+        print()
+        print(f"{'query':{width}}  {'sort':10} {'results':>8} {'p50 ms':>7} {'p95 ms':>7} "
+              f"{'baseline':>9} {'base p50':>9} {'speedup':>8}")
+        for query, sort, total, p50, p95, base_total, base_p50 in rows:
+            shown = query or "(everything)"
+            print(f"{shown}{' ' * (width - _width(shown))}  {sort:10} {total:8,} {p50:7.1f} {p95:7.1f} "
+                  f"{base_total:9,} {base_p50:9.1f} {base_p50 / p50:7.0f}x")
+        overall = percentile(all_times, 95)
+        worst = max(r[4] for r in rows)
+        print()
+        print(f"all {len(all_times)} timed searches: p50 {statistics.median(all_times):.1f} ms, "
+              f"p95 {overall:.1f} ms; worst query p95 {worst:.1f} ms; target p95 <= 50 ms: "
+              f"{'met' if worst <= 50 else 'NOT met'}")
+        print("(baseline counts differ for text queries: LIKE matches substrings, FTS5 matches words)")
+        db.close()
+
+
+if __name__ == "__main__":
+    main()

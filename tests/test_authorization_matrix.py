@@ -56,6 +56,19 @@ MATRIX = {
     ("standards_api.export_json", "GET"): (200, 200, 200),
     ("standards_api.export_csv", "GET"): (200, 200, 200),
     ("standards_api.data_page", "GET"): (200, 200, 200),
+    ("search.results", "GET"): (200, 200, 200),
+    ("search.api_search", "GET"): (200, 200, 200),
+    ("search.export_csv", "GET"): (200, 200, 200),
+    ("search.sets", "GET"): (200, 200, 200),
+    ("search.set_page", "GET"): (200, 200, 200),
+    ("tagging.api_tags", "GET"): (200, 200, 200),  # autocomplete over the public vocabulary
+    ("tagging.vocabulary_page", "GET"): (302, 200, 200),
+    ("tagging.tag_page", "GET"): (302, 200, 200),
+    ("tagging.create", "POST"): (302, 302, 302),  # back to the form with the error,
+    ("tagging.change", "POST"): (302, 302, 302),
+    ("tagging.photo_tags", "POST"): (302, 302, 302),
+    ("tagging.api_photo_tags", "POST"): (401, 400, 400),
+    ("tagging.bulk", "POST"): (302, 302, 302),
 }
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -102,6 +115,8 @@ def sample_args(archive, photo):
         "rotation": "0",
         "quality_format": "default.jpg",
         "slug": "european-street",
+        "facet": "set",
+        "action": "edit",
     }
 
 

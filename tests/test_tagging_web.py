@@ -3,16 +3,22 @@ vocabulary pages, the JSON endpoint, the history of changes, suggestions."""
 
 import pytest
 
-from archive import create_app, tagging, tags
+from archive import auth, create_app, tagging, tags
+from conftest import PASSWORD, logged_in_client
 from search_archive import build
+
+
+def archivist(app, db):
+    return logged_in_client(app, auth.add_user(db, "archie", PASSWORD, "archivist"))
 
 
 @pytest.fixture
 def site(tmp_path):
+    """The search fixture archive and an archivist's client (tagging is theirs)."""
     db = build(tmp_path / "media", tmp_path / "made")
     app = create_app({"DATA_DIR": tmp_path / "media", "TESTING": True, "SECRET_KEY": "t",
                       "WTF_CSRF_ENABLED": False})
-    yield db, app.test_client()
+    yield db, archivist(app, db)
     db.close()
 
 
@@ -89,13 +95,18 @@ def test_search_page_offers_bulk_tagging(site):
     assert page.text.count('name="photo_ids"') == 2 and 'value="query"' in page.text
 
 
-def test_private_photos_cannot_be_tagged_by_visitors(site, monkeypatch):
-    db, client = site
-    monkeypatch.setattr("archive.web.can_see_private", lambda: False)
-    monkeypatch.setattr("archive.web.tagging.can_see_private", lambda: False)
-    assert client.post("/photos/7/tags", data={"add": "keyword:x"}).status_code == 404
-    client.post("/tags/bulk", data={"photo_ids": ["7"], "tags": "keyword:x", "action": "add"})
-    assert slugs(db, 7, "keyword") == []
+def test_visitors_cannot_tag_and_never_see_the_forms(site, tmp_path):
+    db, _ = site
+    from archive import create_app as make
+
+    visitor = make({"DATA_DIR": tmp_path / "media", "TESTING": True, "SECRET_KEY": "t",
+                    "WTF_CSRF_ENABLED": False}).test_client()
+    page = visitor.get("/photos/6")
+    assert page.status_code == 200 and 'name="add"' not in page.text
+    assert visitor.post("/photos/6/tags", data={"add": "keyword:x"}).status_code == 302  # to log in
+    assert visitor.post("/api/photos/6/tags", json={"add": ["keyword:x"]}).status_code == 401
+    visitor.post("/tags/bulk", data={"photo_ids": ["6"], "tags": "keyword:x", "action": "add"})
+    assert slugs(db, 6, "keyword") == []
 
 
 def test_json_tagging_endpoint(site):
@@ -158,7 +169,7 @@ def test_forms_carry_the_csrf_token_when_protection_is_on(tmp_path):
 
     db = build(tmp_path / "media", tmp_path / "made")
     app = create_app({"DATA_DIR": tmp_path / "media", "TESTING": True, "SECRET_KEY": "t"})
-    client = app.test_client()
+    client = archivist(app, db)
     page = client.get("/photos/6")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     assert client.post("/photos/6/tags", data={"add": "keyword:wall"}).status_code == 400

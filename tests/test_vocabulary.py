@@ -90,7 +90,12 @@ def test_merged_set_redirects_its_old_page(tmp_path):
     vocabulary.merge_tags(db, cafe["id"], european["id"])
     app = create_app({"DATA_DIR": tmp_path / "media", "TESTING": True, "SECRET_KEY": "t",
                       "WTF_CSRF_ENABLED": False})
-    client = app.test_client()
+    from conftest import PASSWORD, logged_in_client
+
+    from archive import auth
+
+    # An archivist, who also sees the fixture's private photo.
+    client = logged_in_client(app, auth.add_user(db, "archie", PASSWORD, "archivist"))
     old = client.get("/sets/european-street/cafe")
     assert old.status_code == 301 and old.headers["Location"] == "/sets/european-street"
     assert client.get("/api/search?q=set:european-street/cafe").get_json()["total"] == 3

@@ -14,7 +14,7 @@ import sqlite3
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from archive import imaging, tags
+from archive import dedup, imaging, tags
 from archive.db import write_transaction
 from archive.metadata import read_metadata
 from archive.storage import Storage, sha256_of_file, write_atomically
@@ -92,7 +92,7 @@ class Ingester:
                 if not target.exists():
                     write_atomically(target, lambda out, data=data: out.write(data))
                     written.append(target)
-            photo_id = self._insert(sha256, size, analysis, metadata, provenance, tag_pairs)
+            photo_id, matches = self._insert(sha256, size, analysis, metadata, provenance, tag_pairs)
         except sqlite3.IntegrityError:
             # Another upload of the same bytes committed first: the files are
             # theirs now as much as ours, so nothing is removed.
@@ -105,7 +105,8 @@ class Ingester:
         except BaseException:
             _remove_all(written)
             raise
-        return Outcome(path=shown, status="imported", photo_id=photo_id, warnings=metadata.warnings)
+        return Outcome(path=shown, status="imported", photo_id=photo_id, warnings=metadata.warnings,
+                       matches=matches)
 
     def _checked_size(self, path):
         try:
@@ -153,7 +154,8 @@ class Ingester:
             if provenance.trip:
                 tag_ids.append(tags.resolve_tag(self.db, "trip", provenance.trip))
             tags.tag_photo(self.db, photo_id, tag_ids, added_by=provenance.uploaded_by)
-        return photo_id
+            matches = dedup.record_new_photo(self.db, photo_id, analysis.fingerprint)
+        return photo_id, matches
 
 
 # Inside folders only files with these endings are taken, so the README,

@@ -152,3 +152,7 @@ def info(archive, as_json):
         if isinstance(value, list):
             value = ", ".join(value)
         click.echo(f"{key.replace('_', ' ')}: {value}")
+
+
+# Commands that live in their own modules register themselves on `cli`.
+from archive import cli_dedup  # noqa: E402,F401

@@ -18,7 +18,11 @@ from archive import fingerprint as fp
 from archive import matching
 from archive.hamming import HammingIndex
 
-SLOTS = 1 + len(fp.WINDOWS)  # slot 0: upright pHash; then one per window
+TURNS = len(fp.DIHEDRAL)
+# Slot 0 holds each photo's upright pHash, slots 1-7 its turned and mirrored
+# pHashes (searched only by the all-pairs join), then one slot per window.
+SLOTS = TURNS + len(fp.WINDOWS)
+WINDOW_SLOTS = range(TURNS, SLOTS)
 # Candidates the index hands to the full comparison, nearest first; more
 # than this within the search radius means a flood of near-identical
 # pictures, and the nearest are the ones worth suggesting.
@@ -110,8 +114,8 @@ class NearDuplicateIndex:
         if rows:
             codes = np.empty((len(rows), SLOTS), np.int64)
             for i, (_, phashes, windows) in enumerate(rows):
-                codes[i, 0] = fp.unpack(phashes)[0]
-                codes[i, 1:] = fp.unpack(windows)
+                codes[i, :TURNS] = fp.unpack(phashes)
+                codes[i, TURNS:] = fp.unpack(windows)
             self.hashes.add([r[0] for r in rows], codes)
             self.last_id = rows[-1][0]
 
@@ -131,7 +135,7 @@ class NearDuplicateIndex:
         # others as they are (the other is a crop of this one).
         note(*self.hashes.search(0, queries_upright, radius, limit=before))
         # This photo as it is against the others' windows (it is a crop of one).
-        for slot in range(1, SLOTS):
+        for slot in WINDOW_SLOTS:
             note(*self.hashes.search(slot, [print_.phash], radius, limit=before))
         return sorted(best, key=lambda owner: (best[owner], owner))
 
@@ -193,3 +197,111 @@ def record_new_photo(db, photo_id, print_):
     for match in matches:
         duplicates.suggest(db, photo_id, match.photo_id, match.verdict)
     return [m.to_json() for m in matches]
+
+
+# ------------------------------------------------------------------- rescan
+
+
+def photos_to_fingerprint(db, everything=False):
+    """Photo rows that have no fingerprint of the current version (or all)."""
+    sql = (
+        "SELECT p.id, p.sha256, p.ext FROM photos p LEFT JOIN photo_fingerprints f ON f.photo_id = p.id"
+        + ("" if everything else " WHERE f.photo_id IS NULL OR f.version < ?")
+        + " ORDER BY p.id"
+    )
+    return [dict(r) for r in db.query(sql, [] if everything else [FINGERPRINT_VERSION])]
+
+
+def fingerprint_stored_photo(storage, photo, max_pixels):
+    """Fingerprint a stored photo from its 400 px derivative, or, when that
+    is gone, from its original (decoded reduced, as at ingest)."""
+    from PIL import Image
+
+    from archive import imaging
+
+    edge = imaging.STANDARD_EDGES["thumbnail"]
+    path = storage.derivative_path(photo["sha256"], imaging.derivative_name(edge))
+    try:
+        with Image.open(path) as image:
+            return fp.fingerprint(image.convert("RGB"))
+    except (FileNotFoundError, OSError):
+        original = storage.original_path(photo["sha256"], photo["ext"])
+        decoded = imaging.decode_upright(original, max_pixels, edge)
+        return fp.fingerprint(imaging.fit(decoded.pixels, edge))
+
+
+def all_candidate_pairs(index, radius=matching.SEARCH_RADIUS):
+    """Every pair of loaded photos whose hashes line up within radius, as a
+    set of (older id, newer id): the same ways of lining up as a lookup."""
+    from archive.hamming import pairs_after
+
+    hashes = index.hashes
+    codes = np.stack([hashes.codes(slot) for slot in range(SLOTS)])
+    upright = codes[0]
+    found = []
+    # One photo turned, mirrored or windowed against the other as it is;
+    # by symmetry the turns of the older photo are enough for either order.
+    found.append(pairs_after(codes, upright, radius))
+    # The older photo as it is against the newer one's windows.
+    found.append(pairs_after(upright, codes[TURNS:], radius))
+    owners = hashes.owners
+    pairs = set()
+    for i, j in found:
+        pairs.update(zip(owners[i].tolist(), owners[j].tolist()))
+    return pairs
+
+
+@dataclass
+class RescanResult:
+    fingerprinted: int
+    failed: list  # (photo id, reason)
+    pairs_checked: int
+    suggested: int
+
+    def to_json(self):
+        return {"fingerprinted": self.fingerprinted, "failed": [{"photo_id": i, "reason": r} for i, r in self.failed],
+                "pairs_checked": self.pairs_checked, "suggested": self.suggested}
+
+
+def rescan(db, storage, max_pixels, everything=False, progress=None):
+    """Fingerprint the photos that lack one (all with everything=True), then
+    compare every pair and store new suggestions. Decided pairs stay decided.
+
+    progress(stage, done, total) is called as the work goes on."""
+    from archive import duplicates
+    from archive.db import write_transaction
+
+    progress = progress or (lambda stage, done, total: None)
+    todo = photos_to_fingerprint(db, everything)
+    failed, done = [], 0
+    for start in range(0, len(todo), 50):
+        batch = []
+        for photo in todo[start : start + 50]:
+            try:
+                batch.append((photo["id"], fingerprint_stored_photo(storage, photo, max_pixels)))
+            except Exception as exc:  # one unreadable file must not stop the rescan
+                failed.append((photo["id"], str(exc)[:200] or type(exc).__name__))
+            done += 1
+            progress("fingerprint", done, len(todo))
+        with write_transaction(db):
+            for photo_id, print_ in batch:
+                save_fingerprint(db, photo_id, print_)
+            if batch:
+                bump_generation(db)
+
+    index = index_for(db)
+    with index.lock:
+        index.refresh(db)
+        pairs = sorted(all_candidate_pairs(index))
+    suggested = 0
+    for start in range(0, len(pairs), 200):
+        chunk = pairs[start : start + 200]
+        prints = load_fingerprints(db, {i for pair in chunk for i in pair})
+        with write_transaction(db):
+            for a, b in chunk:
+                if a in prints and b in prints:
+                    verdict = matching.compare(prints[b], prints[a])
+                    if verdict is not None and duplicates.suggest(db, b, a, verdict):
+                        suggested += 1
+        progress("compare", min(start + 200, len(pairs)), len(pairs))
+    return RescanResult(len(todo) - len(failed), failed, len(pairs), suggested)

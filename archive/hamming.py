@@ -8,6 +8,9 @@ At a million photos a slot is 8 MB and one query hash takes well under a
 millisecond; nothing here knows about SQLite or photos' meaning.
 """
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 BLOCK = 16384  # hashes per block: a block and its scratch space fit in L2
@@ -74,31 +77,47 @@ class HammingIndex:
         return np.concatenate(found_pos), np.concatenate(found_dist)
 
 
-def pairs_within(codes_a, codes_b, radius, same=False):
-    """All (i, j) with popcount(codes_a[i] ^ codes_b[j]) <= radius, computed
-    a block of rows at a time; with same=True only i < j (one array against
-    itself). Returns (i, j, distance) arrays."""
-    a = np.asarray(codes_a, np.int64).view(np.uint64)
-    b = np.asarray(codes_b, np.int64).view(np.uint64)
-    rows = max(1, BLOCK * 16 // max(len(b), 1))
-    out_i, out_j, out_d = [], [], []
-    for start in range(0, len(a), rows):
-        stop = min(start + rows, len(a))
-        cols = b[: stop] if same else b  # only j < i can matter when same
-        d = np.bitwise_count(a[start:stop, None] ^ cols[None, :])
-        if same:
-            # Keep i > j, then report as (j, i) so that i < j.
-            mask = np.arange(start, stop)[:, None] > np.arange(len(cols))[None, :]
-            hit_i, hit_j = np.nonzero((d <= radius) & mask)
-            out_i.append(hit_j)
-            out_j.append(hit_i + start)
-            out_d.append(d[hit_i, hit_j])
-        else:
-            hit_i, hit_j = np.nonzero(d <= radius)
-            out_i.append(hit_i + start)
-            out_j.append(hit_j)
-            out_d.append(d[hit_i, hit_j])
-    if not out_i:
-        empty = np.zeros(0, np.int64)
-        return empty, empty, np.zeros(0, np.uint8)
-    return np.concatenate(out_i), np.concatenate(out_j), np.concatenate(out_d)
+def pairs_after(queries, targets, radius, rows=256, cols=4096, workers=None):
+    """All (i, j) with i < j and some query hash of i within radius bits of
+    some target hash of j: the all-pairs join of one collection with itself.
+
+    queries is (q, n) and targets (t, n): q and t hashes per item (for
+    example its eight turns). Work goes by tiles of rows x cols so each
+    tile's scratch stays in the CPU cache; tiles below the diagonal are
+    skipped. numpy lets go of the GIL inside each operation, so bands of
+    rows run on `workers` threads (default: one per CPU)."""
+    queries = np.atleast_2d(np.asarray(queries, np.int64).view(np.uint64))
+    targets = np.atleast_2d(np.asarray(targets, np.int64).view(np.uint64))
+    n = targets.shape[1]
+    combos = [(query, target) for query in queries for target in targets]
+
+    def band(r0):
+        r1 = min(r0 + rows, n)
+        scratch = np.empty((rows, cols), np.uint64)
+        counts = np.empty((rows, cols), np.uint8)
+        nearest = np.empty((rows, cols), np.uint8)
+        found_i, found_j = [], []
+        for c0 in range(r0, n, cols):
+            c1 = min(c0 + cols, n)
+            x, c, m = scratch[: r1 - r0, : c1 - c0], counts[: r1 - r0, : c1 - c0], nearest[: r1 - r0, : c1 - c0]
+            for k, (query, target) in enumerate(combos):
+                np.bitwise_xor(query[r0:r1, None], target[None, c0:c1], out=x)
+                np.bitwise_count(x, out=c if k else m)
+                if k:
+                    np.minimum(m, c, out=m)
+            hit_i, hit_j = np.nonzero(m <= radius)
+            hit_i += r0
+            hit_j += c0
+            keep = hit_i < hit_j
+            found_i.append(hit_i[keep])
+            found_j.append(hit_j[keep])
+        return found_i, found_j
+
+    workers = workers or os.cpu_count() or 1
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(band, range(0, n, rows)))
+    found_i = [part for i, _ in results for part in i]
+    found_j = [part for _, j in results for part in j]
+    if not found_i:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(found_i), np.concatenate(found_j)

@@ -36,9 +36,9 @@ def create_app(config=None):
     app.teardown_appcontext(_close_db)
     csrf.init_app(app)
 
-    from archive.web import api, errors, gallery, media, register_template_helpers, upload
+    from archive.web import api, errors, gallery, media, register_template_helpers, review, upload
 
-    for blueprint in (gallery.bp, upload.bp, media.bp, api.bp):
+    for blueprint in (gallery.bp, upload.bp, media.bp, api.bp, review.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     register_template_helpers(app)

@@ -16,7 +16,7 @@ from archive.fingerprint import COLOUR_BINS, HUE_BINS, ORIENTATION_NAMES, WINDOW
 # Below this detail score an image is flat (a solid colour, a smooth
 # gradient, a blank wall): its hashes are mostly noise and all flat images
 # hash alike, so it is never matched by its hashes.
-FLAT_DETAIL = 1.5
+FLAT_DETAIL = 1.8
 
 # `duplicate`: the same photograph. Lined-up copies sit at 0-12 bits of
 # pHash; different photos rarely come closer than 14, and the dHash of the

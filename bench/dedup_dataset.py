@@ -169,16 +169,33 @@ DUPLICATE_EDITS = {
 }
 RELATED_EDITS = {
     "other framing (shifted 30%)": lambda im: _crop(im, 0.30, 0.10, 0.0, 0.05),
-    "other angle (perspective)": lambda im: _crop(_perspective(im, 0.18), 0.03, 0.08, 0.08, 0.08),
-    "other light (gamma, warm)": lambda im: _crop(_relight(im), 0.08, 0.0, 0.0, 0.08),
+    "other angle (perspective)": lambda im: _crop(_perspective(im, 0.25), 0.03, 0.10, 0.10, 0.10),
+    "other light and framing": lambda im: _crop(_relight(im), 0.20, 0.0, 0.0, 0.12),
     "closer (centre 65%)": lambda im: _crop(im, 0.17, 0.17, 0.18, 0.18),
 }
 
 
-def build(use_corpus=True):
-    """All samples: each source's original, its duplicates and its related shots."""
+# Flat, low-detail pictures: all different, yet they all hash alike.
+FLAT = {
+    "solid red": lambda: Image.new("RGB", (800, 600), (200, 30, 30)),
+    "solid blue": lambda: Image.new("RGB", (800, 600), (30, 40, 190)),
+    "solid grey": lambda: Image.new("RGB", (800, 600), (128, 128, 128)),
+    "white wall": lambda: Image.new("RGB", (800, 600), (246, 244, 238)),
+    "dark frame": lambda: Image.new("RGB", (800, 600), (12, 12, 14)),
+    "grey ramp": lambda: Image.linear_gradient("L").resize((800, 600)).convert("RGB"),
+    "sky ramp": lambda: Image.merge("RGB", [Image.linear_gradient("L").resize((800, 600)).point(lambda v, k=k: 90 + v * k // 3)
+                                            for k in (1, 2, 3)]),
+}
+
+
+def build(use_corpus=True, limit=None):
+    """All samples: each source's original, its duplicates and its related
+    shots, and flat pictures that are duplicates of nothing."""
     found, motorcycle_right = sources(use_corpus)
-    samples = []
+    if limit:
+        found = found[:limit]
+    samples = [Sample(f"flat:{name}", "original", "original", _reencode(make(), quality=90))
+               for name, make in FLAT.items()]
     for name, image in found:
         samples.append(Sample(name, "original", "original", _reencode(image, quality=92)))
         for kind, edits in (("duplicate", DUPLICATE_EDITS), ("related", RELATED_EDITS)):

@@ -19,9 +19,17 @@ from archive import matching
 from archive.hamming import HammingIndex
 
 TURNS = len(fp.DIHEDRAL)
+# The windows the index searches: those cutting two sides or more, and the
+# turns. A crop from one side lines up with a corner window closely enough to
+# be found within the search radius, and the full comparison that follows
+# looks at every window; each window left out of the index saves two full
+# passes over it per lookup.
+INDEXED_WINDOWS = tuple(
+    w for w, (kind, spec) in enumerate(fp.WINDOWS) if kind == "turn" or sum(1 for cut in spec if cut) > 1
+)
 # Slot 0 holds each photo's upright pHash, slots 1-7 its turned and mirrored
 # pHashes (searched only by the all-pairs join), then one slot per window.
-SLOTS = TURNS + len(fp.WINDOWS)
+SLOTS = TURNS + len(INDEXED_WINDOWS)
 WINDOW_SLOTS = range(TURNS, SLOTS)
 # Candidates the index hands to the full comparison, nearest first; more
 # than this within the search radius means a flood of near-identical
@@ -115,14 +123,14 @@ class NearDuplicateIndex:
             codes = np.empty((len(rows), SLOTS), np.int64)
             for i, (_, phashes, windows) in enumerate(rows):
                 codes[i, :TURNS] = fp.unpack(phashes)
-                codes[i, TURNS:] = fp.unpack(windows)
+                codes[i, TURNS:] = fp.unpack(windows)[list(INDEXED_WINDOWS)]
             self.hashes.add([r[0] for r in rows], codes)
             self.last_id = rows[-1][0]
 
     def candidates(self, print_, radius=matching.SEARCH_RADIUS, before=None):
         """Photo ids whose hashes line up with print_ within radius, nearest
         first. `before` limits the search to photos loaded before that position."""
-        queries_upright = np.asarray(print_.phashes + print_.window_phashes, np.int64)
+        queries_upright = np.asarray(index_row(print_), np.int64)
         best = {}
 
         def note(positions, distances):
@@ -138,6 +146,11 @@ class NearDuplicateIndex:
         for slot in WINDOW_SLOTS:
             note(*self.hashes.search(slot, [print_.phash], radius, limit=before))
         return sorted(best, key=lambda owner: (best[owner], owner))
+
+
+def index_row(print_):
+    """The hashes the index keeps for one fingerprint, slot by slot."""
+    return list(print_.phashes) + [print_.window_phashes[w] for w in INDEXED_WINDOWS]
 
 
 _indexes = {}

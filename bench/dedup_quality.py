@@ -46,7 +46,7 @@ def archive_matches(prints):
     """Every pair the archive's matcher reports, as {(i, j): kind}: the same
     index search and comparison as import and rescan use."""
     index = dedup.NearDuplicateIndex()
-    codes = np.array([p.phashes + p.window_phashes for p in prints], np.int64)
+    codes = np.array([dedup.index_row(p) for p in prints], np.int64)
     index.hashes.add(np.arange(len(prints)), codes)
     found = {}
     for i, j in dedup.all_candidate_pairs(index):

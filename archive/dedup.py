@@ -24,8 +24,18 @@ TURNS = len(fp.DIHEDRAL)
 # be found within the search radius, and the full comparison that follows
 # looks at every window; each window left out of the index saves two full
 # passes over it per lookup.
+# The ±2° and ±6° turns are only compared: what they line up with, the ±4°
+# ones find within the radius.
 INDEXED_WINDOWS = tuple(
-    w for w, (kind, spec) in enumerate(fp.WINDOWS) if kind == "turn" or sum(1 for cut in spec if cut) > 1
+    w for w, (kind, spec) in enumerate(fp.WINDOWS)
+    if (kind == "turn" and abs(spec) == 4) or (kind == "crop" and sum(1 for cut in spec if cut) > 1)
+)
+# Captions and watermarks run along the bottom edge: a captioned copy lines
+# up with the original best when both lose a bottom corner, so those window
+# slots are also searched with the new photo's own same window.
+SAME_WINDOWS = tuple(
+    w for w in INDEXED_WINDOWS
+    if fp.WINDOWS[w][0] == "crop" and fp.WINDOWS[w][1][3] and fp.WINDOWS[w][1][1] == 0
 )
 # Slot 0 holds each photo's upright pHash, slots 1-7 its turned and mirrored
 # pHashes (searched only by the all-pairs join), then one slot per window.
@@ -142,9 +152,11 @@ class NearDuplicateIndex:
         # Turned or mirrored copies, and this photo's windows against the
         # others as they are (the other is a crop of this one).
         note(*self.hashes.search(0, queries_upright, radius, limit=before))
-        # This photo as it is against the others' windows (it is a crop of one).
-        for slot in WINDOW_SLOTS:
-            note(*self.hashes.search(slot, [print_.phash], radius, limit=before))
+        # This photo as it is against the others' windows (it is a crop of
+        # one), and its bottom corners against theirs (a caption band).
+        for slot, w in zip(WINDOW_SLOTS, INDEXED_WINDOWS):
+            queries = [print_.phash] + ([print_.window_phashes[w]] if w in SAME_WINDOWS else [])
+            note(*self.hashes.search(slot, queries, radius, limit=before))
         return sorted(best, key=lambda owner: (best[owner], owner))
 
 
@@ -257,6 +269,10 @@ def all_candidate_pairs(index, radius=matching.SEARCH_RADIUS):
     found.append(pairs_after(codes, upright, radius))
     # The older photo as it is against the newer one's windows.
     found.append(pairs_after(upright, codes[TURNS:], radius))
+    # Bottom corners against bottom corners (caption bands).
+    for w in SAME_WINDOWS:
+        slot = TURNS + INDEXED_WINDOWS.index(w)
+        found.append(pairs_after(codes[slot], codes[slot], radius))
     owners = hashes.owners
     pairs = set()
     for i, j in found:

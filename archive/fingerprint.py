@@ -54,7 +54,7 @@ WINDOWS = (
     ("crop", (CUT, CUT, 0, 0)), ("crop", (0, 0, CUT, CUT)),
     ("crop", (CUT, 0, 0, CUT)), ("crop", (0, CUT, CUT, 0)),
     ("crop", (CUT / 2, CUT / 2, CUT / 2, CUT / 2)),
-    ("turn", 4.0), ("turn", -4.0),
+    ("turn", 4.0), ("turn", -4.0), ("turn", 2.0), ("turn", -2.0), ("turn", 6.0), ("turn", -6.0),
 )
 
 # Hue bins for the colour signature, plus one bin for the greys.

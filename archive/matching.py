@@ -22,7 +22,7 @@ FLAT_DETAIL = 1.8
 # pHash; different photos rarely come closer than 14, and the dHash of the
 # same alignment has to agree as well.
 DUPLICATE_PHASH = 12
-DUPLICATE_SUM = 26
+DUPLICATE_SUM = 22
 # `related`: another shot of the same subject (framing, angle, light).
 RELATED_PHASH = 14
 RELATED_SUM = 34

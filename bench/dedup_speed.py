@@ -74,20 +74,23 @@ def python_lookup(stored, queries, radius):
 def python_photo_lookup(slots, print_, radius):
     """The whole photo lookup as a plain loop (same searches as the index)."""
     found = set(python_lookup(slots[0], dedup.index_row(print_), radius))
-    for slot in range(dedup.TURNS, dedup.SLOTS):
-        found.update(python_lookup(slots[slot], [print_.phash], radius))
+    for slot, w in zip(dedup.WINDOW_SLOTS, dedup.INDEXED_WINDOWS):
+        queries = [print_.phash] + ([print_.window_phashes[w]] if w in dedup.SAME_WINDOWS else [])
+        found.update(python_lookup(slots[slot], queries, radius))
     return found
 
 
 def python_all_pairs(slots, n, radius):
     upright = slots[0][:n]
+    same = [dedup.TURNS + dedup.INDEXED_WINDOWS.index(w) for w in dedup.SAME_WINDOWS]
     pairs = set()
     for i in range(n):
         mine = [slots[s][i] for s in range(dedup.SLOTS)]
         for j in range(i + 1, n):
             other = upright[j]
             if any((q ^ other).bit_count() <= radius for q in mine) or any(
-                    (mine[0] ^ slots[s][j]).bit_count() <= radius for s in range(dedup.TURNS, dedup.SLOTS)):
+                    (mine[0] ^ slots[s][j]).bit_count() <= radius for s in dedup.WINDOW_SLOTS) or any(
+                    (mine[s] ^ slots[s][j]).bit_count() <= radius for s in same):
                 pairs.add((i, j))
     return pairs
 

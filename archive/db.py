@@ -168,6 +168,14 @@ def _dedup(db):
     # Bumped by merges, deletions and rescans: every process's index reloads.
     db.execute("CREATE TABLE dedup_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL)")
     db.execute("INSERT INTO dedup_state (key, value) VALUES ('generation', 0)")
+    # Whoever deletes a photo, every process's index learns of it.
+    db.execute(
+        """
+        CREATE TRIGGER photos_deleted_reload_index AFTER DELETE ON photos BEGIN
+            UPDATE dedup_state SET value = value + 1 WHERE key = 'generation';
+        END
+        """
+    )
     db.execute(
         """
         CREATE TABLE match_suggestions (

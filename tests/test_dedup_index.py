@@ -82,3 +82,16 @@ def test_candidates_come_nearest_first(db):
     codes[0, 0], codes[1, 0] = far, base.phashes[0]
     index.hashes.add([7, 8], codes)
     assert index.candidates(base)[:2] == [8, 7]
+
+
+def test_deleting_a_photo_makes_every_index_reload(run_cli, make_image, data_dir):
+    run_cli("import", make_image("one.jpg", seed=41), make_image("two.jpg", seed=42))
+    db = archive_db.connect(data_dir)
+    index = dedup.index_for(db)
+    index.refresh(db)
+    assert index.hashes.owners.tolist() == [1, 2]
+    with archive_db.write_transaction(db):
+        db.execute("DELETE FROM photos WHERE id = 1")
+    index.refresh(db)
+    assert index.hashes.owners.tolist() == [2]
+    db.close()

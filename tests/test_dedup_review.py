@@ -223,3 +223,18 @@ def test_every_dedup_command_has_help_with_an_example():
                  ["dedup", "undo"]):
         result = CliRunner().invoke(cli, [*args, "--help"])
         assert result.exit_code == 0 and "Example:" in result.output, args
+
+
+FORM = {"trip": "", "photographer": "", "tags": ""}  # as a browser sends the form
+
+
+def test_web_upload_reports_matches(client, trio):
+    with open(trio / "a_original.jpg", "rb") as a, open(trio / "b_phone.jpg", "rb") as b:
+        page = client.post("/upload", data={"photos": [(a, "a.jpg"), (b, "b.jpg")], **FORM},
+                           content_type="multipart/form-data")
+    assert page.status_code == 200
+    assert "Looks like" in page.text and "the same photograph" in page.text
+    with open(trio / "a_original.jpg", "rb") as a:
+        data = client.post("/api/uploads", data={"photos": [(a, "again.jpg")], **FORM},
+                           content_type="multipart/form-data").get_json()
+    assert data["results"][0]["status"] == "duplicate"  # the very same bytes: stored once

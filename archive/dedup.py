@@ -19,24 +19,22 @@ from archive import matching
 from archive.hamming import HammingIndex
 
 TURNS = len(fp.DIHEDRAL)
-# The windows the index searches: those cutting two sides or more, and the
-# turns. A crop from one side lines up with a corner window closely enough to
-# be found within the search radius, and the full comparison that follows
-# looks at every window; each window left out of the index saves two full
-# passes over it per lookup.
-# The ±2° and ±6° turns are only compared: what they line up with, the ±4°
-# ones find within the radius.
-INDEXED_WINDOWS = tuple(
-    w for w, (kind, spec) in enumerate(fp.WINDOWS)
-    if (kind == "turn" and abs(spec) == 4) or (kind == "crop" and sum(1 for cut in spec if cut) > 1)
-)
+# The windows the index searches: the corners, the centre, the ±4° turns
+# and the caption strip. A crop from one side lines up with a corner window
+# closely enough to be found within the search radius, and the ±2° turns
+# with the ±4° ones; the full comparison that follows looks at every window.
+# Each window left out of the index saves passes over it on every lookup.
+_C = fp.CUT
+INDEXED_WINDOWS = tuple(fp.WINDOWS.index(w) for w in (
+    ("crop", (_C, _C, 0, 0)), ("crop", (0, 0, _C, _C)), ("crop", (_C, 0, 0, _C)), ("crop", (0, _C, _C, 0)),
+    ("crop", (_C / 2, _C / 2, _C / 2, _C / 2)), ("turn", 4.0), ("turn", -4.0), ("crop", (0, 0, 0, 0.14)),
+))
 # Captions and watermarks run along the bottom edge: a captioned copy lines
-# up with the original best when both lose a bottom corner, so those window
-# slots are also searched with the new photo's own same window.
-SAME_WINDOWS = tuple(
-    w for w in INDEXED_WINDOWS
-    if fp.WINDOWS[w][0] == "crop" and fp.WINDOWS[w][1][3] and fp.WINDOWS[w][1][1] == 0
-)
+# up with the original best when both lose their bottom strip or a bottom
+# corner, so those slots are also searched with the new photo's same window.
+SAME_WINDOWS = tuple(fp.WINDOWS.index(w) for w in (
+    ("crop", (0, 0, _C, _C)), ("crop", (_C, 0, 0, _C)), ("crop", (0, 0, 0, 0.14)),
+))
 # Slot 0 holds each photo's upright pHash, slots 1-7 its turned and mirrored
 # pHashes (searched only by the all-pairs join), then one slot per window.
 SLOTS = TURNS + len(INDEXED_WINDOWS)

@@ -54,7 +54,9 @@ WINDOWS = (
     ("crop", (CUT, CUT, 0, 0)), ("crop", (0, 0, CUT, CUT)),
     ("crop", (CUT, 0, 0, CUT)), ("crop", (0, CUT, CUT, 0)),
     ("crop", (CUT / 2, CUT / 2, CUT / 2, CUT / 2)),
-    ("turn", 4.0), ("turn", -4.0), ("turn", 2.0), ("turn", -2.0), ("turn", 6.0), ("turn", -6.0),
+    ("turn", 4.0), ("turn", -4.0), ("turn", 2.0), ("turn", -2.0),
+    # A caption band or a strip of watermark along the bottom edge.
+    ("crop", (0, 0, 0, 0.14)),
 )
 
 # Hue bins for the colour signature, plus one bin for the greys.

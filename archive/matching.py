@@ -18,10 +18,10 @@ from archive.fingerprint import COLOUR_BINS, HUE_BINS, ORIENTATION_NAMES, WINDOW
 # hash alike, so it is never matched by its hashes.
 FLAT_DETAIL = 1.8
 
-# `duplicate`: the same photograph. Lined-up copies sit at 0-12 bits of
-# pHash; different photos rarely come closer than 14, and the dHash of the
-# same alignment has to agree as well.
-DUPLICATE_PHASH = 12
+# `duplicate`: the same photograph. Lined-up copies sit at 0-14 bits of
+# pHash, where different photos come only rarely, and then the dHash of the
+# same alignment has to agree as well: both together rule them out.
+DUPLICATE_PHASH = 14
 DUPLICATE_SUM = 22
 # `related`: another shot of the same subject (framing, angle, light).
 RELATED_PHASH = 14

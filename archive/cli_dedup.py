@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from archive import dedup, duplicates
+from archive import duplicates, rescan
 from archive.cli import cli, pass_archive
 from archive.storage import Storage
 
@@ -80,7 +80,7 @@ def rescan_command(archive, everything, as_json):
         bar = bars[stage]
         bar.update(done - bar.pos)
 
-    result = dedup.rescan(archive.db, Storage(archive.data_dir), archive.config["MAX_IMAGE_PIXELS"],
+    result = rescan.rescan(archive.db, Storage(archive.data_dir), archive.config["MAX_IMAGE_PIXELS"],
                           everything=everything, progress=progress)
     for bar in bars.values():
         bar.render_finish()

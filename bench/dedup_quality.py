@@ -12,7 +12,7 @@ Needs scikit-image and scikit-learn for their sample photographs:
 import argparse
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 import numpy as np

@@ -26,6 +26,17 @@ from archive.hamming import pairs_after  # noqa: E402
 RADIUS = matching.SEARCH_RADIUS
 
 
+class SlotLists:
+    """Each slot as a plain list of Python ints, made when first asked for
+    (a million photos' every slot at once would not fit in memory)."""
+
+    def __init__(self, codes):
+        self.codes = codes.view(np.uint64)
+
+    def __getitem__(self, slot):
+        return self.codes[:, slot].tolist()
+
+
 def random_index(n, rng):
     codes = rng.integers(-(2**63), 2**63 - 1, (n, dedup.SLOTS), dtype=np.int64)
     # Plant near copies: 1 % of photos are another photo with 3 bits flipped
@@ -81,7 +92,8 @@ def python_photo_lookup(slots, print_, radius):
 
 
 def python_all_pairs(slots, n, radius):
-    upright = slots[0][:n]
+    slots = [slots[s][:n] for s in range(dedup.SLOTS)]
+    upright = slots[0]
     same = [dedup.TURNS + dedup.INDEXED_WINDOWS.index(w) for w in dedup.SAME_WINDOWS]
     pairs = set()
     for i in range(n):
@@ -107,7 +119,7 @@ def main():
     print("-" * len(header))
     for n in sizes:
         index, codes = random_index(n, rng)
-        slots = [[int(c) for c in codes[:, s].view(np.uint64)] for s in range(dedup.SLOTS)]
+        slots = SlotLists(codes)
         print_ = probe(codes, rng)
         one = np.int64(print_.phash)
 

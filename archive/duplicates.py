@@ -66,18 +66,27 @@ _OPEN = (
 )
 
 
+def _open_rows(db, include_private):
+    """Open suggestions, best first, less those whose two photos already sit
+    in one confirmed group: that question was answered through the others."""
+    rows = [dict(row) for row in db.query(
+        "SELECT s.*" + _OPEN + " ORDER BY s.kind = 'related', s.phash_distance + s.dhash_distance, s.id",
+        [int(include_private)],
+    )]
+    group_of = {}
+    for number, members in enumerate(_components(_decided_edges(db, "duplicate"))):
+        for photo_id in members:
+            group_of[photo_id] = number
+    return [r for r in rows if group_of.get(r["photo_a"], -1) != group_of.get(r["photo_b"], -2)]
+
+
 def open_count(db, include_private=True):
-    return db.execute("SELECT count(*)" + _OPEN, [int(include_private)]).fetchone()[0]
+    return len(_open_rows(db, include_private))
 
 
 def queue(db, include_private=True, limit=50, offset=0):
     """Open suggestions, duplicates first, closest first."""
-    rows = db.query(
-        "SELECT s.*" + _OPEN + " ORDER BY s.kind = 'related', s.phash_distance + s.dhash_distance,"
-        " s.id LIMIT ? OFFSET ?",
-        [int(include_private), limit, offset],
-    )
-    return [dict(row) for row in rows]
+    return _open_rows(db, include_private)[offset : offset + limit]
 
 
 def get_suggestion(db, suggestion_id):
@@ -175,9 +184,7 @@ def _decided_edges(db, decision):
 
 
 def _open_edges(db, kind):
-    return db.execute(
-        "SELECT s.photo_a, s.photo_b" + _OPEN + " AND s.kind = ?", [1, kind]
-    ).fetchall()
+    return [(r["photo_a"], r["photo_b"]) for r in _open_rows(db, True) if r["kind"] == kind]
 
 
 def group_members(db, photo_id):

@@ -238,3 +238,20 @@ def test_web_upload_reports_matches(client, trio):
         data = client.post("/api/uploads", data={"photos": [(a, "again.jpg")], **FORM},
                            content_type="multipart/form-data").get_json()
     assert data["results"][0]["status"] == "duplicate"  # the very same bytes: stored once
+
+
+def test_a_pair_already_inside_one_confirmed_group_is_not_asked(run_cli, tmp_path, client):
+    image = scene(1000, 750, seed=35)
+    for name, copy in (("a.jpg", image), ("b.png", image.resize((700, 525))),
+                       ("c.jpg", image.transpose(Image.Transpose.ROTATE_180))):
+        copy.save(tmp_path / name)
+    imported(run_cli, tmp_path / "a.jpg", tmp_path / "b.png", tmp_path / "c.jpg")
+    queue = client.get("/api/review").get_json()
+    assert queue["total"] == 3  # a-b, a-c, b-c
+    first, second = queue["suggestions"][:2]
+    for s in (first, second):
+        client.post(f"/api/review/{s['id']}/decision", json={"decision": "duplicate"})
+    # The third pair is settled by the other two: all three are one photograph.
+    assert client.get("/api/review").get_json() == {"total": 0, "suggestions": []}
+    groups = client.get("/api/duplicates").get_json()["groups"]
+    assert [(g["state"], len(g["photos"])) for g in groups] == [("confirmed", 3)]

@@ -14,6 +14,7 @@ from archive import db as archive_db
 from archive import backup as backup_module
 from archive import bulk, fixity, tags
 from archive.ingest import Ingester, Provenance
+from archive.storage import remove_dead_temp_files
 
 
 class Archive:
@@ -90,6 +91,9 @@ def import_command(archive, paths, trip, photographer, tag_specs, workers, dry_r
     except tags.UnknownTag as exc:
         raise click.BadParameter(str(exc), param_hint="--tag") from None
     ingester = Ingester.from_config(archive.db, archive.config)
+    if not dry_run:
+        # What an import killed mid-write left behind; its rows never committed.
+        remove_dead_temp_files(archive.data_dir)
     found = bulk.walk(paths)
     files = found.files
 

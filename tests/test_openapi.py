@@ -57,6 +57,22 @@ def test_a_photo_id_beyond_sqlite_integers_is_404_not_500(client):
     assert client.get("/photos/28095456175148220416").status_code == 404
 
 
+@pytest.mark.parametrize("method, url", [
+    ("GET", "/api/review?limit=%C2%B2"),  # "²" passes str.isdigit() but not int()
+    ("GET", "/api/review/28095456175148220416"),
+    ("POST", "/api/review/28095456175148220416/decision"),
+    ("POST", "/api/review/decisions/28095456175148220416/undo"),
+])
+def test_review_api_bad_numbers_are_not_500(archivist_client, method, url):
+    """Found while describing the review API: these were 500s."""
+    response = archivist_client.open(url, method=method, json={"decision": "duplicate"})
+    assert response.status_code in (200, 404), response.text
+    if "limit" in url:
+        assert response.get_json()["suggestions"] == []
+    else:
+        assert "error" in response.get_json()
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A real server on 127.0.0.1 with two photos, for the whole module."""

@@ -178,6 +178,11 @@ def _archivist(operation, write=False, admin=False):
     operation["description"] = (operation.get("description", "") + f" Needs {who}"
                                 + (" and the X-CSRFToken header." if write else ".")).strip()
     operation["security"] = ARCHIVIST_WRITE if write else ARCHIVIST
+    if write:
+        # CSRFProtect refuses a state-changing call without the session's token.
+        refused = operation["responses"].get("400", {}).get("description")
+        operation["responses"]["400"] = _error(
+            (f"{refused}; or " if refused else "") + "the X-CSRFToken header is missing or wrong")
     operation["responses"]["401"] = _error("Not logged in")
     operation["responses"]["403"] = _error(f"The account is not {who}" if admin
                                            else "The account may not do this (disabled or a visitor)")
@@ -343,7 +348,10 @@ SPEC = {
                        "of the Korean Art Film Studio. Errors are JSON objects with an `error` message. "
                        "Images are also served through the IIIF Image API 3.0 (`/iiif/3/{id}/info.json`) "
                        "and described by IIIF Presentation 3.0 manifests (`/iiif/photos/{id}/manifest.json`, "
-                       "`/iiif/sets/collection.json`).",
+                       "`/iiif/sets/collection.json`). Reading needs no account (visitors see public "
+                       "photos only); operations marked with security need the `session` cookie of an "
+                       "archivist or admin (log in at `/login`), and those that change something also "
+                       "send the session's CSRF token (`GET /api/session`) in the `X-CSRFToken` header.",
     },
     "paths": {
         "/api/photos": {

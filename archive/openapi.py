@@ -53,7 +53,8 @@ PHOTO = {
         {
             "type": "object",
             "required": ["caption", "transcription", "camera", "tags", "display_url", "original_url",
-                         "gps", "is_public", "iiif_image", "iiif_manifest", "rights", "provenance", "warnings"],
+                         "gps", "is_public", "iiif_image", "iiif_manifest", "rights", "provenance",
+                         "warnings"],
             "properties": {
                 "caption": _STRING,
                 "transcription": _STRING,
@@ -198,7 +199,7 @@ def _page_schema(item):
 
 
 SEARCH_QUERY = {"name": "q", "in": "query", "required": False,
-                "description": "Words and FACET:VALUE terms, e.g. `subject:film-poster taken:1987 -is:private`; "
+                "description": "Words and FACET:VALUE terms, e.g. `subject:film-poster taken:1987`; "
                                "empty finds every visible photo",
                 "schema": {"type": "string", "maxLength": 500}}
 SEARCH_SORT = {"name": "sort", "in": "query", "required": False,
@@ -240,7 +241,8 @@ SEARCH = {
         "results": {"type": "array", "items": _ref("SearchResult")},
         "facets": {
             "type": "object",
-            "description": "Counts over every matching photo, by facet (set, subject, film, trip, year, camera)",
+            "description": "Counts over every matching photo, by facet "
+                           "(set, subject, film, trip, year, camera)",
             "additionalProperties": {"type": "array", "items": _ref("FacetEntry")},
         },
     },

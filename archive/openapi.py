@@ -114,7 +114,10 @@ OUTCOME = {
         "duplicate_of": _nullable("integer"),
         "reason": _nullable("string"),
         "warnings": {"type": "array", "items": _STRING},
-        "matches": {"type": "array", "items": {"type": "object"}},
+        "matches": {"type": "array", "description": "Stored photos this one nearly duplicates, best first",
+                    "items": {"type": "object", "required": ["photo_id", "kind"],
+                              "properties": {"photo_id": {"type": "integer"},
+                                             "kind": {"type": "string", "enum": ["duplicate", "related"]}}}},
     },
 }
 
@@ -314,7 +317,8 @@ VERSIONS = {
     "type": "object",
     "required": ["primary", "versions", "other_shots", "tags", "captions", "provenance"],
     "properties": {
-        "primary": {"type": "integer", "description": "The group's chosen photo"},
+        "primary": {"type": "integer", "description": "The group's chosen photo, the first of versions "
+                                                      "(the first visible one if the chosen one is private)"},
         "versions": {"type": "array", "minItems": 1, "items": _ref("PhotoSummary"),
                      "description": "The photo and its duplicates, the primary first"},
         "other_shots": {"type": "array", "items": _ref("PhotoSummary"),

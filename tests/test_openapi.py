@@ -260,3 +260,23 @@ def test_deleting_a_photo_through_the_api(tmp_path):
         assert len(files_after) < len(files_before)
         assert not [p for p in files_after if sha in str(p)]
         assert call(base, "GET", "/api/photos/1")[0] == 200
+
+
+def test_versions_never_name_a_photo_the_visitor_may_not_see(app, db, client, tmp_path):
+    """Found while describing /versions: with a private primary, a visitor was
+    told its id as "primary" though "versions" (rightly) left it out."""
+    from archive import duplicates, settings
+    from conftest import image_bytes, scene
+
+    small, large = tmp_path / "small.jpg", tmp_path / "large.jpg"
+    small.write_bytes(image_bytes(scene(160, 120, 1).resize((120, 90))))
+    large.write_bytes(image_bytes(scene(160, 120, 1)))
+    small_id, large_id = ingest(app, db, small), ingest(app, db, large)
+    [suggestion] = duplicates.queue(db)
+    duplicates.decide(db, suggestion["id"], "duplicate", "ada", primary_id=large_id)
+    settings.set_visibility(db, [large_id], False)
+
+    body = client.get(f"/api/photos/{small_id}/versions").get_json()
+    assert [v["id"] for v in body["versions"]] == [small_id]
+    assert body["primary"] == small_id
+    assert large_id not in [p["id"] for p in body["provenance"]]

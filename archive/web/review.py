@@ -213,8 +213,9 @@ def versions_api(photo_id):
     if get_visible_photo(photo_id) is None:
         abort(404, description=f"no photo {photo_id}")
     group = duplicates.versions_of(get_db(), photo_id, include_private=can_see_private())
+    # A primary this request may not see is not named: the first visible version stands in.
     return jsonify({
-        "primary": group["primary"],
+        "primary": group["versions"][0]["id"],
         "versions": [photo_summary(r) for r in group["versions"]],
         "other_shots": [photo_summary(r) for r in group["other_shots"]],
         "tags": {facet: [t["slug"] for t in group["tags"] if t["facet"] == facet]

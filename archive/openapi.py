@@ -176,8 +176,9 @@ ARCHIVIST_WRITE = [{"session": [], "csrf": []}]
 
 
 def _archivist(operation, write=False, admin=False):
-    """Mark an operation as for archivists (or admins): its security and its
-    401 (no session) and 403 (an account without the role) answers."""
+    """Mark an operation as for archivists (or admins): its security, its 401
+    (not logged in), for admin-only calls its 403 (an archivist), and for
+    writes the CSRF 400."""
     who = "an admin" if admin else "an archivist or admin"
     operation["description"] = (operation.get("description", "") + f" Needs {who}"
                                 + (" and the X-CSRFToken header." if write else ".")).strip()
@@ -187,9 +188,10 @@ def _archivist(operation, write=False, admin=False):
         refused = operation["responses"].get("400", {}).get("description")
         operation["responses"]["400"] = _error(
             (f"{refused}; or " if refused else "") + "the X-CSRFToken header is missing or wrong")
-    operation["responses"]["401"] = _error("Not logged in")
-    operation["responses"]["403"] = _error(f"The account is not {who}" if admin
-                                           else "The account may not do this (disabled or a visitor)")
+    operation["responses"]["401"] = _error(
+        "Not logged in, or the session ended (a new password, a disabled account)")
+    if admin:  # every account is at least an archivist, so only admin-only calls refuse one
+        operation["responses"]["403"] = _error("The account is an archivist, not an admin")
     return operation
 
 

@@ -157,6 +157,15 @@ IDS_PARAMETER = {
     "schema": {"type": "string", "pattern": "^[1-9][0-9]{0,17}(,[1-9][0-9]{0,17})*$"},
 }
 
+EXPORT_QUERY_PARAMETER = {
+    "name": "q",
+    "in": "query",
+    "required": False,
+    "description": "Only the photos this search finds (the query language of /api/search); "
+                   "not together with ids.",
+    "schema": {"type": "string", "maxLength": 2000},
+}
+
 PAGE_PARAMETERS = [
     {"name": "page", "in": "query", "required": False,
      "description": "Page number, from 1 (anything else is page 1).",
@@ -639,13 +648,13 @@ SPEC = {
             "get": {
                 "operationId": "exportJson",
                 "summary": "Metadata of the visible photos (or of ?ids) as JSON",
-                "parameters": [IDS_PARAMETER],
+                "parameters": [IDS_PARAMETER, EXPORT_QUERY_PARAMETER],
                 "responses": {
                     "200": {"description": "The photos' metadata", "content": _json({
                         "type": "object", "required": ["photos", "count"],
                         "properties": {"photos": {"type": "array", "items": _ref("ExportRecord")},
                                        "count": {"type": "integer", "minimum": 0}}})},
-                    "400": _error("ids is not a list of photo ids"),
+                    "400": _error("ids is not a list of photo ids, q is not a query, or both were given"),
                     "404": _error("One of the ids names no visible photo"),
                 },
             }
@@ -654,11 +663,11 @@ SPEC = {
             "get": {
                 "operationId": "exportCsv",
                 "summary": "Metadata of the visible photos (or of ?ids) as CSV, one row a photo",
-                "parameters": [IDS_PARAMETER],
+                "parameters": [IDS_PARAMETER, EXPORT_QUERY_PARAMETER],
                 "responses": {
                     "200": {"description": "CSV with a header row",
                             "content": {"text/csv": {"schema": {"type": "string"}}}},
-                    "400": _error("ids is not a list of photo ids"),
+                    "400": _error("ids is not a list of photo ids, q is not a query, or both were given"),
                     "404": _error("One of the ids names no visible photo"),
                 },
             }

@@ -204,7 +204,9 @@ def scratch_server(tmp_path_factory):
 # a query that is not in the search language, e.g. "(" (searches).
 REFUSES_VALID_LOOKING = {("/api/uploads", "POST"), ("/api/photos/{photo_id}/tags", "POST"),
                          ("/api/review/{suggestion_id}/decision", "POST"),
-                         ("/api/search", "GET"), ("/api/search.csv", "GET")}
+                         ("/api/search", "GET"), ("/api/search.csv", "GET"),
+                         # ids and q together, or a q that does not parse.
+                         ("/api/export.json", "GET"), ("/api/export.csv", "GET")}
 
 
 @pytest.mark.parametrize("path, method", OPERATIONS, ids=[f"{m} {p}" for p, m in OPERATIONS])

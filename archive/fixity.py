@@ -84,7 +84,7 @@ def repair(db, data_dir, report, max_pixels, orphan_min_age=ORPHAN_MIN_AGE_SECON
                 data = imaging.render_fit(storage.original_path(sha256, ext), edge, max_pixels)
             except (imaging.RejectedImage, OSError):
                 continue  # the original itself is damaged: reported on its own
-            write_atomically(problem.path, lambda out: out.write(data))
+            write_atomically(problem.path, lambda out: out.write(data), durable=False)
             problem.repaired = True
         elif problem.kind in ("orphan-file", "stray-temp-file"):
             source = Path(problem.path)

@@ -122,7 +122,7 @@ class FileWork:
             for name, data in analysis.derivatives.items():
                 target = self.storage.derivative_path(sha256, name)
                 if not target.exists():
-                    write_atomically(target, lambda out, data=data: out.write(data))
+                    write_atomically(target, lambda out, data=data: out.write(data), durable=False)
                     created.append(str(target))
         except BaseException:
             remove_files(created)

@@ -90,9 +90,13 @@ def remove_dead_temp_files(data_dir):
             path.unlink()
 
 
-def write_atomically(target, write):
+def write_atomically(target, write, durable=True):
     """Write a file through a temp file in the same folder and rename it into
-    place, so a reader or a crash never sees half a file."""
+    place, so a reader or a crash never sees half a file.
+
+    durable: flushed to the disk before the rename, so the file outlives a
+    power cut once its row commits. Derivatives skip it: they are rebuilt
+    from the original if a crash loses them."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=temp_prefix(), suffix=target.suffix)
@@ -100,7 +104,8 @@ def write_atomically(target, write):
         with os.fdopen(fd, "wb") as out:
             write(out)
             out.flush()
-            os.fsync(out.fileno())
+            if durable:
+                os.fsync(out.fileno())
         os.replace(tmp_name, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -423,10 +423,10 @@ def test_a_failed_derivative_write_removes_the_original(ingester, db, data_dir, 
 
     real = ingest.write_atomically
 
-    def fail_on_thumbnail(target, write):
+    def fail_on_thumbnail(target, write, **options):
         if str(target).endswith("fit400.jpg"):
             raise OSError("no space left on device")
-        return real(target, write)
+        return real(target, write, **options)
 
     monkeypatch.setattr(ingest, "write_atomically", fail_on_thumbnail)
     with pytest.raises(OSError):

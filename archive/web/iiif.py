@@ -82,7 +82,7 @@ def image(identifier, region, size, rotation, quality_format):
     if not path.exists():
         data = iiif_image.render(storage.original_path(photo["sha256"], photo["ext"]), plan,
                                  config["MAX_IMAGE_PIXELS"])
-        write_atomically(path, lambda out: out.write(data))
+        write_atomically(path, lambda out: out.write(data), durable=False)
     response = send_file(path, mimetype=plan.media_type, etag=f"{photo['sha256']}-{plan.cache_name}",
                          conditional=True)
     response.headers["Cache-Control"] = IMMUTABLE_PUBLIC if photo["is_public"] else IMMUTABLE_PRIVATE

@@ -29,7 +29,7 @@ def derivative(sha256, name):
         data = imaging.render_fit(
             storage.original_path(sha256, photo["ext"]), edge, current_app.config["MAX_IMAGE_PIXELS"]
         )
-        write_atomically(path, lambda out: out.write(data))
+        write_atomically(path, lambda out: out.write(data), durable=False)
     # A shared cache must never keep a private photo for the next visitor.
     return send_media(path, mimetype="image/jpeg", etag=f"{sha256}-{name}", public=bool(photo["is_public"]))
 

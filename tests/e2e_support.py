@@ -28,6 +28,7 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 1280, "height": 800}
 README_SHOT_BYTES = 300_000
+README_SHOT_HEIGHT = 1200
 
 requires_chromium = pytest.mark.skipif(
     not CHROMIUM.exists(), reason=f"the browser tests need Debian's chromium at {CHROMIUM} (.ci/run installs it)"
@@ -80,15 +81,16 @@ def axe_violations(page):
 
 
 def screenshot(page, name, readme=False):
-    """A full-page PNG in test-artifacts/; for the README also a small copy of
-    the visible window in docs/screenshots/."""
+    """A full-page PNG in test-artifacts/; for the README also a small copy
+    (its top README_SHOT_HEIGHT pixels, fewer colours) in docs/screenshots/."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 0
     if readme:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        shot = Image.open(io.BytesIO(page.screenshot(full_page=False))).convert("RGB")
+        shot = Image.open(path).convert("RGB")
+        shot = shot.crop((0, 0, shot.width, min(shot.height, README_SHOT_HEIGHT)))
         # A palette PNG keeps the README's pictures small enough to commit.
         small = shot.quantize(colors=128, method=Image.Quantize.MEDIANCUT)
         out = io.BytesIO()

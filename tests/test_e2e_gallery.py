@@ -211,3 +211,15 @@ def test_tags_on_the_photo_page_are_links_to_searches(site, page):
     page.locator("#tags a", has_text="Film poster").click()
     page.wait_for_load_state()
     assert page.locator("ul.grid li.card").count() == 2
+
+
+@pytest.mark.parametrize("path", ["/", "/photos/{zoom_id}", "/search?q=set:european-street", "/sets/european-street",
+                                  "/subjects/film-poster"])
+def test_archivist_pages_have_no_serious_accessibility_problems(site, path):
+    """The same pages as an archivist sees them: tag forms, bulk tagging,
+    visibility and upload links included."""
+    page = site["archivist"].new_page()
+    page.goto(site["base"] + path.format(zoom_id=site["zoom_id"]))
+    assert page.get_by_role("link", name="Upload").count() == 1  # logged in
+    assert axe_violations(page) == []
+    page.close()

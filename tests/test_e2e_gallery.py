@@ -88,6 +88,17 @@ def test_grid_is_two_columns_on_a_phone_and_wider_on_a_wide_screen(site):
     assert columns[1920] >= 6
 
 
+def test_the_accessibility_check_itself_finds_problems(site, page):
+    """axe really runs: a picture without alt text on the page is reported."""
+    page.goto(site["base"] + "/")
+    page.evaluate("""() => {
+        const img = document.createElement("img");
+        img.src = document.querySelector(".card img").src;
+        document.querySelector("main").append(img);
+    }""")
+    assert "image-alt" in [v["id"] for v in axe_violations(page)]
+
+
 def test_keyboard_focus_is_visible(site, page):
     page.goto(site["base"] + "/")
     for _ in range(3):
@@ -138,6 +149,12 @@ def test_search_by_tag_in_the_header_box_then_by_facet(site, page):
     page.wait_for_url(re.compile(r"/search\?q=set%3Aeuropean-street"))
     assert page.locator("#results-count").inner_text().startswith(f"{EUROPEAN_STREET_PUBLIC} photos")
     assert page.locator("ul.search-grid li.card").count() == EUROPEAN_STREET_PUBLIC
+    # Search results open in the lightbox too, and their thumbnails have a srcset.
+    first = page.locator("ul.search-grid a[data-lightbox]").first
+    assert re.search(r" \d+w", first.locator("img").get_attribute("srcset"))
+    first.click()
+    assert page.locator("dialog.lightbox img").get_attribute("src") == first.get_attribute("data-lightbox")
+    page.keyboard.press("Escape")
     screenshot(page, "search")
     assert axe_violations(page) == []
 

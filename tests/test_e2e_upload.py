@@ -101,6 +101,15 @@ def test_upload_page_has_no_serious_accessibility_problems(site):
     page.goto(f"{site['base']}/upload")
     assert page.locator(".dropzone").is_visible()  # upload.js ran
     assert axe_violations(page) == []
+    # Tabbing to the (visually hidden) folder input shows focus on its button.
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "folder-picker":
+            break
+    assert page.evaluate("document.activeElement.id") == "folder-picker"
+    outline = page.locator("label[for=folder-picker]").evaluate(
+        "label => [getComputedStyle(label).outlineStyle, parseFloat(getComputedStyle(label).outlineWidth)]")
+    assert outline[0] != "none" and outline[1] >= 2, outline
     page.close()
 
 

@@ -83,6 +83,7 @@ def test_grid_is_two_columns_on_a_phone_and_wider_on_a_wide_screen(site):
         columns[width] = tops.count(tops[0])
         # Nothing spills sideways on a phone.
         assert page.evaluate("document.documentElement.scrollWidth") <= width
+        screenshot(page, f"gallery-{width}px")
         context.close()
     assert columns[375] == 2
     assert columns[1920] >= 6
@@ -211,6 +212,8 @@ def test_photo_page_zooms_with_sharper_iiif_requests(site, page):
     page.wait_for_function("path => document.querySelector('[data-zoom] img').currentSrc.endsWith(path)",
                            arg=widths[max(widths)])
     assert image.evaluate("img => img.hasAttribute('srcset')") is False
+    # Everything came from the archive itself: no CDN, so it works offline.
+    assert [url for url in requests if not url.startswith(site["base"] + "/")] == []
 
     # Keys pan the zoomed photo; 0 fits it again.
     viewport = page.locator("[data-zoom]")

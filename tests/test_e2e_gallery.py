@@ -16,6 +16,7 @@ from e2e_support import (VIEWPORT, add_archivist, axe_violations, launch, log_in
 from servers import gunicorn
 
 pytestmark = requires_chromium
+expect = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is in the test extra").expect
 
 ZOOM_WIDTH, ZOOM_HEIGHT = 3200, 2400
 # Public photos on the European street (its café included): two from the
@@ -221,9 +222,21 @@ def test_photo_page_zooms_with_sharper_iiif_requests(site, page):
     before = image.evaluate("img => img.style.transform")
     page.keyboard.press("ArrowRight")
     assert image.evaluate("img => img.style.transform") != before
+    # Dragging pans it too.
+    box = viewport.bounding_box()
+    before = image.evaluate("img => img.style.transform")
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 120, box["y"] + box["height"] / 2 + 40, steps=4)
+    page.mouse.up()
+    assert image.evaluate("img => img.style.transform") != before
+    screenshot(page, "photo-zoomed")
     page.keyboard.press("0")
     assert page.locator(".zoom-level").inner_text() == "100%"
-    screenshot(page, "photo-zoomed")
+    # The wheel zooms at the pointer.
+    page.mouse.move(box["x"] + 100, box["y"] + 100)
+    page.mouse.wheel(0, -200)
+    expect(page.locator(".zoom-level")).to_have_text("125%")
 
 
 def test_tags_on_the_photo_page_are_links_to_searches(site, page):

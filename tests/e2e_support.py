@@ -44,6 +44,16 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
 
 
+def collect_errors(context):
+    """Uncaught script errors and console errors of every page in context,
+    so a test that passes with a broken script still fails."""
+    errors = []
+    context.on("weberror", lambda error: errors.append(f"uncaught: {error.error}"))
+    context.on("console", lambda message: errors.append(f"console: {message.text} at {message.location}")
+               if message.type == "error" else None)
+    return errors
+
+
 def add_archivist(data_dir, username="archie"):
     db = archive_db.connect(data_dir)
     try:

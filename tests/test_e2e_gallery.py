@@ -11,8 +11,8 @@ import search_archive
 from archive import db as archive_db
 from archive.cli import cli
 from conftest import scene
-from e2e_support import (VIEWPORT, add_archivist, axe_violations, launch, log_in, requires_chromium, screenshot,
-                         server_env, sync_playwright)
+from e2e_support import (VIEWPORT, add_archivist, axe_violations, collect_errors, launch, log_in, requires_chromium,
+                         screenshot, server_env, sync_playwright)
 from servers import gunicorn
 
 pytestmark = requires_chromium
@@ -37,17 +37,27 @@ def site(tmp_path_factory):
     assert '"imported"' in result.output, result.output
     db = archive_db.connect(data_dir)
     zoom_id = db.execute("SELECT id FROM photos WHERE original_filename = 'big-poster.jpg'").fetchone()[0]
-    db["photos"].update(zoom_id, {"is_public": 1, "caption": "", "title": ""})
+    db["photos"].update(zoom_id, {"is_public": 1, "caption": "", "title": "The Flower Girl, European street"})
     db.close()
     username = add_archivist(data_dir)
     with gunicorn(data_dir, workers=3, env=server_env()) as base, sync_playwright() as playwright:
         browser = launch(playwright)
         visitor = browser.new_context(viewport=VIEWPORT)
         archivist = browser.new_context(viewport=VIEWPORT)
+        errors = collect_errors(visitor)
+        archivist_errors = collect_errors(archivist)
         log_in(archivist, base, username)
         yield {"base": base, "browser": browser, "visitor": visitor, "archivist": archivist,
-               "zoom_id": zoom_id, "data_dir": data_dir}
+               "zoom_id": zoom_id, "data_dir": data_dir, "errors": (errors, archivist_errors)}
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def no_script_errors(site):
+    for errors in site["errors"]:
+        errors.clear()
+    yield
+    assert [e for errors in site["errors"] for e in errors] == []
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import pytest
 
 from archive import db as archive_db
 from conftest import files_under, image_bytes, scene
-from e2e_support import (add_archivist, axe_violations, launch, log_in, requires_chromium, screenshot, server_env,
-                         sync_playwright, VIEWPORT)
+from e2e_support import (VIEWPORT, add_archivist, axe_violations, collect_errors, launch, log_in, requires_chromium,
+                         screenshot, server_env, sync_playwright)
 from servers import gunicorn
 
 pytestmark = requires_chromium
@@ -24,9 +24,17 @@ def site(tmp_path_factory):
     with gunicorn(data_dir, workers=3, env=server_env()) as base, sync_playwright() as playwright:
         browser = launch(playwright)
         context = browser.new_context(viewport=VIEWPORT)
+        errors = collect_errors(context)
         log_in(context, base, username)
-        yield {"base": base, "data_dir": data_dir, "context": context}
+        yield {"base": base, "data_dir": data_dir, "context": context, "errors": errors}
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def no_script_errors(site):
+    site["errors"].clear()
+    yield
+    assert site["errors"] == []
 
 
 def test_three_files_one_duplicate_one_broken(site, tmp_path):

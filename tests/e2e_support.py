@@ -54,6 +54,16 @@ def collect_errors(context):
     return errors
 
 
+# Added before any page script runs: the sum of layout shifts as the page
+# loads (pictures arriving late without a size would push the page about).
+LAYOUT_SHIFT_SCRIPT = """(() => {
+    window.layoutShift = 0;
+    new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.layoutShift += entry.value;
+    }).observe({ type: "layout-shift", buffered: true });
+})();"""
+
+
 def add_archivist(data_dir, username="archie"):
     db = archive_db.connect(data_dir)
     try:

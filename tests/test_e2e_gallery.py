@@ -11,7 +11,7 @@ import search_archive
 from archive import db as archive_db
 from archive.cli import cli
 from conftest import scene
-from e2e_support import (VIEWPORT, add_archivist, axe_violations, collect_errors, launch, log_in, requires_chromium,
+from e2e_support import (LAYOUT_SHIFT_SCRIPT, VIEWPORT, add_archivist, axe_violations, collect_errors, launch, log_in, requires_chromium,
                          screenshot, server_env, sync_playwright)
 from servers import gunicorn
 
@@ -68,6 +68,7 @@ def page(site):
 
 
 def test_gallery_grid_images_have_sizes_srcset_and_alt(site, page):
+    page.add_init_script(LAYOUT_SHIFT_SCRIPT)
     page.goto(site["base"] + "/")
     cards = page.locator("ul.grid li.card")
     assert cards.count() == len(search_archive.PUBLIC) + 1
@@ -80,6 +81,7 @@ def test_gallery_grid_images_have_sizes_srcset_and_alt(site, page):
     big = page.locator(f"a[href='/photos/{site['zoom_id']}'] img")
     assert big.get_attribute("alt") == "Film poster, The Flower Girl — European street"
     page.wait_for_load_state("networkidle")
+    assert page.evaluate("window.layoutShift") < 0.01  # nothing moved as thumbnails arrived
     screenshot(page, "gallery", readme=True)
     assert axe_violations(page) == []
 
@@ -199,6 +201,7 @@ def test_photo_page_zooms_with_sharper_iiif_requests(site, page):
     zoom_id = site["zoom_id"]
     requests = []
     page.on("request", lambda request: requests.append(request.url))
+    page.add_init_script(LAYOUT_SHIFT_SCRIPT)
     page.goto(f"{site['base']}/photos/{zoom_id}")
     image = page.locator("[data-zoom] img")
     image.evaluate("img => img.decode()")
@@ -206,6 +209,7 @@ def test_photo_page_zooms_with_sharper_iiif_requests(site, page):
     tags = page.locator("#tags a", has_text="European street")
     assert tags.get_attribute("href").startswith("/")
     page.wait_for_load_state("networkidle")
+    assert page.evaluate("window.layoutShift") < 0.01
     screenshot(page, "photo", readme=True)
     assert axe_violations(page) == []
 

@@ -38,12 +38,13 @@ def create_app(config=None):
     app.teardown_appcontext(_close_db)
     csrf.init_app(app)
 
-    from archive.web import api, errors, gallery, media, register_template_helpers, upload
+    from archive.web import api, errors, gallery, media, register_template_helpers, review, upload
     from archive.web import accounts, admin, publishing, security
     from archive.web import search as search_views
     from archive.web import tagging as tagging_views
 
-    for blueprint in (gallery.bp, upload.bp, media.bp, api.bp, search_views.bp, tagging_views.bp):
+    for blueprint in (gallery.bp, upload.bp, media.bp, api.bp, search_views.bp, tagging_views.bp,
+                      review.bp):
         app.register_blueprint(blueprint)
     from archive.web import iiif, standards_api
 

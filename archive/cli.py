@@ -335,3 +335,6 @@ from archive import cli_auth  # noqa: E402,F401
 from archive import cli_search  # noqa: E402  (it needs pass_archive from above)
 
 cli_search.register(cli)
+
+# Commands that live in their own modules register themselves on `cli`.
+from archive import cli_dedup  # noqa: E402,F401

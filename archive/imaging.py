@@ -16,6 +16,7 @@ import numpy as np
 import pillow_heif
 from PIL import Image, UnidentifiedImageError
 
+from archive import fingerprint
 from archive.config import DISPLAY_EDGE, THUMBNAIL_EDGE
 
 pillow_heif.register_heif_opener()
@@ -78,6 +79,7 @@ class Analysis:
     phash: int  # signed 64-bit
     dhash: int
     derivatives: dict = field(default_factory=dict)  # file name -> JPEG bytes
+    fingerprint: object = None  # archive.fingerprint.Fingerprint, for near-duplicates
 
 
 def derivative_name(edge):
@@ -217,6 +219,7 @@ def analyse(path, max_pixels, edges=None):
         phash=to_signed64(imagehash.phash(source)),
         dhash=to_signed64(imagehash.dhash(source)),
         derivatives=derivatives,
+        fingerprint=fingerprint.fingerprint(source),
     )
 
 

@@ -22,7 +22,7 @@ import sqlite3
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from archive import imaging, settings, tags
+from archive import dedup, imaging, settings, tags
 from archive.db import write_transaction
 from archive.metadata import Metadata, read_metadata
 from archive.storage import Storage, sha256_of_file, write_atomically
@@ -82,6 +82,7 @@ class Prepared:
     phash: int
     dhash: int
     metadata: Metadata  # EXIF values, IPTC/XMP descriptive fields, warnings
+    fingerprint: object  # archive.fingerprint.Fingerprint, for near-duplicates
     created_files: list  # what this prepare wrote, removed if the commit fails
 
 
@@ -139,6 +140,7 @@ class FileWork:
             phash=analysis.phash,
             dhash=analysis.dhash,
             metadata=metadata,
+            fingerprint=analysis.fingerprint,
             created_files=created,
         )
 
@@ -191,7 +193,7 @@ class Ingester:
                 known = self.photo_with_sha(prepared.sha256)
                 if known is not None:
                     return Outcome.duplicate(prepared.path, known)
-                photo_id = self._insert(prepared, provenance, tag_pairs)
+                photo_id, matches = self._insert(prepared, provenance, tag_pairs)
         except sqlite3.IntegrityError:
             # Another process committed the same bytes between our check and
             # our insert; the files are shared with that photo now.
@@ -207,7 +209,7 @@ class Ingester:
             remove_files(prepared.created_files)
             raise
         return Outcome(path=prepared.path, status="imported", photo_id=photo_id,
-                       warnings=prepared.metadata.warnings)
+                       warnings=prepared.metadata.warnings, matches=matches)
 
     def photo_with_sha(self, sha256):
         row = next(iter(self.db.query("SELECT id FROM photos WHERE sha256 = ?", [sha256])), None)
@@ -244,7 +246,8 @@ class Ingester:
         tag_ids += [tags.resolve_tag(self.db, "keyword", word)
                     for word in prepared.metadata.descriptive.keywords if tags.slugify(word)]
         tags.tag_photo(self.db, photo_id, tag_ids, added_by=provenance.uploaded_by)
-        return photo_id
+        matches = dedup.record_new_photo(self.db, photo_id, prepared.fingerprint)
+        return photo_id, matches
 
 
 def remove_files(paths):

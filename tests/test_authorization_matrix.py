@@ -71,6 +71,18 @@ MATRIX = {
     ("tagging.photo_tags", "POST"): (302, 302, 302),
     ("tagging.api_photo_tags", "POST"): (401, 400, 400),
     ("tagging.bulk", "POST"): (302, 302, 302),
+    # The fixture's photos are all different, so the sample suggestion and
+    # decision do not exist: archivists get past the role check to a 404.
+    ("review.queue_page", "GET"): (302, 200, 200),
+    ("review.queue_api", "GET"): (401, 200, 200),
+    ("review.pair_page", "GET"): (302, 404, 404),
+    ("review.pair_api", "GET"): (401, 404, 404),
+    ("review.decide_form", "POST"): (302, 404, 404),
+    ("review.decide_api", "POST"): (401, 404, 404),
+    ("review.undo_form", "POST"): (302, 404, 404),
+    ("review.undo_api", "POST"): (401, 404, 404),
+    ("review.duplicates_api", "GET"): (401, 200, 200),
+    ("review.versions_api", "GET"): (200, 200, 200),
 }
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -119,6 +131,8 @@ def sample_args(archive, photo):
         "slug": "european-street",
         "facet": "set",
         "action": "edit",
+        "suggestion_id": 999,
+        "decision_id": 999,
     }
 
 

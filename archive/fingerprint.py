@@ -1,0 +1,216 @@
+"""Perceptual fingerprints of one upright image, for near-duplicate matching.
+
+Everything here is made from the smallest derivative (long edge 400), so a
+copy shrunk by a messaging app fingerprints like the camera original:
+
+- pHash and dHash of the image in all eight orientations (the dihedral group:
+  four rotations, each plain and mirrored), so a copy that lost its EXIF
+  orientation or was mirrored still lines up with the original;
+- the segment hashes of imagehash's crop-resistant hash, which survive
+  cropping because each segment is hashed on its own;
+- a coarse colour signature, because pHash and dHash see only grey;
+- a detail score: a flat, low-detail image (a solid colour, an overexposed
+  sky) gives hashes that are mostly noise and that all look alike.
+"""
+
+from dataclasses import dataclass
+
+import imagehash
+import numpy as np
+import scipy.fft
+from PIL import Image
+
+# The eight orientations, in a fixed order: index 0 is the image as it is.
+# A stored variant k of photo A lining up with photo B's upright hash means
+# B is A turned by DIHEDRAL[k].
+DIHEDRAL = (
+    None,
+    Image.Transpose.ROTATE_90,
+    Image.Transpose.ROTATE_180,
+    Image.Transpose.ROTATE_270,
+    Image.Transpose.FLIP_LEFT_RIGHT,
+    Image.Transpose.TRANSPOSE,
+    Image.Transpose.FLIP_TOP_BOTTOM,
+    Image.Transpose.TRANSVERSE,
+)
+ORIENTATION_NAMES = (
+    "upright", "rotated 90°", "rotated 180°", "rotated 270°",
+    "mirrored", "transposed", "flipped", "transversed",
+)
+
+# The crop-resistant hash segments a small copy: segmentation cost grows with
+# the pixels, and 256 px keeps the regions a poster's panels make.
+CROP_HASH_EDGE = 160
+MAX_SEGMENTS = 12
+
+# Windows of the image whose hashes are kept beside the whole image's, so a
+# copy cropped by up to about a tenth (from one side, a corner or all round),
+# straightened by a few degrees, or given a caption band lines up with one of
+# them: (left, top, right, bottom) fractions cut away, or a rotation in degrees.
+CUT = 0.08
+WINDOWS = (
+    ("crop", (CUT, 0, 0, 0)), ("crop", (0, 0, CUT, 0)),
+    ("crop", (0, CUT, 0, 0)), ("crop", (0, 0, 0, CUT)),
+    ("crop", (CUT, CUT, 0, 0)), ("crop", (0, 0, CUT, CUT)),
+    ("crop", (CUT, 0, 0, CUT)), ("crop", (0, CUT, CUT, 0)),
+    ("crop", (CUT / 2, CUT / 2, CUT / 2, CUT / 2)),
+    ("turn", 4.0), ("turn", -4.0), ("turn", 2.0), ("turn", -2.0),
+    # A caption band or a strip of watermark along the bottom edge.
+    ("crop", (0, 0, 0, 0.14)),
+)
+
+# Hue bins for the colour signature, plus one bin for the greys.
+HUE_BINS = 12
+COLOUR_BINS = HUE_BINS + 1
+
+
+@dataclass
+class Fingerprint:
+    phashes: list  # 8 signed 64-bit ints, one per orientation (DIHEDRAL order)
+    dhashes: list
+    window_phashes: list  # one per WINDOWS entry
+    window_dhashes: list
+    segments: list  # signed 64-bit dHashes of crop-resistant segments
+    colour: list  # COLOUR_BINS weights summing to 1, then mean saturation
+    detail: float  # 0 (flat) upwards; see detail_score
+
+    @property
+    def phash(self):
+        return self.phashes[0]
+
+    @property
+    def dhash(self):
+        return self.dhashes[0]
+
+
+def fingerprint(image):
+    """The Fingerprint of an upright RGB PIL image (ideally the 400 px derivative)."""
+    grey = image.convert("L")
+    # pHash and dHash each start by shrinking the image (to 32x32 and 9x8);
+    # shrinking once and turning the small copy gives the hashes of the
+    # turned image for a fraction of the cost.
+    grey32 = np.asarray(grey.resize((32, 32), Image.Resampling.LANCZOS), dtype=np.float64)
+    grey64 = grey.resize((64, 64), Image.Resampling.LANCZOS)
+    phashes, dhashes = [], []
+    for transpose in DIHEDRAL:
+        turned = grey64 if transpose is None else grey64.transpose(transpose)
+        phashes.append(phash(_turn_array(grey32, transpose)))
+        dhashes.append(dhash(turned))
+    window_phashes, window_dhashes = [], []
+    for window in window_images(grey):
+        window_phashes.append(phash(np.asarray(window.resize((32, 32), Image.Resampling.LANCZOS), np.float64)))
+        window_dhashes.append(dhash(window))
+    return Fingerprint(
+        phashes=phashes,
+        dhashes=dhashes,
+        window_phashes=window_phashes,
+        window_dhashes=window_dhashes,
+        segments=segment_hashes(image),
+        colour=colour_signature(image),
+        detail=detail_score(grey64),
+    )
+
+
+def phash(grey32):
+    """pHash of a 32x32 grey array, as imagehash computes it: the 8x8 lowest
+    frequencies of its DCT, each bit saying whether one is above their median."""
+    low = scipy.fft.dct(scipy.fft.dct(grey32, axis=0), axis=1)[:8, :8]
+    return _bits_to_signed(low > np.median(low))
+
+
+def dhash(grey):
+    """dHash of a grey PIL image, as imagehash computes it: is each pixel of a
+    9x8 copy brighter than its right-hand neighbour."""
+    small = np.asarray(grey.resize((9, 8), Image.Resampling.LANCZOS), dtype=np.int16)
+    return _bits_to_signed(small[:, 1:] > small[:, :-1])
+
+
+def _bits_to_signed(bits):
+    value = int.from_bytes(np.packbits(bits.ravel()).tobytes(), "big")
+    return value - (1 << 64) if value >= (1 << 63) else value
+
+
+def _turn_array(array, transpose):
+    """A numpy array turned as PIL's transpose would turn the image."""
+    T = Image.Transpose
+    return {
+        None: lambda a: a,
+        T.ROTATE_90: lambda a: np.rot90(a, 1),
+        T.ROTATE_180: lambda a: np.rot90(a, 2),
+        T.ROTATE_270: lambda a: np.rot90(a, 3),
+        T.FLIP_LEFT_RIGHT: np.fliplr,
+        T.TRANSPOSE: lambda a: a.T,
+        T.FLIP_TOP_BOTTOM: np.flipud,
+        T.TRANSVERSE: lambda a: np.rot90(a, 2).T,
+    }[transpose](array)
+
+
+def window_images(grey):
+    """The WINDOWS of a grey image, each as its own small image."""
+    # A 128 px copy holds more than the 32 px pHash needs after any window.
+    small = grey.copy()
+    small.thumbnail((128, 128), Image.Resampling.LANCZOS)
+    w, h = small.size
+    for kind, spec in WINDOWS:
+        if kind == "crop":
+            left, top, right, bottom = spec
+            yield small.crop((round(w * left), round(h * top), round(w * (1 - right)), round(h * (1 - bottom))))
+        else:
+            turned = small.rotate(spec, Image.Resampling.BILINEAR)
+            # Cut away the corners the turn left empty.
+            m = abs(np.sin(np.radians(spec))) * 1.1
+            yield turned.crop((round(w * m), round(h * m), round(w * (1 - m)), round(h * (1 - m))))
+
+
+def segment_hashes(image):
+    small = image.copy()
+    small.thumbnail((CROP_HASH_EDGE, CROP_HASH_EDGE), Image.Resampling.BILINEAR)
+    multi = imagehash.crop_resistant_hash(
+        small, limit_segments=MAX_SEGMENTS, min_segment_size=200,
+        segmentation_image_size=CROP_HASH_EDGE,
+    )
+    return [to_signed64(h) for h in multi.segment_hashes]
+
+
+def colour_signature(image):
+    """A hue histogram weighted by saturation, a grey share, and the mean
+    saturation: survives resizing, cropping, rotation and mild tone edits,
+    and tells a red poster from a blue one when the grey hashes cannot."""
+    small = np.asarray(image.convert("HSV").resize((48, 48), Image.Resampling.BILINEAR),
+                       dtype=np.float32)
+    hue, sat = small[..., 0].ravel(), small[..., 1].ravel() / 255.0
+    weights = np.zeros(COLOUR_BINS, np.float64)
+    colourful = sat > 0.15
+    bins = (hue[colourful] * HUE_BINS / 256.0).astype(np.int64)
+    np.add.at(weights, bins, sat[colourful])
+    weights[HUE_BINS] = float(np.sum(1.0 - sat))  # greys and pastels
+    weights /= max(weights.sum(), 1e-9)
+    return [round(float(w), 4) for w in weights] + [round(float(sat.mean()), 4)]
+
+
+def detail_score(grey64):
+    """How much a picture holds beyond smooth shading: the upper quartile of
+    the Laplacian of a 64x64 grey copy after stretching its contrast. About 0
+    for a solid colour, about 1 for a linear gradient (its second derivative
+    is nil), above 2 for any photograph, however faint or blurred."""
+    a = np.asarray(grey64, dtype=np.float32)
+    low, high = np.percentile(a, [2, 98])
+    if high - low < 6:  # not even a faint picture: nothing to stretch
+        return 0.0
+    a = (a - low) * (255.0 / (high - low))
+    laplacian = np.abs(4 * a[1:-1, 1:-1] - a[:-2, 1:-1] - a[2:, 1:-1] - a[1:-1, :-2] - a[1:-1, 2:])
+    return round(float(np.percentile(laplacian, 75)), 3)
+
+
+def to_signed64(image_hash):
+    value = int(str(image_hash), 16)
+    return value - (1 << 64) if value >= (1 << 63) else value
+
+
+def pack(values):
+    """Signed 64-bit ints as a little-endian blob for SQLite."""
+    return np.asarray(values, dtype="<i8").tobytes()
+
+
+def unpack(blob):
+    return np.frombuffer(blob, dtype="<i8") if blob else np.zeros(0, "<i8")

@@ -40,7 +40,7 @@ def site(tmp_path_factory):
     db["photos"].update(zoom_id, {"is_public": 1, "caption": "", "title": "The Flower Girl, European street"})
     db.close()
     username = add_archivist(data_dir)
-    with gunicorn(data_dir, workers=3, env=server_env()) as base, sync_playwright() as playwright:
+    with gunicorn(data_dir, workers=2, threads=4, env=server_env()) as base, sync_playwright() as playwright:
         browser = launch(playwright)
         visitor = browser.new_context(viewport=VIEWPORT)
         archivist = browser.new_context(viewport=VIEWPORT)

@@ -38,7 +38,7 @@ def site(tmp_path_factory):
     ids = {name: i for i, name in db.execute("SELECT id, original_filename FROM photos")}
     db.close()
     username = add_archivist(data_dir)
-    with gunicorn(data_dir, workers=2, env=server_env()) as base, sync_playwright() as playwright:
+    with gunicorn(data_dir, workers=2, threads=4, env=server_env()) as base, sync_playwright() as playwright:
         browser = launch(playwright)
         context = browser.new_context(viewport=VIEWPORT)
         errors = collect_errors(context)
@@ -72,6 +72,7 @@ def test_review_a_pair_by_keyboard_and_see_the_versions_strip(site):
     for img in page.locator(".side-by-side img").all():
         img.evaluate("img => img.decode()")
         assert img.get_attribute("alt").strip()
+        assert int(img.get_attribute("width")) > 0 and int(img.get_attribute("height")) > 0
     assert axe_violations(page) == []
     screenshot(page, "review", readme=True)
 

@@ -21,7 +21,7 @@ def site(tmp_path_factory):
     data_dir.mkdir()
     archive_db.connect(data_dir).close()
     username = add_archivist(data_dir)
-    with gunicorn(data_dir, workers=3, env=server_env()) as base, sync_playwright() as playwright:
+    with gunicorn(data_dir, workers=2, threads=4, env=server_env()) as base, sync_playwright() as playwright:
         browser = launch(playwright)
         context = browser.new_context(viewport=VIEWPORT)
         errors = collect_errors(context)

@@ -14,6 +14,7 @@ from archive import db as archive_db
 from archive import backup as backup_module
 from archive import bulk, fixity, tags
 from archive.ingest import Ingester, Provenance
+from archive.storage import remove_dead_temp_files
 
 
 class Archive:
@@ -90,6 +91,9 @@ def import_command(archive, paths, trip, photographer, tag_specs, workers, dry_r
     except tags.UnknownTag as exc:
         raise click.BadParameter(str(exc), param_hint="--tag") from None
     ingester = Ingester.from_config(archive.db, archive.config)
+    if not dry_run:
+        # What an import killed mid-write left behind; its rows never committed.
+        remove_dead_temp_files(archive.data_dir)
     found = bulk.walk(paths)
     files = found.files
 
@@ -288,7 +292,8 @@ def _parse_ids(text):
 @click.option("--public-only", is_flag=True, help="Leave out private photos (and exact GPS).")
 @pass_archive
 def export_command(archive, fmt, dest, query, ids, public_only):
-    """Export photos with their metadata to DEST (all photos, or --ids).
+    """Export photos with their metadata to DEST: all photos, those a search
+    QUERY finds (the gallery's query language), or --ids.
 
     For bagit, DEST is a new folder that becomes a BagIt bag: data/photos/NNNNNN/
     holds each original with metadata.json and metadata.csv, data/photos.csv and
@@ -298,15 +303,23 @@ def export_command(archive, fmt, dest, query, ids, public_only):
     \b
     Examples:
         python manage_archive.py export --format bagit ~/bags/backlot-2019
+        python manage_archive.py export --format bagit ~/bags/seven-year-itch 'film:"the seven year itch"'
         python manage_archive.py export --format csv photos.csv --ids 3,5,8
         python manage_archive.py export --format json - --public-only
     """
     from archive import export
 
-    if query:
-        # QUERY selects with the search language once archive.search exists.
-        raise click.UsageError("selecting photos by a search QUERY is not available yet; use --ids")
+    if query and ids is not None:
+        raise click.UsageError("choose photos by QUERY or by --ids, not both")
     selected = _parse_ids(ids) if ids is not None else None
+    if query:
+        from archive import search
+
+        try:
+            selected = [int(i) for i in search.search_ids(archive.db, query, sort="oldest",
+                                                          include_private=not public_only)]
+        except search.QueryError as exc:
+            raise click.BadParameter(str(exc), param_hint="QUERY") from None
     if fmt != "bagit" and dest != "-" and Path(dest).is_dir():
         raise click.BadParameter(f"{dest} is a folder; give a file name or -", param_hint="DEST")
     try:

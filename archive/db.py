@@ -6,6 +6,7 @@ writer commits; the busy timeout makes a second writer wait instead of failing.
 
 import contextlib
 import sqlite3
+import time
 from pathlib import Path
 
 import sqlite_utils
@@ -27,7 +28,7 @@ def connect(data_dir):
         check_same_thread=False,
     )
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA journal_mode = WAL")
+    _enable_wal(conn)
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     db = sqlite_utils.Database(conn)
@@ -37,6 +38,20 @@ def connect(data_dir):
         with write_transaction(db):
             migrations.apply(db)
     return db
+
+
+def _enable_wal(conn, attempts=50):
+    """Switch a new database to WAL (it stays so). The switch needs the file
+    to itself and SQLite does not wait for it as it does for writes, so two
+    processes creating the archive at once retry for a moment."""
+    for attempt in range(attempts):
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.1)
 
 
 @contextlib.contextmanager

@@ -195,6 +195,20 @@ def group_members(db, photo_id):
     return {photo_id}
 
 
+def duplicate_photo_ids(db):
+    """Every photo in a group of copies of one photograph, confirmed by an
+    archivist or found by the archive and not yet decided (search's is:duplicate)."""
+    edges = list(_decided_edges(db, "duplicate")) + _open_edges(db, "duplicate")
+    return set().union(*_components(edges)) if edges else set()
+
+
+def neighbour_ids(db, photo_id):
+    """The other versions of a photo and its confirmed other shots."""
+    found = versions_of(db, photo_id)
+    ids = {row["id"] for row in found["versions"]} | {row["id"] for row in found["other_shots"]}
+    return ids - {photo_id}
+
+
 def choose_primary(db, photo_ids):
     """The best copy: the most pixels, then the richest metadata, then the
     earliest upload. File size is no measure: re-encodes are often larger."""

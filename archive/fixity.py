@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from archive import imaging
-from archive.storage import Storage, sha256_of_file, write_atomically
+from archive.storage import Storage, sha256_of_file, temp_file_is_dead, write_atomically
 
 QUARANTINE = "quarantine"
 
@@ -62,13 +62,13 @@ def verify(db, data_dir, progress=lambda: None):
     for photo_id, sha256, ext in rows:
         _check_photo(storage, photo_id, sha256, ext, report, known_files)
         progress()
-    for path in _files(storage.originals) + _files(storage.derivatives):
-        if path.name.startswith(".tmp-"):
-            report.problems.append(Problem("stray-temp-file", "left by an interrupted write", str(path)))
+    for path in _files(storage.originals) + _files(storage.derivatives) + _files(storage.tmp):
+        if path.name.startswith(".tmp-") or path.parent == storage.tmp:
+            # A temp file of a live process is a write in progress, not a problem.
+            if temp_file_is_dead(path):
+                report.problems.append(Problem("stray-temp-file", "left by a writer that died", str(path)))
         elif str(path) not in known_files and not _is_known_derivative(path, db):
             report.problems.append(Problem("orphan-file", "no photo refers to this file", str(path)))
-    for path in _files(storage.tmp):
-        report.problems.append(Problem("stray-temp-file", "left by an interrupted upload", str(path)))
     return report
 
 

@@ -3,26 +3,21 @@
 counts beside the results. The gallery's search box, GET /api/search and the
 CLI's `search` all call search() here.
 
-`is:duplicate` asks the near-duplicate code which photos are in a group of
-two or more: a function registered with register_duplicate_source(fn), or
-else `archive.dedup.duplicate_photo_ids(db)` when that module defines it.
-fn(db) returns an iterable of photo ids. Without either, `is:duplicate` is a
-clear QueryError. (Tag suggestions from groups work the same way: see
-tagging.py.)
+`is:duplicate` asks the near-duplicate groups (duplicates.py) which photos
+are copies of another.
 """
 
-import importlib
 import sqlite3
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from archive import search_index, search_text, tags
+from archive import duplicates, search_index, search_text, tags
 from archive.photos import Page
 from archive.search_query import (And, Camera, Has, Is, Not, Or, QueryError, Tag, Taken, Text,
                                   narrowed, parse, quote_value)
 
-__all__ = ["QueryError", "search", "search_ids", "SORTS", "FACETS", "register_duplicate_source"]
+__all__ = ["QueryError", "search", "search_ids", "SORTS", "FACETS"]
 
 SORTS = {
     "relevance": "Relevance",
@@ -34,24 +29,6 @@ SORTS = {
 FACETS = ("set", "subject", "film", "trip", "year", "camera")
 FACET_LIMIT = 30
 _ID_BITS = 23  # photo ids below 8 million fit beside a time in one sort key
-
-_duplicate_source = None
-
-
-def register_duplicate_source(fn):
-    """Make `is:duplicate` work: fn(db) -> ids of photos in duplicate groups."""
-    global _duplicate_source
-    _duplicate_source = fn
-
-
-def hook(name):
-    """A function the near-duplicate module (archive.dedup) offers, or None."""
-    try:
-        dedup = importlib.import_module("archive.dedup")
-    except ImportError:
-        return None
-    return getattr(dedup, name, None)
-
 
 @dataclass
 class SearchResult:
@@ -178,11 +155,7 @@ class _Evaluator:
         return np.fromstring(text, dtype=np.int64, sep=",") if text else np.zeros(0, np.int64)
 
     def _duplicates(self):
-        source = _duplicate_source or hook("duplicate_photo_ids")
-        if source is None:
-            raise QueryError("is:duplicate is not available yet: this archive does not group "
-                             "near-duplicate photos")
-        return self.snap.id_mask([int(i) for i in source(self.db)])
+        return self.snap.id_mask(sorted(duplicates.duplicate_photo_ids(self.db)))
 
 
 def _ordered(ids, snap, sort, scores):

@@ -38,7 +38,7 @@ class Storage:
     def temp_file(self, suffix=""):
         """A new empty file under tmp/, on the same file system as the archive."""
         self.tmp.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=self.tmp, suffix=suffix)
+        fd, name = tempfile.mkstemp(dir=self.tmp, prefix=temp_prefix(), suffix=suffix)
         os.close(fd)
         return Path(name)
 
@@ -52,12 +52,50 @@ class Storage:
         return target, True
 
 
+def temp_prefix():
+    """Temp files carry the writer's process id, so the leftovers of a process
+    that died (kill -9, a power cut) can be told from files still being written."""
+    return f".tmp-{os.getpid()}-"
+
+
+def temp_file_is_dead(path):
+    """True for a temp file whose writing process no longer exists."""
+    parts = Path(path).name.split("-")
+    if len(parts) < 3 or parts[0] != ".tmp" or not parts[1].isdigit():
+        return True  # not named by this code: nobody is writing it
+    try:
+        os.kill(int(parts[1]), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, another user's
+    return False
+
+
+def dead_temp_files(data_dir):
+    """Temp files under the data directory left by processes that died."""
+    root = Path(data_dir)
+    found = []
+    for folder in ("originals", "derivatives", "tmp"):
+        for dirpath, _, names in os.walk(root / folder):
+            found += [Path(dirpath) / n for n in names
+                      if n.startswith(".tmp-") and temp_file_is_dead(Path(dirpath) / n)]
+    return sorted(found)
+
+
+def remove_dead_temp_files(data_dir):
+    """Clear what killed writers left behind; their rows were never committed."""
+    for path in dead_temp_files(data_dir):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
 def write_atomically(target, write):
     """Write a file through a temp file in the same folder and rename it into
     place, so a reader or a crash never sees half a file."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=temp_prefix(), suffix=target.suffix)
     try:
         with os.fdopen(fd, "wb") as out:
             write(out)

@@ -1,10 +1,8 @@
 """Tags on photos: adding and removing (one photo or hundreds), the history
 of who changed what, and suggestions for a photo.
 
-Suggestions come from photos of the same trip taken within minutes of this
-one and, once the near-duplicate code offers them (register_group_source, or
-archive.dedup.related_photo_ids), from the photo's duplicate group and
-related shots.
+Suggestions come from the photo's duplicate group and its other shots, and
+from photos of the same trip taken within minutes of it.
 """
 
 from datetime import datetime, timedelta
@@ -15,19 +13,9 @@ from archive.db import write_transaction
 SAME_TRIP_MINUTES = 15
 MAX_BULK = 5000
 
-_group_source = None
-
 
 class TaggingError(ValueError):
     """Tags that cannot be applied; the message says why."""
-
-
-def register_group_source(fn):
-    """Let suggestions use near-duplicate groups: fn(db, photo_id) -> ids of the
-    other photos in its duplicate group and its related shots. Without it,
-    `archive.dedup.related_photo_ids(db, photo_id)` is used if defined."""
-    global _group_source
-    _group_source = fn
 
 
 def split_specs(text):
@@ -116,13 +104,10 @@ def same_trip_neighbours(db, photo, minutes=SAME_TRIP_MINUTES):
 
 
 def group_neighbours(db, photo_id):
-    """Ids of the photo's duplicate group and related shots (empty until registered)."""
-    from archive.search import hook
+    """Ids of the photo's other versions and its other shots."""
+    from archive import duplicates
 
-    source = _group_source or hook("related_photo_ids")
-    if source is None:
-        return []
-    return [int(i) for i in source(db, photo_id) if int(i) != photo_id]
+    return sorted(duplicates.neighbour_ids(db, photo_id))
 
 
 def suggestions(db, photo, limit=12, include_private=True):

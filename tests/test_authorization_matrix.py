@@ -49,6 +49,7 @@ MATRIX = {
     ("iiif.image", "GET"): (200, 200, 200),
     ("iiif.photo_manifest", "GET"): (200, 200, 200),
     ("iiif.photo_canvas", "GET"): (200, 200, 200),
+    ("iiif.poster_manifest", "GET"): (200, 200, 200),
     ("iiif.set_manifest", "GET"): (200, 200, 200),
     ("iiif.sets_collection", "GET"): (200, 200, 200),
     ("iiif.set_collection", "GET"): (404, 404, 404),  # the set has no smaller sets

@@ -77,7 +77,8 @@ def test_bagit_export_of_chosen_ids_and_public_only(run_cli, archive, tmp_path):
         (["--ids", "1,x"], "not a list of photo ids"),
         (["--ids", "999"], "no photo 999"),
         (["--ids", "3", "--public-only"], "no photo 3"),  # private
-        (["european street"], "search QUERY is not available"),
+        (["colour:red"], "unknown field"),
+        (["set:railway", "--ids", "1"], "not both"),
     ],
 )
 def test_bad_exports_say_why_and_leave_nothing(run_cli, archive, tmp_path, args, message):
@@ -155,3 +156,16 @@ def test_export_command_has_help_with_an_example(run_cli):
     result = run_cli("export", "--help")
     assert result.exit_code == 0
     assert "Example" in result.output and "--format bagit" in result.output
+
+
+def test_a_search_query_chooses_what_is_exported(run_cli, archive, tmp_path, client):
+    result = run_cli("export", "--format", "json", "-", 'film:"the flower girl"')
+    assert result.exit_code == 0, result.output
+    assert [p["id"] for p in json.loads(result.output)["photos"]] == archive["ids"][:2]
+    bag = tmp_path / "bag"
+    # A query that starts with "-" comes after "--", as with any command.
+    assert run_cli("export", "--format", "bagit", bag, "--", "-set:european-street").exit_code == 0
+    assert len(list((bag / "data" / "photos").iterdir())) == 1  # the untagged private photo
+    web = client.get("/api/export.json", query_string={"q": "set:european-street"}).get_json()
+    assert [p["id"] for p in web["photos"]] == archive["ids"][:2]
+    assert client.get("/api/export.json", query_string={"q": "colour:red"}).status_code == 400

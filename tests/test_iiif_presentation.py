@@ -199,3 +199,28 @@ def test_the_checker_catches_broken_manifests():
                      "painted", "target", "body"):
         assert expected in problems, expected
     assert check_manifest({**broken, "items": []})
+
+
+def test_poster_manifest_holds_the_copies_and_the_other_shots(app, db, client, archivist_client, make_image):
+    from archive import duplicates
+    from archive.matching import Verdict
+
+    original, copy, other_shot, stranger = (
+        ingest(app, db, make_image(f"p{i}.jpg", 600 - 100 * i, 400, seed=40 + i)) for i in range(4))
+    for a, b, kind in ((original, copy, "duplicate"), (original, other_shot, "related")):
+        duplicates.suggest(db, a, b, Verdict(kind, 2, 3, "upright", 0, 0.0))
+    for row in duplicates.queue(db):
+        duplicates.decide(db, row["id"], row["kind"], "kim")
+    manifest = get_document(client, f"/iiif/photos/{copy}/poster.json")
+    assert check_manifest(manifest) == []
+    canvases = [c["id"] for c in manifest["items"]]
+    # The best copy (most pixels) first, then the other copy, then the other shot.
+    assert canvases == [f"http://localhost/iiif/photos/{i}/canvas" for i in (original, copy, other_shot)]
+    assert manifest["id"] == f"http://localhost/iiif/photos/{copy}/poster.json"
+    assert manifest["label"] == {"en": ["p0.jpg: 3 shots"]}
+    db.execute("UPDATE photos SET is_public = 0 WHERE id = ?", [other_shot])
+    assert len(get_document(client, f"/iiif/photos/{original}/poster.json")["items"]) == 2  # a visitor
+    assert len(get_document(archivist_client, f"/iiif/photos/{original}/poster.json")["items"]) == 3
+    assert client.get(f"/iiif/photos/{other_shot}/poster.json").status_code == 404
+    alone = get_document(client, f"/iiif/photos/{stranger}/poster.json")
+    assert [c["id"] for c in alone["items"]] == [f"http://localhost/iiif/photos/{stranger}/canvas"]

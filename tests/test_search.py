@@ -174,7 +174,6 @@ def test_relevance_puts_the_better_match_first(archive):
     ("taken:last-year", "not a year, month or day"),
     ("is:lost", '"is:lost" is not known'),
     ("has:", 'needs a value'),
-    ("is:duplicate", "is:duplicate is not available yet"),
 ])
 def test_bad_queries_say_why(archive, query, message):
     db, _ = archive
@@ -182,22 +181,20 @@ def test_bad_queries_say_why(archive, query, message):
         search.search(db, query)
 
 
-def test_is_duplicate_uses_the_registered_source(archive, monkeypatch):
-    db, _ = archive
-    monkeypatch.setattr(search, "_duplicate_source", lambda db: [2, 3, 7])
-    assert found(db, "is:duplicate") == {2, 3}
-    assert found(db, "-is:duplicate set:european-street") == {1}
+def test_is_duplicate_finds_copies_found_or_confirmed_not_other_shots(tmp_path):
+    from archive import duplicates
+    from archive.matching import Verdict
 
-
-def test_is_duplicate_uses_the_dedup_module_when_it_offers_it(archive, monkeypatch):
-    import sys
-    import types
-
-    db, _ = archive
-    dedup = types.ModuleType("archive.dedup")
-    dedup.duplicate_photo_ids = lambda db: {4, 5}
-    monkeypatch.setitem(sys.modules, "archive.dedup", dedup)
-    assert found(db, "is:duplicate") == {4, 5}
+    db = build(tmp_path / "media", tmp_path / "made")
+    assert found(db, "is:duplicate", include_private=True) == set()
+    duplicates.suggest(db, 2, 3, Verdict("duplicate", 3, 4, "upright", 0, 0.0))
+    duplicates.suggest(db, 4, 5, Verdict("related", 12, 14, "upright", 0, 0.0))
+    assert found(db, "is:duplicate", include_private=True) == {2, 3}  # found, not yet decided
+    [suggestion] = [row for row in duplicates.queue(db) if row["kind"] == "duplicate"]
+    duplicates.decide(db, suggestion["id"], "duplicate", "kim")
+    assert found(db, "is:duplicate", include_private=True) == {2, 3}  # confirmed
+    assert found(db, "-is:duplicate", include_private=True) >= {1, 4, 5}
+    db.close()
 
 
 def test_index_follows_changes(tmp_path):

@@ -146,10 +146,16 @@ def test_vocabulary_pages(site):
     assert "already taken" in clash.text
 
 
-def test_group_suggestions_come_from_the_registered_source(site, monkeypatch):
+def test_group_suggestions_come_from_confirmed_versions_and_other_shots(site):
+    from archive import duplicates
+    from archive.matching import Verdict
+
     db, _ = site
-    monkeypatch.setattr(tagging, "_group_source", lambda db, photo_id: [photo_id, 8])
     photo = db["photos"].get(6)
+    assert not any("group" in s["reason"] for s in tagging.suggestions(db, dict(photo)))
+    duplicates.suggest(db, 6, 8, Verdict("related", 12, 14, "upright", 0, 0.0))
+    [suggestion] = duplicates.queue(db)
+    duplicates.decide(db, suggestion["id"], "related", "kim")
     suggested = tagging.suggestions(db, dict(photo))
     assert {s["tag"]["slug"] for s in suggested} == {"soap", "chinese-street", "advert"}
     assert all("group" in s["reason"] for s in suggested)

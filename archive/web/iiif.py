@@ -1,5 +1,6 @@
 """IIIF: the Image API 3.0 for every visible photo, and Presentation API 3.0
-manifests for a photo and for a set, with a collection of all sets.
+manifests for a photo, for every shot of one poster and for a set, with a
+collection of all sets.
 
 Every route answers 404 for a photo (or a set with no photo) that this
 request may not see, exactly as for an unknown one.
@@ -126,6 +127,30 @@ def photo_canvas(photo_id):
         abort(404)
     canvas = iiif_presentation.canvas(photo, links(), _settings()[0])
     return _presentation({"@context": iiif_presentation.CONTEXT, **canvas})
+
+
+@bp.get("/photos/<int:photo_id>/poster.json")
+def poster_manifest(photo_id):
+    """Every shot of the poster this photo shows: the copies of this photograph
+    (its duplicate group, the primary first) and the other shots an archivist
+    confirmed."""
+    from archive import duplicates
+
+    photo = get_visible_photo(photo_id)
+    if photo is None:
+        abort(404)
+    group = duplicates.versions_of(get_db(), photo_id, include_private=can_see_private())
+    ordered = [row["id"] for row in group["versions"]] + [row["id"] for row in group["other_shots"]]
+    members = [p for p in (get_visible_photo(i) for i in ordered) if p is not None]
+    rights, attribution = _settings()
+    label = f"{members[0]['title'] or members[0]['original_filename']}: {len(members)} shot" + \
+        ("s" if len(members) != 1 else "")
+    manifest = iiif_presentation.group_manifest(
+        members, label, url_for("iiif.poster_manifest", photo_id=photo_id, _external=True),
+        links(), rights, attribution,
+        summary="Copies of one photograph and other shots of the same poster, the best copy first.",
+    )
+    return _presentation(manifest)
 
 
 @bp.get("/sets/<slug>/manifest.json")

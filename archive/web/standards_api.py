@@ -4,7 +4,7 @@ import re
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
-from archive import export, openapi, sets
+from archive import export, openapi, search, sets
 from archive.web import can_see_private, get_db
 
 bp = Blueprint("standards_api", __name__)
@@ -50,14 +50,22 @@ def data_page():
 
 
 def _records():
-    """The visible photos, or those named by ?ids=3,5,8."""
+    """The visible photos, those a search finds (?q=), or those named by ?ids=3,5,8."""
     text = request.args.get("ids")
+    query = request.args.get("q")
+    private = can_see_private()
     ids = None
+    if text is not None and query is not None:
+        abort(400, description="choose photos by q or by ids, not both")
     if text is not None:
         if not IDS.match(text):
             abort(400, description="ids must be photo ids separated by commas, e.g. 3,5,8")
         ids = [int(part) for part in text.split(",")]
-    private = can_see_private()
+    if query is not None:
+        try:
+            ids = [int(i) for i in search.search_ids(get_db(), query, sort="oldest", include_private=private)]
+        except search.QueryError as exc:
+            abort(400, description=str(exc))
     try:
         photos = export.select_photos(get_db(), ids, include_private=private)
     except export.ExportError as exc:

@@ -71,9 +71,11 @@ def load(base_url, path, clients, seconds):
                 response = connection.getresponse()
                 response.read()
                 if response.status != 200:
-                    errors.append(response.status)
+                    with lock:
+                        errors.append(response.status)
             except (OSError, http.client.HTTPException) as exc:
-                errors.append(type(exc).__name__)
+                with lock:
+                    errors.append(type(exc).__name__)
                 connection.close()
                 connection = http.client.HTTPConnection(host, int(port), timeout=30)
                 continue
@@ -125,7 +127,7 @@ def main():
     print(f"{'endpoint':<20} {'server':<20} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7} {'vs dev':>7}")
     labels = list(dict.fromkeys(label for _, label in results))
     for label in labels:
-        baseline = results[("flask dev server", label)]["rps"]
+        baseline = results[("flask dev server", label)]["rps"] or float("nan")
         for name in ("gunicorn, 4 workers", "flask dev server"):
             r = results[(name, label)]
             print(f"{label:<20} {name:<20} {r['rps']:>8.0f} {r['p50']:>8.1f} {r['p95']:>8.1f} "

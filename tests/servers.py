@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -33,18 +34,21 @@ def _die_with_parent():
 @contextmanager
 def running(command, port, env=None, ready_path="/"):
     full_env = {**os.environ, **(env or {})}
+    # The server's log goes to a file: a pipe nobody reads fills up after a
+    # few hundred request lines and then blocks the server mid-response.
+    log = tempfile.TemporaryFile()
     process = subprocess.Popen(
         ["timeout", "-s", "KILL", str(HARD_LIMIT_SECONDS), *command],
         cwd=PROJECT_ROOT,
         env=full_env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
         preexec_fn=_die_with_parent,
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_ready(base + ready_path, process)
+        _wait_until_ready(base + ready_path, process, log)
         yield base
     finally:
         try:
@@ -53,7 +57,7 @@ def running(command, port, env=None, ready_path="/"):
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-        process.stderr.close()
+        log.close()
 
 
 def gunicorn(data_dir, workers=4, port=None, env=None, threads=None):
@@ -75,11 +79,12 @@ def flask_dev(data_dir, port=None, env=None):
     return running(command, port, env)
 
 
-def _wait_until_ready(url, process, seconds=30):
+def _wait_until_ready(url, process, log, seconds=30):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited: {process.stderr.read().decode()[-2000:]}")
+            log.seek(0)
+            raise RuntimeError(f"server exited: {log.read().decode(errors='replace')[-2000:]}")
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return

@@ -174,7 +174,6 @@ def _dedup(db):
             dhashes BLOB NOT NULL,
             window_phashes BLOB NOT NULL, -- crop and turn windows
             window_dhashes BLOB NOT NULL,
-            segments BLOB NOT NULL,       -- crop-resistant segment hashes
             colour TEXT NOT NULL,         -- JSON list: hue weights, grey share, saturation
             detail REAL NOT NULL
         )

@@ -51,10 +51,10 @@ FINGERPRINT_VERSION = 1
 def save_fingerprint(db, photo_id, print_):
     db.execute(
         "INSERT OR REPLACE INTO photo_fingerprints (photo_id, version, phashes, dhashes,"
-        " window_phashes, window_dhashes, segments, colour, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " window_phashes, window_dhashes, colour, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
             photo_id, FINGERPRINT_VERSION, fp.pack(print_.phashes), fp.pack(print_.dhashes),
-            fp.pack(print_.window_phashes), fp.pack(print_.window_dhashes), fp.pack(print_.segments),
+            fp.pack(print_.window_phashes), fp.pack(print_.window_dhashes),
             json.dumps(print_.colour), print_.detail,
         ],
     )
@@ -66,7 +66,6 @@ def row_to_fingerprint(row):
         dhashes=fp.unpack(row["dhashes"]).tolist(),
         window_phashes=fp.unpack(row["window_phashes"]).tolist(),
         window_dhashes=fp.unpack(row["window_dhashes"]).tolist(),
-        segments=fp.unpack(row["segments"]).tolist(),
         colour=json.loads(row["colour"]),
         detail=row["detail"],
     )

@@ -6,8 +6,8 @@ copy shrunk by a messaging app fingerprints like the camera original:
 - pHash and dHash of the image in all eight orientations (the dihedral group:
   four rotations, each plain and mirrored), so a copy that lost its EXIF
   orientation or was mirrored still lines up with the original;
-- the segment hashes of imagehash's crop-resistant hash, which survive
-  cropping because each segment is hashed on its own;
+- the same hashes of a few windows of the image (crops, small turns, the
+  band without a caption), so a cropped or straightened copy lines up too;
 - a coarse colour signature, because pHash and dHash see only grey;
 - a detail score: a flat, low-detail image (a solid colour, an overexposed
   sky) gives hashes that are mostly noise and that all look alike.
@@ -15,7 +15,6 @@ copy shrunk by a messaging app fingerprints like the camera original:
 
 from dataclasses import dataclass
 
-import imagehash
 import numpy as np
 import scipy.fft
 from PIL import Image
@@ -37,11 +36,6 @@ ORIENTATION_NAMES = (
     "upright", "rotated 90°", "rotated 180°", "rotated 270°",
     "mirrored", "transposed", "flipped", "transversed",
 )
-
-# The crop-resistant hash segments a small copy: segmentation cost grows with
-# the pixels, and 256 px keeps the regions a poster's panels make.
-CROP_HASH_EDGE = 160
-MAX_SEGMENTS = 12
 
 # Windows of the image whose hashes are kept beside the whole image's, so a
 # copy cropped by up to about a tenth (from one side, a corner or all round),
@@ -70,7 +64,6 @@ class Fingerprint:
     dhashes: list
     window_phashes: list  # one per WINDOWS entry
     window_dhashes: list
-    segments: list  # signed 64-bit dHashes of crop-resistant segments
     colour: list  # COLOUR_BINS weights summing to 1, then mean saturation
     detail: float  # 0 (flat) upwards; see detail_score
 
@@ -105,7 +98,6 @@ def fingerprint(image):
         dhashes=dhashes,
         window_phashes=window_phashes,
         window_dhashes=window_dhashes,
-        segments=segment_hashes(image),
         colour=colour_signature(image),
         detail=detail_score(grey64),
     )
@@ -162,16 +154,6 @@ def window_images(grey):
             yield turned.crop((round(w * m), round(h * m), round(w * (1 - m)), round(h * (1 - m))))
 
 
-def segment_hashes(image):
-    small = image.copy()
-    small.thumbnail((CROP_HASH_EDGE, CROP_HASH_EDGE), Image.Resampling.BILINEAR)
-    multi = imagehash.crop_resistant_hash(
-        small, limit_segments=MAX_SEGMENTS, min_segment_size=200,
-        segmentation_image_size=CROP_HASH_EDGE,
-    )
-    return [to_signed64(h) for h in multi.segment_hashes]
-
-
 def colour_signature(image):
     """A hue histogram weighted by saturation, a grey share, and the mean
     saturation: survives resizing, cropping, rotation and mild tone edits,
@@ -200,11 +182,6 @@ def detail_score(grey64):
     a = (a - low) * (255.0 / (high - low))
     laplacian = np.abs(4 * a[1:-1, 1:-1] - a[:-2, 1:-1] - a[2:, 1:-1] - a[1:-1, :-2] - a[1:-1, 2:])
     return round(float(np.percentile(laplacian, 75)), 3)
-
-
-def to_signed64(image_hash):
-    value = int(str(image_hash), 16)
-    return value - (1 << 64) if value >= (1 << 63) else value
 
 
 def pack(values):

@@ -31,8 +31,6 @@ LOW_DETAIL_SUM = 16
 # `related`: another shot of the same subject (framing, angle, light).
 RELATED_PHASH = 14
 RELATED_SUM = 34
-RELATED_SEGMENTS = 3  # crop-resistant segments that must agree (within SEGMENT_BITS)
-SEGMENT_BITS = 10
 
 # The index looks this far around every lined-up hash for candidates. A
 # random pair of pHashes comes this close about three times in a million.
@@ -45,7 +43,6 @@ class Verdict:
     phash_distance: int
     dhash_distance: int
     alignment: str  # how the two were lined up, for the review screen
-    segments: int  # crop-resistant segments in common
     colour: float  # colour signature difference, 0 (same) to 1
 
 
@@ -77,13 +74,12 @@ def compare(a, b):
     pd, dd, how = min(ways, key=lambda w: (w[0] + w[1], w[0]))
     best_p = min(w[0] for w in ways)
     colour = colour_difference(a.colour, b.colour)
-    segments = segments_in_common(a.segments, b.segments)
     limit = LOW_DETAIL_SUM if min(a.detail, b.detail) < LOW_DETAIL else DUPLICATE_SUM
     if pd <= DUPLICATE_PHASH and pd + dd <= limit and colour <= 0.5:
-        return Verdict("duplicate", pd, dd, how, segments, colour)
-    related = (best_p <= RELATED_PHASH and pd + dd <= RELATED_SUM) or segments >= RELATED_SEGMENTS
+        return Verdict("duplicate", pd, dd, how, colour)
+    related = best_p <= RELATED_PHASH and pd + dd <= RELATED_SUM
     if related and colour <= 0.6:
-        return Verdict("related", pd, dd, how, segments, colour)
+        return Verdict("related", pd, dd, how, colour)
     return None
 
 
@@ -102,15 +98,6 @@ def colour_difference(a, b):
     # a different colour; the histograms are compared after smoothing.
     ha, hb = _smooth_circular(ha), _smooth_circular(hb)
     return round(float(0.5 * np.abs(ha - hb).sum()), 3)
-
-
-def segments_in_common(a, b):
-    """How many of a's crop-resistant segments have a counterpart in b."""
-    if len(a) == 0 or len(b) == 0:
-        return 0
-    a, b = _u64(a), _u64(b)
-    nearest = np.bitwise_count(a[:, None] ^ b[None, :]).min(axis=1)
-    return int((nearest <= SEGMENT_BITS).sum())
 
 
 def _smooth_circular(h):

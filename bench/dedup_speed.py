@@ -59,7 +59,7 @@ def probe(codes, rng):
     for k, w in enumerate(dedup.INDEXED_WINDOWS):
         windows[w] = row[dedup.TURNS + k]
     return fingerprint.Fingerprint(phashes=row[: dedup.TURNS], dhashes=[], window_phashes=windows,
-                                   window_dhashes=[], segments=[], colour=[], detail=10.0)
+                                   window_dhashes=[], colour=[], detail=10.0)
 
 
 def best_of(runs, fn):
@@ -135,7 +135,7 @@ def main():
         unsigned = fingerprint.Fingerprint(
             phashes=[int(np.int64(v).view(np.uint64)) for v in print_.phashes], dhashes=[],
             window_phashes=[int(np.int64(v).view(np.uint64)) for v in print_.window_phashes],
-            window_dhashes=[], segments=[], colour=[], detail=10.0)
+            window_dhashes=[], colour=[], detail=10.0)
         p_photo, loop_photo = best_of(1, lambda: python_photo_lookup(slots, unsigned, RADIUS))
         assert {int(index.hashes.owners[p]) for p in loop_photo} == set(found)
         print(f"{'lookup: photo, orientations + crop windows':<44} {n:>9,} {t_photo * 1000:>8.2f}ms "

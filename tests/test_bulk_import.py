@@ -178,3 +178,18 @@ def test_behind_nginx_media_are_offloaded_with_x_accel_redirect(run_cli, make_im
     assert original.headers["X-Accel-Redirect"] == f"/_media/originals/{sha[:2]}/{sha[2:4]}/{sha}.jpg"
     assert original.headers["Content-Disposition"] == f'attachment; filename="photo-{photo_id}.jpg"'
     assert original.headers["Cache-Control"] == "private, max-age=31536000, immutable"
+
+
+def test_near_duplicates_within_one_batch_find_each_other(run_cli, tmp_path):
+    from conftest import scene
+
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    original = scene(1200, 900, seed=61)
+    original.save(folder / "a.jpg", quality=92)
+    original.resize((600, 450)).save(folder / "b_small.jpg", quality=70)  # the messaging-app copy
+    scene(1200, 900, seed=62).save(folder / "c_other.jpg")
+    lines = json_lines(run_cli("import", folder, "--workers", "2", "--json").output)
+    a, b, c = lines
+    assert b["matches"] == [{"photo_id": a["photo_id"], "kind": "duplicate"}]
+    assert c["matches"] == []

@@ -208,7 +208,7 @@ def test_poster_manifest_holds_the_copies_and_the_other_shots(app, db, client, a
     original, copy, other_shot, stranger = (
         ingest(app, db, make_image(f"p{i}.jpg", 600 - 100 * i, 400, seed=40 + i)) for i in range(4))
     for a, b, kind in ((original, copy, "duplicate"), (original, other_shot, "related")):
-        duplicates.suggest(db, a, b, Verdict(kind, 2, 3, "upright", 0, 0.0))
+        duplicates.suggest(db, a, b, Verdict(kind, 2, 3, "upright", 0.0))
     for row in duplicates.queue(db):
         duplicates.decide(db, row["id"], row["kind"], "kim")
     manifest = get_document(client, f"/iiif/photos/{copy}/poster.json")

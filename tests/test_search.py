@@ -187,8 +187,8 @@ def test_is_duplicate_finds_copies_found_or_confirmed_not_other_shots(tmp_path):
 
     db = build(tmp_path / "media", tmp_path / "made")
     assert found(db, "is:duplicate", include_private=True) == set()
-    duplicates.suggest(db, 2, 3, Verdict("duplicate", 3, 4, "upright", 0, 0.0))
-    duplicates.suggest(db, 4, 5, Verdict("related", 12, 14, "upright", 0, 0.0))
+    duplicates.suggest(db, 2, 3, Verdict("duplicate", 3, 4, "upright", 0.0))
+    duplicates.suggest(db, 4, 5, Verdict("related", 12, 14, "upright", 0.0))
     assert found(db, "is:duplicate", include_private=True) == {2, 3}  # found, not yet decided
     [suggestion] = [row for row in duplicates.queue(db) if row["kind"] == "duplicate"]
     duplicates.decide(db, suggestion["id"], "duplicate", "kim")

@@ -153,7 +153,7 @@ def test_group_suggestions_come_from_confirmed_versions_and_other_shots(site):
     db, _ = site
     photo = db["photos"].get(6)
     assert not any("group" in s["reason"] for s in tagging.suggestions(db, dict(photo)))
-    duplicates.suggest(db, 6, 8, Verdict("related", 12, 14, "upright", 0, 0.0))
+    duplicates.suggest(db, 6, 8, Verdict("related", 12, 14, "upright", 0.0))
     [suggestion] = duplicates.queue(db)
     duplicates.decide(db, suggestion["id"], "related", "kim")
     suggested = tagging.suggestions(db, dict(photo))

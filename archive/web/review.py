@@ -55,7 +55,8 @@ def metadata_diff(a, b):
 
 def _pair_or_404(suggestion_id):
     """The suggestion and its two photos, if this request may see both."""
-    suggestion = duplicates.get_suggestion(get_db(), suggestion_id)
+    # An id past SQLite's integers names nothing (and would overflow the query).
+    suggestion = duplicates.get_suggestion(get_db(), suggestion_id) if suggestion_id < 2**63 else None
     if suggestion is None:
         abort(404, description=f"no suggestion {suggestion_id}")
     a, b = get_visible_photo(suggestion["photo_a"]), get_visible_photo(suggestion["photo_b"])
@@ -123,7 +124,8 @@ def undo_form(decision_id):
 
 def _undo_visible(decision_id):
     db = get_db()
-    row = next(iter(db.query("SELECT * FROM match_decisions WHERE id = ?", [decision_id])), None)
+    row = (next(iter(db.query("SELECT * FROM match_decisions WHERE id = ?", [decision_id])), None)
+           if decision_id < 2**63 else None)  # past SQLite's integers: no such decision
     if row is None or get_visible_photo(row["photo_a"]) is None or get_visible_photo(row["photo_b"]) is None:
         abort(404, description=f"no decision {decision_id}")
     try:
@@ -150,7 +152,8 @@ def _visible_history(db, limit=20):
 def queue_api():
     db = get_db()
     limit = request.args.get("limit", "50")
-    limit = min(int(limit), 500) if limit.isdigit() and int(limit) > 0 else 50
+    # isdigit() alone also passes "²", which int() refuses.
+    limit = min(int(limit), 500) if limit.isascii() and limit.isdigit() and int(limit) > 0 else 50
     return jsonify({"total": duplicates.open_count(db, include_private=can_see_private()),
                     "suggestions": duplicates.queue(db, include_private=can_see_private(), limit=limit)})
 
@@ -210,8 +213,9 @@ def versions_api(photo_id):
     if get_visible_photo(photo_id) is None:
         abort(404, description=f"no photo {photo_id}")
     group = duplicates.versions_of(get_db(), photo_id, include_private=can_see_private())
+    # A primary this request may not see is not named: the first visible version stands in.
     return jsonify({
-        "primary": group["primary"],
+        "primary": group["versions"][0]["id"],
         "versions": [photo_summary(r) for r in group["versions"]],
         "other_shots": [photo_summary(r) for r in group["other_shots"]],
         "tags": {facet: [t["slug"] for t in group["tags"] if t["facet"] == facet]

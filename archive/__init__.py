@@ -50,6 +50,9 @@ def create_app(config=None):
 
     app.register_blueprint(iiif.bp)
     app.register_blueprint(standards_api.bp)
+    from archive.web import browse
+
+    app.register_blueprint(browse.bp)
     for blueprint in (accounts.bp, admin.bp, publishing.bp):
         app.register_blueprint(blueprint)
     accounts.init_app(app)

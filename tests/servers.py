@@ -60,10 +60,14 @@ def running(command, port, env=None, ready_path="/"):
         log.close()
 
 
-def gunicorn(data_dir, workers=4, port=None, env=None):
-    """The documented production command on a fresh port."""
+def gunicorn(data_dir, workers=4, port=None, env=None, threads=None):
+    """The documented production command on a fresh port.
+
+    threads: threaded workers, for a browser: it opens spare connections it may
+    never send on, and each would hold a plain (sync) worker until timeout."""
     port = port or free_port()
     command = [sys.executable, "-m", "gunicorn", "--workers", str(workers),
+               *(["--threads", str(threads)] if threads else []),
                "--bind", f"127.0.0.1:{port}", "--timeout", "120", "archive:create_app()"]
     return running(command, port, {"ARCHIVE_DATA": str(data_dir), **(env or {})})
 

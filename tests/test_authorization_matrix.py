@@ -62,6 +62,8 @@ MATRIX = {
     ("search.export_csv", "GET"): (200, 200, 200),
     ("search.sets", "GET"): (200, 200, 200),
     ("search.set_page", "GET"): (200, 200, 200),
+    ("browse.subjects", "GET"): (200, 200, 200),
+    ("browse.subject_page", "GET"): (404, 404, 404),  # the sample slug names a set, not a subject
     ("tagging.api_tags", "GET"): (200, 200, 200),  # autocomplete over the public vocabulary
     ("tagging.vocabulary_page", "GET"): (302, 200, 200),
     ("tagging.tag_page", "GET"): (302, 200, 200),

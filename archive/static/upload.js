@@ -196,7 +196,8 @@
   function updateSummary() {
     const left = waiting.length + running;
     summary.textContent =
-      `${counts.imported} imported, ${counts.duplicate} duplicates, ${counts.rejected} rejected` +
+      `${counts.imported} imported, ${counts.duplicate} duplicate${counts.duplicate === 1 ? "" : "s"}, ` +
+      `${counts.rejected} rejected` +
       (counts.skipped ? `, ${counts.skipped} skipped` : "") +
       (left ? ` — ${left} still to go` : "");
     submit.disabled = false;

@@ -150,11 +150,25 @@ def fit_size(photo, edge):
 
 
 def photo_alt(photo):
+    """Alt text: the caption, else what the tags say it shows and where
+    ("Film poster, The Flower Girl — European street"), else the title."""
     from archive import photos
 
     if photo.get("caption"):
         return photo["caption"][:200]
-    return photos.display_title(photo)
+    described = tag_description(photo.get("tags") or [])
+    return described or photos.display_title(photo)
+
+
+def tag_description(tag_rows):
+    # Tags come as a list of rows (one photo) or grouped by facet (search rows).
+    if isinstance(tag_rows, dict):
+        tag_rows = [row for rows in tag_rows.values() for row in rows]
+    labels = {facet: [row["label"] for row in tag_rows if row["facet"] == facet]
+              for facet in ("subject", "film", "set")}
+    what = ", ".join(labels["subject"] + labels["film"])
+    where = ", ".join(labels["set"])
+    return " — ".join(part for part in (what, where) if part)[:200]
 
 
 def register_template_helpers(app):

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, abort, current_app, render_template, request
 
-from archive import photos
+from archive import photos, search
 from archive.web import can_see_private, get_db, get_visible_photo
 
 bp = Blueprint("gallery", __name__)
@@ -16,6 +16,8 @@ def index():
     )
     if page.page > page.pages and page.total:
         abort(404)
+    # The same rows with their tags, for alt text made from them.
+    page.items = search.rows_for(get_db(), [photo["id"] for photo in page.items])
     return render_template("gallery/index.html", page=page)
 
 

@@ -1,0 +1,124 @@
+"""What the browser tests share: Debian's Chromium driven by Playwright, a real
+server on 127.0.0.1 over a fresh data directory, logging in through the login
+form, axe-core checks and screenshots.
+
+Playwright never downloads a browser here: it launches the system Chromium by
+path, and the tests skip (saying why) where that is not installed."""
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from archive import auth
+from archive import db as archive_db
+from conftest import PASSWORD
+
+CHROMIUM = Path("/usr/bin/chromium")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
+# The flags a root user on a closed network needs: no sandbox (root), and none
+# of the background fetches that would only meet refused connections.
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+VIEWPORT = {"width": 1280, "height": 800}
+README_SHOT_BYTES = 300_000
+README_SHOT_HEIGHT = 1200
+
+requires_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason=f"the browser tests need Debian's chromium at {CHROMIUM} (.ci/run installs it)"
+)
+
+
+def sync_playwright():
+    playwright = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is in the test extra")
+    return playwright.sync_playwright()
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+
+
+def collect_errors(context):
+    """Uncaught script errors and console errors of every page in context,
+    so a test that passes with a broken script still fails."""
+    errors = []
+    context.on("weberror", lambda error: errors.append(f"uncaught: {error.error}"))
+    context.on("console", lambda message: errors.append(f"console: {message.text} at {message.location}")
+               if message.type == "error" else None)
+    return errors
+
+
+# Added before any page script runs: the sum of layout shifts as the page
+# loads (pictures arriving late without a size would push the page about).
+LAYOUT_SHIFT_SCRIPT = """(() => {
+    window.layoutShift = 0;
+    new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.layoutShift += entry.value;
+    }).observe({ type: "layout-shift", buffered: true });
+})();"""
+
+
+def add_archivist(data_dir, username="archie"):
+    db = archive_db.connect(data_dir)
+    try:
+        auth.add_user(db, username, PASSWORD, "archivist")
+    finally:
+        db.close()
+    return username
+
+
+def log_in(context, base, username):
+    """Log in through the login form, as a person would."""
+    page = context.new_page()
+    page.goto(f"{base}/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+    assert "/login" not in page.url, page.content()[:2000]
+    page.close()
+
+
+def axe_violations(page):
+    """Serious and critical axe-core violations on the page as it is now.
+
+    axe-core comes with the axe-playwright-python package from the test extra."""
+    axe_module = pytest.importorskip("axe_playwright_python.sync_playwright",
+                                     reason="axe-playwright-python is in the test extra")
+    results = axe_module.Axe().run(page)
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"],
+         "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def screenshot(page, name, readme=False):
+    """A full-page PNG in test-artifacts/; for the README also a small copy
+    (its top README_SHOT_HEIGHT pixels, fewer colours) in docs/screenshots/."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 0
+    if readme:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shot = Image.open(path).convert("RGB")
+        shot = shot.crop((0, 0, shot.width, min(shot.height, README_SHOT_HEIGHT)))
+        # A palette PNG keeps the README's pictures small enough to commit.
+        small = shot.quantize(colors=128, method=Image.Quantize.MEDIANCUT)
+        out = io.BytesIO()
+        small.save(out, "PNG", optimize=True)
+        assert len(out.getvalue()) < README_SHOT_BYTES, f"{name}.png is {len(out.getvalue())} bytes"
+        (SCREENSHOTS / f"{name}.png").write_bytes(out.getvalue())
+    return path
+
+
+def server_env():
+    return {"ARCHIVE_SECRET_KEY": "browser-tests-" + os.urandom(8).hex(), "ARCHIVE_PER_PAGE": "48"}

@@ -101,14 +101,17 @@ def axe_violations(page):
 
 
 def screenshot(page, name, readme=False):
-    """A full-page PNG in test-artifacts/; for the README also a small copy
-    (its top README_SHOT_HEIGHT pixels, fewer colours) in docs/screenshots/."""
+    """A full-page PNG in test-artifacts/. For the README also a small copy
+    (its top README_SHOT_HEIGHT pixels, fewer colours), written to
+    docs/screenshots/ when ARCHIVE_README_SHOTS=1, so an ordinary run leaves
+    the tracked pictures alone; otherwise to test-artifacts/readme/."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 0
     if readme:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        folder = SCREENSHOTS if os.environ.get("ARCHIVE_README_SHOTS") == "1" else ARTIFACTS / "readme"
+        folder.mkdir(parents=True, exist_ok=True)
         shot = Image.open(path).convert("RGB")
         shot = shot.crop((0, 0, shot.width, min(shot.height, README_SHOT_HEIGHT)))
         # A palette PNG keeps the README's pictures small enough to commit.
@@ -116,7 +119,7 @@ def screenshot(page, name, readme=False):
         out = io.BytesIO()
         small.save(out, "PNG", optimize=True)
         assert len(out.getvalue()) < README_SHOT_BYTES, f"{name}.png is {len(out.getvalue())} bytes"
-        (SCREENSHOTS / f"{name}.png").write_bytes(out.getvalue())
+        (folder / f"{name}.png").write_bytes(out.getvalue())
     return path
 
 

@@ -5,6 +5,7 @@ form, axe-core checks and screenshots.
 Playwright never downloads a browser here: it launches the system Chromium by
 path, and the tests skip (saying why) where that is not installed."""
 
+import contextlib
 import io
 import os
 from pathlib import Path
@@ -125,3 +126,27 @@ def screenshot(page, name, readme=False):
 
 def server_env():
     return {"ARCHIVE_SECRET_KEY": "browser-tests-" + os.urandom(8).hex(), "ARCHIVE_PER_PAGE": "48"}
+
+
+@contextlib.contextmanager
+def server_and_browser(data_dir):
+    """The production server on data_dir and one headless Chromium for a module."""
+    from servers import gunicorn
+
+    # Threads, so Chromium's spare idle connections cannot hold every worker.
+    with gunicorn(data_dir, workers=2, threads=4, env=server_env()) as base, sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            yield base, browser
+        finally:
+            browser.close()
+
+
+def new_context(browser, base=None, username=None):
+    """A browser context, logged in when username is given, and the list its
+    page errors and console errors collect into."""
+    context = browser.new_context(viewport=VIEWPORT)
+    errors = collect_errors(context)
+    if username:
+        log_in(context, base, username)
+    return context, errors

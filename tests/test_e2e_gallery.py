@@ -11,9 +11,8 @@ import search_archive
 from archive import db as archive_db
 from archive.cli import cli
 from conftest import scene
-from e2e_support import (LAYOUT_SHIFT_SCRIPT, VIEWPORT, add_archivist, axe_violations, collect_errors, launch, log_in, requires_chromium,
-                         screenshot, server_env, sync_playwright)
-from servers import gunicorn
+from e2e_support import (LAYOUT_SHIFT_SCRIPT, add_archivist, axe_violations, new_context, requires_chromium,
+                         screenshot, server_and_browser)
 
 pytestmark = requires_chromium
 expect = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is in the test extra").expect
@@ -40,16 +39,11 @@ def site(tmp_path_factory):
     db["photos"].update(zoom_id, {"is_public": 1, "caption": "", "title": "The Flower Girl, European street"})
     db.close()
     username = add_archivist(data_dir)
-    with gunicorn(data_dir, workers=2, threads=4, env=server_env()) as base, sync_playwright() as playwright:
-        browser = launch(playwright)
-        visitor = browser.new_context(viewport=VIEWPORT)
-        archivist = browser.new_context(viewport=VIEWPORT)
-        errors = collect_errors(visitor)
-        archivist_errors = collect_errors(archivist)
-        log_in(archivist, base, username)
+    with server_and_browser(data_dir) as (base, browser):
+        visitor, errors = new_context(browser)
+        archivist, archivist_errors = new_context(browser, base, username)
         yield {"base": base, "browser": browser, "visitor": visitor, "archivist": archivist,
                "zoom_id": zoom_id, "data_dir": data_dir, "errors": (errors, archivist_errors)}
-        browser.close()
 
 
 @pytest.fixture(autouse=True)

@@ -10,9 +10,8 @@ from click.testing import CliRunner
 from archive import db as archive_db
 from archive.cli import cli
 from conftest import scene
-from e2e_support import (VIEWPORT, add_archivist, axe_violations, collect_errors, launch, log_in, requires_chromium,
-                         screenshot, server_env, sync_playwright)
-from servers import gunicorn
+from e2e_support import (add_archivist, axe_violations, new_context, requires_chromium, screenshot,
+                         server_and_browser)
 
 pytestmark = requires_chromium
 
@@ -38,13 +37,9 @@ def site(tmp_path_factory):
     ids = {name: i for i, name in db.execute("SELECT id, original_filename FROM photos")}
     db.close()
     username = add_archivist(data_dir)
-    with gunicorn(data_dir, workers=2, threads=4, env=server_env()) as base, sync_playwright() as playwright:
-        browser = launch(playwright)
-        context = browser.new_context(viewport=VIEWPORT)
-        errors = collect_errors(context)
-        log_in(context, base, username)
+    with server_and_browser(data_dir) as (base, browser):
+        context, errors = new_context(browser, base, username)
         yield {"base": base, "context": context, "ids": ids, "errors": errors}
-        browser.close()
 
 
 @pytest.fixture(autouse=True)

@@ -7,9 +7,8 @@ import pytest
 
 from archive import db as archive_db
 from conftest import files_under, image_bytes, scene
-from e2e_support import (VIEWPORT, add_archivist, axe_violations, collect_errors, launch, log_in, requires_chromium,
-                         screenshot, server_env, sync_playwright)
-from servers import gunicorn
+from e2e_support import (add_archivist, axe_violations, new_context, requires_chromium, screenshot,
+                         server_and_browser)
 
 pytestmark = requires_chromium
 expect = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is in the test extra").expect
@@ -21,13 +20,9 @@ def site(tmp_path_factory):
     data_dir.mkdir()
     archive_db.connect(data_dir).close()
     username = add_archivist(data_dir)
-    with gunicorn(data_dir, workers=2, threads=4, env=server_env()) as base, sync_playwright() as playwright:
-        browser = launch(playwright)
-        context = browser.new_context(viewport=VIEWPORT)
-        errors = collect_errors(context)
-        log_in(context, base, username)
+    with server_and_browser(data_dir) as (base, browser):
+        context, errors = new_context(browser, base, username)
         yield {"base": base, "data_dir": data_dir, "context": context, "errors": errors}
-        browser.close()
 
 
 @pytest.fixture(autouse=True)

@@ -22,7 +22,9 @@ def create_app(config=None):
     )
     app.config.update(archive_config.defaults())
     app.config.update(config or {})
-    app.config["DATA_DIR"] = Path(app.config["DATA_DIR"])
+    # Absolute: Flask's send_file reads a relative path against the package
+    # folder, not the folder the archive was started in.
+    app.config["DATA_DIR"] = Path(app.config["DATA_DIR"]).resolve()
     # Werkzeug refuses a request body past this before the view runs; the
     # slack covers the multipart framing around a batch of files.
     # (Flask's defaults hold the key with None, so setdefault would not do.)

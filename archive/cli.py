@@ -24,6 +24,7 @@ class Archive:
         self.config = archive_config.defaults()
         if data_dir is not None:
             self.config["DATA_DIR"] = Path(data_dir)
+        self.config["DATA_DIR"] = self.config["DATA_DIR"].resolve()
         self._db = None
 
     @property

@@ -494,7 +494,7 @@ SPEC = {
             }
         },
         "/api/tags": {
-            "get": {
+            "get": _archivist({
                 "operationId": "listTags",
                 "summary": "Tags whose slug, alias or label starts with q (autocomplete), at most 20",
                 "parameters": [
@@ -510,7 +510,7 @@ SPEC = {
                                                    "items": _ref("Tag")}}})},
                     "400": _error("Unknown facet"),
                 },
-            }
+            })
         },
         "/api/review": {
             "get": _archivist({

@@ -64,7 +64,7 @@ MATRIX = {
     ("search.set_page", "GET"): (200, 200, 200),
     ("browse.subjects", "GET"): (200, 200, 200),
     ("browse.subject_page", "GET"): (404, 404, 404),  # the sample slug names a set, not a subject
-    ("tagging.api_tags", "GET"): (200, 200, 200),  # autocomplete over the public vocabulary
+    ("tagging.api_tags", "GET"): (401, 200, 200),  # autocomplete for tagging forms; counts private photos
     ("tagging.vocabulary_page", "GET"): (302, 200, 200),
     ("tagging.tag_page", "GET"): (302, 200, 200),
     ("tagging.create", "POST"): (302, 302, 302),  # back to the form with the error,

@@ -187,3 +187,23 @@ def img_with_src(html, src):
     Images().feed(html)
     assert found, f"no <img src={src!r}>"
     return found[0]
+
+
+def test_a_relative_data_directory_serves_every_image(tmp_path, monkeypatch, make_image):
+    """The default is ./media, relative to where the archive starts; images
+    must be found there, not beside the package."""
+    from click.testing import CliRunner
+
+    from archive import create_app
+    from archive.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["--data", "media", "import", str(make_image("rel.jpg")), "--json"])
+    assert '"imported"' in result.output, result.output
+    client = create_app({"DATA_DIR": "media", "TESTING": True, "SECRET_KEY": "t"}).test_client()
+    photo = client.get("/api/photos/1").get_json()
+    for url in (photo["thumbnail_url"], photo["display_url"], photo["iiif_image"] + "/full/120,/0/default.jpg",
+                photo["thumbnail_url"].replace("fit400", "fit200")):
+        with client.get(url) as response:
+            assert response.status_code == 200, url
+            assert response.data[:2] == b"\xff\xd8"

@@ -188,3 +188,14 @@ def test_forms_carry_the_csrf_token_when_protection_is_on(tmp_path):
                                            "csrf_token": token})
     assert bulk.status_code == 302 and slugs(db, 6, "set") == ["railway"]
     db.close()
+
+
+def test_autocomplete_is_for_archivists_only(site, tmp_path):
+    """Its counts include private photos, and a keyword can name what only a
+    private photo shows."""
+    db, archivist_client = site
+    visitor = create_app({"DATA_DIR": tmp_path / "media", "TESTING": True, "SECRET_KEY": "t",
+                          "WTF_CSRF_ENABLED": False}).test_client()
+    assert visitor.get("/api/tags?q=rail").status_code == 401
+    results = archivist_client.get("/api/tags?q=rail").get_json()["results"]
+    assert [r["slug"] for r in results] == ["railway"]

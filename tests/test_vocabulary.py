@@ -141,7 +141,8 @@ def test_csv_import_is_all_or_nothing(archive, tmp_path):
         vocabulary.import_csv(db, "slug,label\nx,X\n")
 
 
-def test_autocomplete_finds_by_slug_label_alias_and_korean(client, db):
+def test_autocomplete_finds_by_slug_label_alias_and_korean(archivist_client, db):
+    client = archivist_client  # autocomplete serves the archivists' tagging forms
     def specs(**params):
         return [r["spec"] for r in client.get("/api/tags", query_string=params).get_json()["results"]]
 

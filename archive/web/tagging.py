@@ -142,8 +142,11 @@ def _local(target):
 
 
 @bp.get("/api/tags")
+@archivist_required
 def api_tags():
-    """Autocomplete: tags whose slug, alias or label starts with q."""
+    """Autocomplete for the tagging forms: tags whose slug, alias or label
+    starts with q. For archivists: the counts include private photos, and a
+    free keyword can name what only a private photo shows."""
     facet = request.args.get("facet") or None
     if facet and facet not in tags.FACETS:
         return jsonify({"error": f"unknown facet {facet!r}; facets are {', '.join(tags.FACETS)}"}), 400

@@ -5,7 +5,7 @@ import threading
 
 from archive import db as archive_db
 from archive.ingest import FileWork, Ingester, Provenance
-from conftest import files_under, json_lines
+from conftest import files_under
 
 
 def test_backup_restore_round_trip(run_cli, make_image, data_dir, tmp_path, db):

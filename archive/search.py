@@ -56,6 +56,17 @@ def search(db, query="", page=1, per_page=48, sort="relevance", include_private=
     return result
 
 
+def tags_with_counts(db, facet, include_private=False):
+    """Every tag of a facet with its count of photos, the same counts the
+    search facets show, so a browse page and a facet never disagree."""
+    result = search(db, "", per_page=1, include_private=include_private)
+    counts = {entry["value"]: entry["count"] for entry in result.facets[facet]}
+    rows = [dict(row) for row in db.query("SELECT * FROM tags WHERE facet = ? ORDER BY slug", [facet])]
+    for row in rows:
+        row["count"] = counts.get(row["slug"], 0)
+    return rows
+
+
 def search_ids(db, query="", sort="relevance", include_private=False):
     """Every matching photo id, in order (for exports)."""
     if sort not in SORTS:

@@ -12,13 +12,7 @@ bp = Blueprint("browse", __name__)
 
 @bp.get("/subjects")
 def subjects():
-    db = get_db()
-    # The same counts the search facets show, so the two never disagree.
-    result = search.search(db, "", per_page=1, include_private=can_see_private())
-    counts = {entry["value"]: entry["count"] for entry in result.facets["subject"]}
-    rows = [dict(row) for row in db.query("SELECT * FROM tags WHERE facet = 'subject' ORDER BY label")]
-    for row in rows:
-        row["count"] = counts.get(row["slug"], 0)
+    rows = search.tags_with_counts(get_db(), "subject", include_private=can_see_private())
     rows.sort(key=lambda row: (-row["count"], row["label"].lower()))
     return render_template("browse/subjects.html", subjects=rows)
 

@@ -67,12 +67,8 @@ def _csv_body(ids):
 
 @bp.get("/sets")
 def sets():
-    db = get_db()
-    result = search.search(db, "", per_page=1, include_private=can_see_private())
-    counts = {entry["value"]: entry["count"] for entry in result.facets["set"]}
-    rows = [dict(row) for row in db.query("SELECT * FROM tags WHERE facet = 'set' ORDER BY slug")]
+    rows = search.tags_with_counts(get_db(), "set", include_private=can_see_private())
     for row in rows:
-        row["count"] = counts.get(row["slug"], 0)
         row["depth"] = row["slug"].count("/")
     return render_template("search/sets.html", sets=rows)
 

@@ -11,7 +11,6 @@ import math
 import warnings
 from dataclasses import dataclass, field
 
-import imagehash
 import numpy as np
 import pillow_heif
 from PIL import Image, UnidentifiedImageError
@@ -208,6 +207,9 @@ def analyse(path, max_pixels, edges=None):
         source = fit(source, edge)
         derivatives[derivative_name(edge)] = encode_jpeg(source, quality_for(edge))
     ext, mime_type = ACCEPTED_FORMATS[decoded.format]
+    # From the smallest derivative: the hashes shrink to 32 px anyway. The
+    # fingerprint's upright pHash and dHash are imagehash's, made once.
+    print_ = fingerprint.fingerprint(source)
     return Analysis(
         format=decoded.format,
         ext=ext,
@@ -215,11 +217,10 @@ def analyse(path, max_pixels, edges=None):
         width=decoded.width,
         height=decoded.height,
         orientation=decoded.orientation,
-        # From the smallest derivative: the hashes shrink to 32 px anyway.
-        phash=to_signed64(imagehash.phash(source)),
-        dhash=to_signed64(imagehash.dhash(source)),
+        phash=print_.phash,
+        dhash=print_.dhash,
         derivatives=derivatives,
-        fingerprint=fingerprint.fingerprint(source),
+        fingerprint=print_,
     )
 
 

@@ -352,7 +352,10 @@ def test_hashes_are_signed_64_bit_integers_of_the_picture(ingester, db, tmp_path
 
 
 def test_a_hash_with_the_top_bit_set_is_stored_negative(ingester, db, tmp_path, monkeypatch):
-    monkeypatch.setattr(imagehash, "phash", lambda image: imagehash.hex_to_hash("f000000000000001"))
+    from archive import fingerprint
+
+    top_bit_set = imagehash.hex_to_hash("f000000000000001").hash  # its 8x8 bits
+    monkeypatch.setattr(fingerprint, "phash", lambda grey32: fingerprint._bits_to_signed(top_bit_set))
     path = write(tmp_path, "a.jpg", image_bytes(scene(100, 80), "JPEG"))
     row = db["photos"].get(ingester.ingest(path, cli_provenance()).photo_id)
     assert row["phash"] == int("f000000000000001", 16) - 2**64

@@ -89,3 +89,16 @@ def test_human_readable_report(run_cli, make_image):
     result = run_cli("verify")
     assert result.exit_code == 0
     assert "2 photos, 2 originals re-hashed, 0 problems, 0 left" in result.output
+
+
+def test_a_missing_original_gives_a_clear_message_where_an_image_is_asked_for(run_cli, make_image, data_dir,
+                                                                                client, db):
+    _import(run_cli, make_image, count=1)
+    sha, ext = db.execute("SELECT sha256, ext FROM photos").fetchone()
+    (data_dir / "originals" / sha[:2] / sha[2:4] / f"{sha}.{ext}").unlink()
+    with client.get(f"/media/{sha}/fit800.jpg") as page:
+        assert page.status_code == 500
+        assert "missing or damaged" in page.text and "verify" in page.text
+    with client.get("/iiif/3/1/full/90,/0/default.jpg") as image:
+        assert image.status_code == 500 and "missing or damaged" in image.text
+    assert not [p for p in files_under(data_dir / "derivatives") if "fit800" in p or "iiif" in p]

@@ -5,7 +5,12 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 
 def register(app):
+    from archive.imaging import RejectedImage
+
     app.register_error_handler(HTTPException, _http_error)
+    # Uploads turn a bad file into a rejection before any request ends; here
+    # it can only be a stored original that went missing or was damaged.
+    app.register_error_handler(RejectedImage, _damaged_original)
     app.register_error_handler(Exception, _unexpected_error)
 
 
@@ -19,6 +24,15 @@ def _http_error(exc):
         response.status_code = exc.code
         return response
     return render_template("error.html", error=exc), exc.code
+
+
+def _damaged_original(exc):
+    from flask import current_app
+
+    current_app.logger.error("cannot make an image on %s from its original: %s", request.path, exc)
+    return _http_error(InternalServerError(
+        description="The original file of this photo is missing or damaged, so this image cannot be "
+                    "made. An archivist can find and mend it with `manage_archive.py verify`."))
 
 
 def _unexpected_error(exc):

@@ -5,9 +5,13 @@ from pathlib import Path
 
 DEFAULT_DATA_DIR = "media"
 
-# Long edges of the two derivatives made at ingest.
+# Long edges of the two derivatives made at ingest. The display image is the
+# reduced decode as it comes whenever its long edge lies between the two
+# display bounds (see imaging.analyse), so it is at least DISPLAY_EDGE (or
+# the photo's own size) and at most DISPLAY_MAX_EDGE.
 THUMBNAIL_EDGE = 400
 DISPLAY_EDGE = 1600
+DISPLAY_MAX_EDGE = 2048
 
 # "Copyright Not Evaluated": the honest default until an archivist sets one.
 DEFAULT_RIGHTS = "http://rightsstatements.org/vocab/CNE/1.0/"

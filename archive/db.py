@@ -301,3 +301,10 @@ def _standards(db):
         FROM photos
         """
     )
+
+
+@migrations(name="0006_display_edge")
+def _display_edge(db):
+    # The display image is named by its own long edge (1600-2048, see
+    # imaging.analyse); photos imported before were all made at 1600.
+    db.execute("ALTER TABLE photos ADD COLUMN display_edge INTEGER NOT NULL DEFAULT 1600")

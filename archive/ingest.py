@@ -81,6 +81,7 @@ class Prepared:
     orientation: int
     phash: int
     dhash: int
+    display_edge: int
     metadata: Metadata  # EXIF values, IPTC/XMP descriptive fields, warnings
     fingerprint: object  # archive.fingerprint.Fingerprint, for near-duplicates
     created_files: list  # what this prepare wrote, removed if the commit fails
@@ -139,6 +140,7 @@ class FileWork:
             orientation=analysis.orientation,
             phash=analysis.phash,
             dhash=analysis.dhash,
+            display_edge=analysis.display_edge,
             metadata=metadata,
             fingerprint=analysis.fingerprint,
             created_files=created,
@@ -226,6 +228,7 @@ class Ingester:
             "height": prepared.height,
             "phash": prepared.phash,
             "dhash": prepared.dhash,
+            "display_edge": prepared.display_edge,
             **prepared.metadata.values,
             **prepared.metadata.descriptive_columns(),
             "orientation": prepared.orientation,

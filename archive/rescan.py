@@ -28,7 +28,7 @@ def fingerprint_stored_photo(storage, photo, max_pixels):
 
     from archive import imaging
 
-    edge = imaging.STANDARD_EDGES["thumbnail"]
+    edge = imaging.THUMBNAIL_EDGE
     path = storage.derivative_path(photo["sha256"], imaging.derivative_name(edge))
     try:
         with Image.open(path) as image:

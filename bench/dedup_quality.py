@@ -102,7 +102,7 @@ def main():
     started = time.perf_counter()
     samples = dedup_dataset.build(use_corpus=not args.no_corpus, limit=12 if args.quick else None)
     built = time.perf_counter()
-    prints = [fingerprint(imaging.fit(s.image, imaging.STANDARD_EDGES["thumbnail"])) for s in samples]
+    prints = [fingerprint(imaging.fit(s.image, imaging.THUMBNAIL_EDGE)) for s in samples]
     printed = time.perf_counter()
     ours = archive_matches(prints)
     matched = time.perf_counter()

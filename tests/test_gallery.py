@@ -76,8 +76,10 @@ def test_the_photo_page_shows_display_metadata_provenance_and_original(archivist
     page = client.get(f"/photos/{photo_id}")
     assert page.status_code == 200
     html = page.text
-    img = img_with_src(html, f'/media/{row["sha256"]}/fit1600.jpg')
-    assert (img["width"], img["height"]) == ("1600", "800")
+    # A 2000 px photo is its own display image: decoded whole, never resampled.
+    assert row["display_edge"] == 2000
+    img = img_with_src(html, f'/media/{row["sha256"]}/fit2000.jpg')
+    assert (img["width"], img["height"]) == ("2000", "1000")
     for text in ("2019-10-05 14:30:07", "NIKON COOLPIX P6000", "NIKKOR 24-70mm", "1/250 s", "f/2.8", "ISO 400",
                  "35 mm", "39.03920, 125.76250"):
         assert text in html, text
@@ -113,9 +115,12 @@ def test_derivatives_are_served_immutable(client, db, data_dir):
         assert Image.open(io.BytesIO(response.data)).size == size
 
 
-@pytest.mark.parametrize("name", ["fit400.jpg", "fit1600.jpg"])
-def test_a_deleted_derivative_comes_back_identical(client, db, data_dir, name):
-    big = scene(400, 300, seed=8).resize((3200, 2400), Image.Resampling.BICUBIC)
+@pytest.mark.parametrize("size, name", [
+    ((3200, 2400), "fit400.jpg"), ((3200, 2400), "fit1600.jpg"),
+    ((4000, 3000), "fit400.jpg"), ((4000, 3000), "fit2000.jpg"),
+])
+def test_a_deleted_derivative_comes_back_identical(client, db, data_dir, size, name):
+    big = scene(400, 300, seed=8).resize(size, Image.Resampling.BICUBIC)
     photo_id = add_photo(db, data_dir, "big.jpg", data=image_bytes(big, "JPEG", quality=90))
     sha = db["photos"].get(photo_id)["sha256"]
     path = data_dir / "derivatives" / sha[:2] / sha[2:4] / f"{sha}-{name}"
@@ -127,6 +132,22 @@ def test_a_deleted_derivative_comes_back_identical(client, db, data_dir, name):
     assert response.data == made_at_ingest
     assert path.read_bytes() == made_at_ingest  # written back to disk
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".tmp")]
+
+
+def test_the_display_image_is_named_by_its_own_edge_and_other_sizes_come_on_request(client, db, data_dir):
+    camera = scene(400, 300, seed=9).resize((4000, 3000), Image.Resampling.BICUBIC)
+    big_id = add_photo(db, data_dir, "camera.jpg", data=image_bytes(camera, "JPEG", quality=90))
+    small_id = add_photo(db, data_dir, "small.jpg", width=900, height=600)
+    big, small = db["photos"].get(big_id), db["photos"].get(small_id)
+    assert (big["display_edge"], small["display_edge"]) == (2000, 1600)
+    assert Image.open(io.BytesIO(fetch(client, f"/media/{big['sha256']}/fit2000.jpg").data)).size == (2000, 1500)
+    # 1600 is still a served size: made from the original on first request.
+    on_request = fetch(client, f"/media/{big['sha256']}/fit1600.jpg")
+    assert Image.open(io.BytesIO(on_request.data)).size == (1600, 1200)
+    # Another photo's display edge is not a size this photo serves.
+    assert client.get(f"/media/{small['sha256']}/fit2000.jpg").status_code == 404
+    html = client.get(f"/photos/{big_id}").text
+    assert f"/media/{big['sha256']}/fit2000.jpg 2000w" in html
 
 
 def test_all_derivatives_deleted_are_rebuilt_from_originals(client, db, data_dir):
@@ -169,8 +190,9 @@ def test_unknown_derivative_names_are_404s_and_write_nothing(client, db, data_di
     assert files_under(data_dir / "derivatives") == files
 
 
-def test_standard_derivative_names_are_the_configured_edges():
-    assert imaging.STANDARD_EDGES == {"thumbnail": 400, "display": 1600}
+def test_standard_derivatives_are_the_display_image_and_the_thumbnail():
+    assert imaging.standard_edges(2000) == (2000, 400)
+    assert imaging.THUMBNAIL_EDGE == 400
 
 
 def img_with_src(html, src):

@@ -219,13 +219,16 @@ def test_large_jpeg_is_decoded_reduced_yet_derivatives_are_right(tmp_path):
 
     analysis = imaging.analyse(path, 10**9)
     assert (analysis.width, analysis.height) == (4000, 3000)
-    display = Image.open(io.BytesIO(analysis.derivatives["fit1600.jpg"]))
+    # The half-scale decode is the display image as it comes (2000 <= 2048).
+    assert analysis.display_edge == 2000
+    assert sorted(analysis.derivatives) == ["fit2000.jpg", "fit400.jpg"]
+    display = Image.open(io.BytesIO(analysis.derivatives["fit2000.jpg"]))
     thumb = Image.open(io.BytesIO(analysis.derivatives["fit400.jpg"]))
-    assert display.size == (1600, 1200)
+    assert display.size == (2000, 1500)
     assert thumb.size == (400, 300)
     # The pixels are the picture's: compared with a full decode scaled the slow way.
     with Image.open(path) as full:
-        reference = full.convert("RGB").resize((1600, 1200), Image.Resampling.LANCZOS)
+        reference = full.convert("RGB").resize((2000, 1500), Image.Resampling.LANCZOS)
     assert imagehash.phash(display) - imagehash.phash(reference) <= 2
     difference = np.abs(np.asarray(display.convert("RGB"), np.int16) - np.asarray(reference, np.int16))
     assert difference.mean() < 4
@@ -260,6 +263,9 @@ def test_render_fit_rebuilds_the_ingest_derivatives_byte_for_byte(tmp_path, orie
     path = tmp_path / "big.jpg"
     path.write_bytes(image_bytes(big, "JPEG", exif=exif, quality=90))
     analysis = imaging.analyse(path, 10**9)
-    for edge in imaging.STANDARD_EDGES.values():
+    # Half scale would be 1500 px, under 1600: decoded whole, shrunk to 2048.
+    assert analysis.display_edge == 2048
+    for edge in imaging.standard_edges(analysis.display_edge):
         name = imaging.derivative_name(edge)
-        assert imaging.render_fit(path, edge, 10**9) == analysis.derivatives[name], name
+        rebuilt = imaging.render_fit(path, edge, 10**9, analysis.display_edge)
+        assert rebuilt == analysis.derivatives[name], name

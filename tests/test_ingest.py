@@ -296,14 +296,24 @@ def test_every_derivative_is_upright(ingester, db, data_dir, tmp_path, orientati
         assert thumb.size == expected_thumb
 
 
-def test_derivative_sizes_long_edges_400_and_1600(ingester, db, data_dir, tmp_path):
-    big = scene(320, 200, seed=12).resize((3200, 2000), Image.Resampling.BICUBIC)
-    path = write(tmp_path, "big.png", image_bytes(big, "PNG", compress_level=1))
+@pytest.mark.parametrize("fmt, size, display_size", [
+    # A PNG decodes whole and is shrunk to the display image's upper bound.
+    ("PNG", (3200, 2000), (2048, 1280)),
+    # A JPEG decodes at the smallest DCT scale that still covers 1600 px...
+    ("JPEG", (3200, 2000), (1600, 1000)),
+    # ...and that decode is the display image whenever it fits in 2048 px.
+    ("JPEG", (4032, 3024), (2016, 1512)),
+    ("JPEG", (6000, 4000), (2048, 1365)),
+])
+def test_derivative_sizes_thumbnail_400_display_1600_to_2048(ingester, db, data_dir, tmp_path, fmt, size, display_size):
+    big = scene(320, 200, seed=12).resize(size, Image.Resampling.BICUBIC)
+    path = write(tmp_path, f"big.{fmt.lower()}", image_bytes(big, fmt, **({"compress_level": 1} if fmt == "PNG" else {})))
     row = db["photos"].get(ingester.ingest(path, cli_provenance()).photo_id)
-    with derivative(data_dir, row["sha256"], "fit1600.jpg") as display:
-        assert display.size == (1600, 1000)
+    assert row["display_edge"] == max(display_size)
+    with derivative(data_dir, row["sha256"], f"fit{max(display_size)}.jpg") as display:
+        assert display.size == display_size
     with derivative(data_dir, row["sha256"], "fit400.jpg") as thumb:
-        assert thumb.size == (400, 250)
+        assert thumb.size == (400, round(400 * size[1] / size[0]))
 
 
 def test_small_photos_are_never_upscaled(ingester, db, data_dir, tmp_path):
@@ -329,8 +339,8 @@ def test_a_large_jpeg_is_decoded_once_reduced_and_its_derivatives_are_right(inge
     row = db["photos"].get(ingester.ingest(path, cli_provenance()).photo_id)
     assert decodes == [(2000, 1500)]  # one decode, at the draft's 1/2 scale
     assert (row["width"], row["height"]) == (4000, 3000)
-    with derivative(data_dir, row["sha256"], "fit1600.jpg") as display:
-        assert display.size == (1600, 1200)
+    with derivative(data_dir, row["sha256"], "fit2000.jpg") as display:
+        assert display.size == (2000, 1500)
         assert imagehash.phash(display) - imagehash.phash(big) <= 2
     with derivative(data_dir, row["sha256"], "fit400.jpg") as thumb:
         assert thumb.size == (400, 300)

@@ -104,17 +104,17 @@ def get_ingester():
 
 
 def thumbnail_url(photo, **kwargs):
-    return _derivative_url(photo, "thumbnail", **kwargs)
+    from archive import imaging
+
+    return fit_url(photo, imaging.THUMBNAIL_EDGE, **kwargs)
 
 
 def display_url(photo, **kwargs):
-    return _derivative_url(photo, "display", **kwargs)
+    return fit_url(photo, photo["display_edge"], **kwargs)
 
 
-def _derivative_url(photo, which, **kwargs):
-    from archive import imaging
-
-    return fit_url(photo, imaging.STANDARD_EDGES[which], **kwargs)
+def display_size(photo):
+    return fit_size(photo, photo["display_edge"])
 
 
 def fit_url(photo, edge, **kwargs):
@@ -127,12 +127,14 @@ def fit_url(photo, edge, **kwargs):
 
 
 def srcset(photo, up_to):
-    """A srcset of the served sizes up to up_to, none larger than the photo itself."""
+    """A srcset of the served sizes and the photo's display image up to
+    up_to, none larger than the photo itself."""
     from archive import imaging
 
     long_edge = max(photo["width"], photo["height"])
+    edges = sorted(set(imaging.SERVED_EDGES) | {photo["display_edge"]})
     entries = []
-    for edge in imaging.SERVED_EDGES:
+    for edge in edges:
         if edge > up_to:
             break
         width = fit_size(photo, edge)[0]
@@ -178,8 +180,9 @@ def register_template_helpers(app):
         thumbnail_url=thumbnail_url,
         display_url=display_url,
         fit_size=fit_size,
+        display_size=display_size,
         srcset=srcset,
-        thumb_size=lambda photo: fit_size(photo, imaging.STANDARD_EDGES["thumbnail"]),
+        thumb_size=lambda photo: fit_size(photo, imaging.THUMBNAIL_EDGE),
         photo_alt=photo_alt,
         display_title=photos.display_title,
         camera_label=photos.camera_label,

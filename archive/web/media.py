@@ -17,9 +17,13 @@ SERVED_NAMES = {imaging.derivative_name(edge): edge for edge in imaging.SERVED_E
 
 @bp.get("/media/<sha256>/<name>")
 def derivative(sha256, name):
-    edge = SERVED_NAMES.get(name)
     photo = _photo_by_sha(sha256)
-    if edge is None or photo is None or (not photo["is_public"] and not can_see_private()):
+    if photo is None or (not photo["is_public"] and not can_see_private()):
+        abort(404)
+    edge = SERVED_NAMES.get(name)
+    if name == imaging.derivative_name(photo["display_edge"]):
+        edge = photo["display_edge"]
+    if edge is None:
         abort(404)
     storage = Storage(current_app.config["DATA_DIR"])
     path = storage.derivative_path(sha256, name)
@@ -27,7 +31,8 @@ def derivative(sha256, name):
         # Sizes beyond the two made at ingest are made on first request, and
         # any derivative may be deleted at any time: the original rebuilds it.
         data = imaging.render_fit(
-            storage.original_path(sha256, photo["ext"]), edge, current_app.config["MAX_IMAGE_PIXELS"]
+            storage.original_path(sha256, photo["ext"]), edge, current_app.config["MAX_IMAGE_PIXELS"],
+            photo["display_edge"],
         )
         write_atomically(path, lambda out: out.write(data), durable=False)
     # A shared cache must never keep a private photo for the next visitor.

@@ -3,17 +3,20 @@
 Each photo owns one hash in every slot (slot 0 its upright pHash, the others
 the pHashes of its crop and turn windows). A slot is one contiguous uint64
 array, so a search is an XOR and a popcount (numpy's bitwise_count) over
-contiguous memory, a block at a time so that the work stays in the CPU cache.
-At a million photos a slot is 8 MB and one query hash takes well under a
-millisecond; nothing here knows about SQLite or photos' meaning.
+contiguous memory, a block at a time so that the work stays in the CPU cache,
+and a large index in parts on every CPU. At a million photos a slot is 8 MB
+and one query hash takes well under a millisecond; nothing here knows about
+SQLite or photos' meaning.
 """
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-BLOCK = 16384  # hashes per block: a block and its scratch space fit in L2
+# Query-hash pairs per block: a block and its scratch space fit in L2.
+BLOCK_PAIRS = 1 << 16
 
 
 class HammingIndex:
@@ -48,33 +51,83 @@ class HammingIndex:
         self.size = needed
 
     def search(self, slot, queries, radius, limit=None):
-        """Entries of one slot within radius bits of any query hash.
+        """Entries of one slot within radius bits of any query hash; see search_many."""
+        return self.search_many([(slot, queries)], radius, limit)
+
+    def search_many(self, requests, radius, limit=None):
+        """Entries within radius bits of any query hash of any request, where
+        each request is (slot, query hashes) and searches that slot.
 
         Returns (positions, distances): positions index into owners; each
         entry appears once, at its smallest distance to any query. `limit`
         keeps only the entries of the first `limit` positions (the photos
-        older than a given one)."""
-        queries = np.asarray(queries, np.int64).view(np.uint64)
+        older than a given one). A large index is searched in parts, one per
+        CPU: numpy lets go of the GIL inside each operation."""
+        requests = [(slot, np.asarray(queries, np.int64).view(np.uint64)) for slot, queries in requests]
         end = self.size if limit is None else min(limit, self.size)
-        codes = self._codes[slot]
-        found_pos, found_dist = [], []
-        block = max(1024, BLOCK * 4 // max(len(queries), 1))
-        scratch = np.empty((len(queries), block), np.uint64)
-        counts = np.empty((len(queries), block), np.uint8)
-        for start in range(0, end, block):
-            stop = min(start + block, end)
-            n = stop - start
-            x, c = scratch[:, :n], counts[:, :n]
-            np.bitwise_xor(codes[None, start:stop], queries[:, None], out=x)
-            np.bitwise_count(x, out=c)
-            nearest = c.min(axis=0) if len(queries) > 1 else c[0]
-            hits = np.flatnonzero(nearest <= radius)
-            if len(hits):
-                found_pos.append(hits + start)
-                found_dist.append(nearest[hits])
-        if not found_pos:
+        parts = _cpu_count() if end >= PARALLEL_FROM else 1
+        bounds = [(end * k // parts, end * (k + 1) // parts) for k in range(parts)]
+        if parts == 1:
+            found = [self._search_range(requests, radius, *bounds[0])]
+        else:
+            found = list(_pool().map(lambda b: self._search_range(requests, radius, *b), bounds))
+        positions = [p for part in found for p, _ in part]
+        if not positions:
             return np.zeros(0, np.int64), np.zeros(0, np.uint8)
-        return np.concatenate(found_pos), np.concatenate(found_dist)
+        positions = np.concatenate(positions)
+        distances = np.concatenate([d for part in found for _, d in part])
+        # Nearest first within each position, then the first of each position.
+        order = np.lexsort((distances, positions))
+        positions, distances = positions[order], distances[order]
+        first = np.ones(len(positions), bool)
+        first[1:] = positions[1:] != positions[:-1]
+        return positions[first], distances[first]
+
+    def _search_range(self, requests, radius, start, end):
+        found = []
+        for slot, queries in requests:
+            codes = self._codes[slot]
+            # Every operation spans all queries of a block at once: large
+            # operations let the other search threads run meanwhile, where
+            # many small ones would keep them waiting for the GIL.
+            block = max(1024, BLOCK_PAIRS // len(queries))
+            scratch = np.empty((len(queries), block), np.uint64)
+            counts = np.empty((len(queries), block), np.uint8)
+            close = np.empty((len(queries), block), bool)
+            for lo in range(start, end, block):
+                n = min(block, end - lo)
+                x, c, b = scratch[:, :n], counts[:, :n], close[:, :n]
+                np.bitwise_xor(codes[None, lo : lo + n], queries[:, None], out=x)
+                np.bitwise_count(x, out=c)
+                if c.min() > radius:
+                    continue  # most blocks hold nothing near: one cheap check
+                np.less_equal(c, radius, out=b)
+                hits = np.flatnonzero(b)
+                rows, cols = np.divmod(hits, n)
+                found.append((cols + lo, c[rows, cols]))
+        return found
+
+
+# Below this many entries a search runs on one thread: handing the parts to
+# other threads would cost more than it saves.
+PARALLEL_FROM = 1 << 17
+_threads = {}
+_threads_lock = threading.Lock()
+
+
+def _cpu_count():
+    return os.cpu_count() or 1
+
+
+def _pool():
+    """This process's search threads, made on first use (a forked child
+    makes its own: threads do not survive a fork)."""
+    pid = os.getpid()
+    with _threads_lock:
+        if pid not in _threads:
+            _threads.clear()
+            _threads[pid] = ThreadPoolExecutor(max_workers=_cpu_count(), thread_name_prefix="hamming")
+        return _threads[pid]
 
 
 def pairs_after(queries, targets, radius, rows=256, cols=4096, workers=None):

@@ -7,11 +7,13 @@
 The hashes are random 64-bit codes with planted near copies, laid out as the
 archive's index holds them: per photo its pHash in 8 orientations and the
 crop/turn windows the index keeps. A photo lookup searches the upright slot with the new
-photo's 8 orientations and its indexed windows, and each window slot with its upright
-pHash, as import does.
+photo's 8 orientations and its cross windows, each cross window slot with its upright
+pHash, and the caption windows' slots with the same window, as import does
+(dedup.lookup_requests). A large index is searched on every CPU.
 """
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -84,9 +86,8 @@ def python_lookup(stored, queries, radius):
 
 def python_photo_lookup(slots, print_, radius):
     """The whole photo lookup as a plain loop (same searches as the index)."""
-    found = set(python_lookup(slots[0], dedup.index_row(print_), radius))
-    for slot, w in zip(dedup.WINDOW_SLOTS, dedup.INDEXED_WINDOWS):
-        queries = [print_.phash] + ([print_.window_phashes[w]] if w in dedup.SAME_WINDOWS else [])
+    found = set()
+    for slot, queries in dedup.lookup_requests(print_):
         found.update(python_lookup(slots[slot], queries, radius))
     return found
 
@@ -94,15 +95,16 @@ def python_photo_lookup(slots, print_, radius):
 def python_all_pairs(slots, n, radius):
     slots = [slots[s][:n] for s in range(dedup.SLOTS)]
     upright = slots[0]
+    cross = [dedup.TURNS + dedup.INDEXED_WINDOWS.index(w) for w in dedup.CROSS_WINDOWS]
     same = [dedup.TURNS + dedup.INDEXED_WINDOWS.index(w) for w in dedup.SAME_WINDOWS]
     pairs = set()
     for i in range(n):
-        mine = [slots[s][i] for s in range(dedup.SLOTS)]
+        mine = [slots[s][i] for s in list(range(dedup.TURNS)) + cross]
         for j in range(i + 1, n):
             other = upright[j]
             if any((q ^ other).bit_count() <= radius for q in mine) or any(
-                    (mine[0] ^ slots[s][j]).bit_count() <= radius for s in dedup.WINDOW_SLOTS) or any(
-                    (mine[s] ^ slots[s][j]).bit_count() <= radius for s in same):
+                    (slots[0][i] ^ slots[s][j]).bit_count() <= radius for s in cross) or any(
+                    (slots[s][i] ^ slots[s][j]).bit_count() <= radius for s in same):
                 pairs.add((i, j))
     return pairs
 
@@ -113,7 +115,10 @@ def main():
     args = parser.parse_args()
     sizes = (10_000, 100_000) if args.quick else (100_000, 1_000_000)
     rng = np.random.default_rng(1)
-    print(f"radius {RADIUS} bits; {dedup.SLOTS} hashes per photo; times are the best of several runs\n")
+    rng_probe = probe(random_index(10, np.random.default_rng(0))[1], np.random.default_rng(0))
+    passes = sum(len(queries) for _, queries in dedup.lookup_requests(rng_probe))
+    print(f"radius {RADIUS} bits; {dedup.SLOTS} hashes per photo; {passes} hash passes per lookup; "
+          f"{os.cpu_count()} CPUs; times are the best of several runs\n")
     header = f"{'operation':<44} {'photos':>9} {'index':>10} {'Python loop':>12} {'speed-up':>9}"
     print(header)
     print("-" * len(header))

@@ -34,6 +34,27 @@ def test_search_finds_exactly_what_a_plain_loop_finds():
     assert limited.tolist() == [0]
 
 
+def test_a_large_search_in_parts_on_every_cpu_finds_what_a_plain_loop_finds(monkeypatch):
+    from archive import hamming
+
+    monkeypatch.setattr(hamming, "PARALLEL_FROM", 1000)  # parts without a million hashes
+    rng = np.random.default_rng(5)
+    codes = rng.integers(-(2**63), 2**63 - 1, (9001, 3), dtype=np.int64)
+    requests = [(0, codes[[5, 4000, 8999], 0] ^ 0b111), (2, codes[[7, 4500], 2] ^ np.int64(-(2**63))), (1, [codes[0, 1]])]
+    index = HammingIndex(3)
+    index.add(np.arange(9001), codes)
+    for limit in (None, 4600):
+        positions, distances = index.search_many(requests, 24, limit=limit)
+        expected = {}
+        for slot, queries in requests:
+            for i, code in enumerate(codes[: limit or len(codes), slot].tolist()):
+                d = min(popcount(code ^ int(q)) for q in queries)
+                if d <= 24:
+                    expected[i] = min(d, expected.get(i, 99))
+        assert dict(zip(positions.tolist(), distances.tolist())) == expected
+        assert {0, 5, 7, 4000, 4500} <= set(expected) and (limit is not None) != (8999 in expected)
+
+
 def test_all_pairs_join_finds_exactly_what_a_plain_loop_finds():
     rng = np.random.default_rng(4)
     queries = rng.integers(-(2**63), 2**63 - 1, (3, 400), dtype=np.int64)

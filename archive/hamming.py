@@ -1,22 +1,25 @@
-"""An in-memory Hamming index over 64-bit hashes: brute force, but in numpy.
+"""An in-memory Hamming index over 64-bit hashes: brute force, done fast.
 
 Each photo owns one hash in every slot (slot 0 its upright pHash, the others
-the pHashes of its crop and turn windows). A slot is one contiguous uint64
-array, so a search is an XOR and a popcount (numpy's bitwise_count) over
-contiguous memory, a block at a time so that the work stays in the CPU cache,
-and a large index in parts on every CPU. At a million photos a slot is 8 MB
-and one query hash takes well under a millisecond; nothing here knows about
-SQLite or photos' meaning.
+the pHashes of its turns and of its crop and turn windows). A slot is one
+faiss flat binary table, contiguous memory that faiss scans with a fused XOR
+and popcount; the searches of one lookup run side by side on every CPU. At a
+million photos a slot is 8 MB and one query hash takes a third of a
+millisecond. The all-pairs join (pairs_after) works on the same memory in
+numpy tiles. Nothing here knows about SQLite or photos' meaning.
 """
 
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import faiss
 import numpy as np
 
-# Query-hash pairs per block: a block and its scratch space fit in L2.
-BLOCK_PAIRS = 1 << 16
+# One lookup spreads its pieces over threads itself (see search_many);
+# faiss's own threads on top of them would only compete for the same CPUs.
+faiss.omp_set_num_threads(1)
+
 
 
 class HammingIndex:
@@ -24,30 +27,35 @@ class HammingIndex:
         self.slots = slots
         self.size = 0
         self._owners = np.empty(1024, np.int64)
-        self._codes = np.empty((slots, 1024), np.uint64)
+        # One flat binary table per slot: faiss compares 64-bit codes with a
+        # fused XOR and popcount, where numpy needs a pass for each.
+        self._tables = [faiss.IndexBinaryFlat(64) for _ in range(slots)]
 
     @property
     def owners(self):
         return self._owners[: self.size]
 
     def codes(self, slot):
-        return self._codes[slot, : self.size]
+        """One slot's codes as uint64: a view of the table's own memory,
+        valid until the next add."""
+        table = self._tables[slot]
+        if table.ntotal == 0:
+            return np.zeros(0, np.uint64)
+        return faiss.rev_swig_ptr(table.xb.data(), table.ntotal * 8).view(np.uint64)
 
     def add(self, owners, codes):
         """Append entries: owners is a sequence of ints, codes an (n, slots)
         array-like of signed or unsigned 64-bit hashes."""
         owners = np.asarray(owners, np.int64)
-        codes = np.asarray(codes, np.int64).reshape(len(owners), self.slots).view(np.uint64)
+        codes = np.asarray(codes, np.int64).reshape(len(owners), self.slots)
         needed = self.size + len(owners)
         if needed > len(self._owners):
-            capacity = max(needed, 2 * len(self._owners))
-            grown_owners = np.empty(capacity, np.int64)
-            grown_owners[: self.size] = self.owners
-            grown_codes = np.empty((self.slots, capacity), np.uint64)
-            grown_codes[:, : self.size] = self._codes[:, : self.size]
-            self._owners, self._codes = grown_owners, grown_codes
+            grown = np.empty(max(needed, 2 * len(self._owners)), np.int64)
+            grown[: self.size] = self.owners
+            self._owners = grown
         self._owners[self.size : needed] = owners
-        self._codes[:, self.size : needed] = codes.T
+        for slot, table in enumerate(self._tables):
+            table.add(_as_bytes(codes[:, slot]))
         self.size = needed
 
     def search(self, slot, queries, radius, limit=None):
@@ -61,21 +69,21 @@ class HammingIndex:
         Returns (positions, distances): positions index into owners; each
         entry appears once, at its smallest distance to any query. `limit`
         keeps only the entries of the first `limit` positions (the photos
-        older than a given one). A large index is searched in parts, one per
-        CPU: numpy lets go of the GIL inside each operation."""
-        requests = [(slot, np.asarray(queries, np.int64).view(np.uint64)) for slot, queries in requests]
-        end = self.size if limit is None else min(limit, self.size)
-        parts = _cpu_count() if end >= PARALLEL_FROM else 1
-        bounds = [(end * k // parts, end * (k + 1) // parts) for k in range(parts)]
-        if parts == 1:
-            found = [self._search_range(requests, radius, *bounds[0])]
+        older than a given one)."""
+        # Work goes to this process's threads, a request with many query
+        # hashes split in one piece per CPU: faiss lets go of the GIL while
+        # it scans a table.
+        pieces = [(slot, piece) for slot, queries in requests if len(queries)
+                  for piece in np.array_split(_as_bytes(queries), min(len(queries), _cpu_count()))]
+        if self.size >= PARALLEL_FROM and len(pieces) > 1:
+            found = list(_pool().map(lambda p: self._search_one(*p, radius), pieces))
         else:
-            found = list(_pool().map(lambda b: self._search_range(requests, radius, *b), bounds))
-        positions = [p for part in found for p, _ in part]
-        if not positions:
-            return np.zeros(0, np.int64), np.zeros(0, np.uint8)
-        positions = np.concatenate(positions)
-        distances = np.concatenate([d for part in found for _, d in part])
+            found = [self._search_one(slot, queries, radius) for slot, queries in pieces]
+        positions = np.concatenate([p for p, _ in found] or [np.zeros(0, np.int64)])
+        distances = np.concatenate([d for _, d in found] or [np.zeros(0, np.uint8)])
+        if limit is not None:
+            keep = positions < limit
+            positions, distances = positions[keep], distances[keep]
         # Nearest first within each position, then the first of each position.
         order = np.lexsort((distances, positions))
         positions, distances = positions[order], distances[order]
@@ -83,33 +91,21 @@ class HammingIndex:
         first[1:] = positions[1:] != positions[:-1]
         return positions[first], distances[first]
 
-    def _search_range(self, requests, radius, start, end):
-        found = []
-        for slot, queries in requests:
-            codes = self._codes[slot]
-            # Every operation spans all queries of a block at once: large
-            # operations let the other search threads run meanwhile, where
-            # many small ones would keep them waiting for the GIL.
-            block = max(1024, BLOCK_PAIRS // len(queries))
-            scratch = np.empty((len(queries), block), np.uint64)
-            counts = np.empty((len(queries), block), np.uint8)
-            close = np.empty((len(queries), block), bool)
-            for lo in range(start, end, block):
-                n = min(block, end - lo)
-                x, c, b = scratch[:, :n], counts[:, :n], close[:, :n]
-                np.bitwise_xor(codes[None, lo : lo + n], queries[:, None], out=x)
-                np.bitwise_count(x, out=c)
-                if c.min() > radius:
-                    continue  # most blocks hold nothing near: one cheap check
-                np.less_equal(c, radius, out=b)
-                hits = np.flatnonzero(b)
-                rows, cols = np.divmod(hits, n)
-                found.append((cols + lo, c[rows, cols]))
-        return found
+    def _search_one(self, slot, queries, radius):
+        # faiss returns the codes strictly closer than its radius.
+        _, distances, positions = self._tables[slot].range_search(queries, radius + 1)
+        return positions.astype(np.int64), distances.astype(np.uint8)
 
 
-# Below this many entries a search runs on one thread: handing the parts to
-# other threads would cost more than it saves.
+def _as_bytes(hashes):
+    """64-bit hashes as the (n, 8) bytes faiss takes; the Hamming distance
+    between two codes is the same in either form."""
+    hashes = np.ascontiguousarray(np.asarray(hashes, np.int64))
+    return hashes.view(np.uint8).reshape(len(hashes), 8)
+
+
+# Below this many entries the searches of one lookup run one after another:
+# handing them to other threads would cost more than it saves.
 PARALLEL_FROM = 1 << 17
 _threads = {}
 _threads_lock = threading.Lock()

@@ -10,16 +10,16 @@ numpy tiles. Nothing here knows about SQLite or photos' meaning.
 """
 
 import os
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import faiss
 import numpy as np
 
+from archive import threads
+
 # One lookup spreads its pieces over threads itself (see search_many);
 # faiss's own threads on top of them would only compete for the same CPUs.
 faiss.omp_set_num_threads(1)
-
 
 
 class HammingIndex:
@@ -74,9 +74,9 @@ class HammingIndex:
         # hashes split in one piece per CPU: faiss lets go of the GIL while
         # it scans a table.
         pieces = [(slot, piece) for slot, queries in requests if len(queries)
-                  for piece in np.array_split(_as_bytes(queries), min(len(queries), _cpu_count()))]
+                  for piece in np.array_split(_as_bytes(queries), min(len(queries), threads.cpu_count()))]
         if self.size >= PARALLEL_FROM and len(pieces) > 1:
-            found = list(_pool().map(lambda p: self._search_one(*p, radius), pieces))
+            found = list(threads.pool("hamming").map(lambda p: self._search_one(*p, radius), pieces))
         else:
             found = [self._search_one(slot, queries, radius) for slot, queries in pieces]
         positions = np.concatenate([p for p, _ in found] or [np.zeros(0, np.int64)])
@@ -107,23 +107,6 @@ def _as_bytes(hashes):
 # Below this many entries the searches of one lookup run one after another:
 # handing them to other threads would cost more than it saves.
 PARALLEL_FROM = 1 << 17
-_threads = {}
-_threads_lock = threading.Lock()
-
-
-def _cpu_count():
-    return os.cpu_count() or 1
-
-
-def _pool():
-    """This process's search threads, made on first use (a forked child
-    makes its own: threads do not survive a fork)."""
-    pid = os.getpid()
-    with _threads_lock:
-        if pid not in _threads:
-            _threads.clear()
-            _threads[pid] = ThreadPoolExecutor(max_workers=_cpu_count(), thread_name_prefix="hamming")
-        return _threads[pid]
 
 
 def pairs_after(queries, targets, radius, rows=256, cols=4096, workers=None):

@@ -22,7 +22,7 @@ import sqlite3
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from archive import dedup, imaging, settings, tags
+from archive import dedup, imaging, settings, tags, threads
 from archive.db import write_transaction
 from archive.metadata import Metadata, read_metadata
 from archive.storage import Storage, sha256_of_file, write_atomically
@@ -111,13 +111,24 @@ class FileWork:
             known = existing_photo(sha256)
             if known is not None:
                 return Outcome.duplicate(shown, known)
+        except imaging.RejectedImage as exc:
+            return Outcome(path=shown, status="rejected", reason=str(exc))
+        # The original is copied and flushed to the disk on another thread
+        # while the image is decoded: the flush waits on the disk, the decode
+        # on the CPU, and an import spends no time waiting on both in turn.
+        staging = threads.pool("staging").submit(self.storage.stage_copy, path)
+        try:
             metadata = read_metadata(path)
             analysis = imaging.analyse(path, self.max_image_pixels)
         except imaging.RejectedImage as exc:
+            _discard(staging)
             return Outcome(path=shown, status="rejected", reason=str(exc))
+        except BaseException:
+            _discard(staging)
+            raise
         created = []
         try:
-            original, was_created = self.storage.store_original(path, sha256, analysis.ext)
+            original, was_created = self.storage.place_original(staging.result(), sha256, analysis.ext)
             if was_created:
                 created.append(str(original))
             for name, data in analysis.derivatives.items():
@@ -251,6 +262,12 @@ class Ingester:
         tags.tag_photo(self.db, photo_id, tag_ids, added_by=provenance.uploaded_by)
         matches = dedup.record_new_photo(self.db, photo_id, prepared.fingerprint)
         return photo_id, matches
+
+
+def _discard(staging):
+    """Wait for a staged copy that will not be kept, and remove it."""
+    with contextlib.suppress(Exception):
+        os.unlink(staging.result())
 
 
 def remove_files(paths):

@@ -48,7 +48,32 @@ class Storage:
         target = self.original_path(sha256, ext)
         if target.exists():
             return target, False
-        write_atomically(target, lambda out: _copy_into(source_path, out))
+        return self.place_original(self.stage_copy(source_path), sha256, ext)
+
+    def stage_copy(self, source_path):
+        """A copy of a file under tmp/, flushed to the disk: an original in
+        waiting, before anyone knows whether it is an image worth keeping."""
+        staged = self.temp_file()
+        try:
+            with open(staged, "wb") as out:
+                _copy_into(source_path, out)
+                out.flush()
+                os.fsync(out.fileno())
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(staged)
+            raise
+        return staged
+
+    def place_original(self, staged, sha256, ext):
+        """Move a staged copy into place by a rename (so a reader or a crash
+        never sees half a file); returns (path, created) like store_original."""
+        target = self.original_path(sha256, ext)
+        if target.exists():
+            os.unlink(staged)
+            return target, False
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staged, target)
         return target, True
 
 

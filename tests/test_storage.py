@@ -150,6 +150,7 @@ def test_store_original_goes_through_a_temp_file_and_a_rename(tmp_path, monkeypa
     monkeypatch.setattr(storage.os, "replace", spy)
     path, _ = store.store_original(source, SHA, "jpg")
     [(temp_name, temp_dir, target, existed, content)] = renames
-    assert temp_name.startswith(".tmp-") and temp_dir == str(path.parent)
+    # Staged under tmp/ (same file system), then renamed into place.
+    assert temp_name.startswith(".tmp-") and temp_dir == str(store.tmp)
     assert target == str(path) and existed is False
     assert content == b"bytes of a photo"

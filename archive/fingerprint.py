@@ -164,19 +164,19 @@ def window_arrays(grey):
 
 
 def window_phash(window):
-    """pHash of a window array: shrunk to 32x32 and transformed in one go,
-    two small matrix products on each side (a window is only ever hashed,
-    so it never needs to become an image of its own)."""
+    """pHash of a window array: shrunk to 32x32 by two small matrix products
+    (a window is only ever hashed, so it never needs to become an image of
+    its own), rounded to whole grey levels as an image's pixels would be."""
     rows, cols = window.shape
-    low = (_DCT8 @ _shrink_matrix(rows, 32)) @ window @ (_DCT8 @ _shrink_matrix(cols, 32)).T
-    low = np.round(low, 6)
-    return _bits_to_signed(low > np.median(low))
+    grey32 = np.round(_shrink_matrix(rows, 32) @ window @ _shrink_matrix(cols, 32).T)
+    return phash(grey32)
 
 
 def window_dhash(window):
-    """dHash of a window array: shrunk to 9x8, each pixel against its right-hand neighbour."""
+    """dHash of a window array: shrunk to 9x8 and rounded likewise, each
+    pixel against its right-hand neighbour."""
     rows, cols = window.shape
-    small = np.round(_shrink_matrix(rows, 8) @ window @ _shrink_matrix(cols, 9).T, 6)
+    small = np.round(_shrink_matrix(rows, 8) @ window @ _shrink_matrix(cols, 9).T)
     return _bits_to_signed(small[:, 1:] > small[:, :-1])
 
 

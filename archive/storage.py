@@ -68,12 +68,17 @@ class Storage:
     def place_original(self, staged, sha256, ext):
         """Move a staged copy into place by a rename (so a reader or a crash
         never sees half a file); returns (path, created) like store_original."""
-        target = self.original_path(sha256, ext)
-        if target.exists():
-            os.unlink(staged)
-            return target, False
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staged, target)
+        try:
+            target = self.original_path(sha256, ext)
+            if target.exists():
+                os.unlink(staged)
+                return target, False
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged, target)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(staged)
+            raise
         return target, True
 
 

@@ -45,7 +45,10 @@ WINDOW_SLOTS = range(TURNS, SLOTS)
 # than this within the search radius means a flood of near-identical
 # pictures, and the nearest are the ones worth suggesting.
 MAX_CANDIDATES = 200
-FINGERPRINT_VERSION = 1
+# Raised whenever fingerprints are made differently, so that `dedup rescan`
+# remakes the older ones. 2: window hashes by shrink matrices, the colour
+# signature shrunk before HSV, thumbnails made from the display image.
+FINGERPRINT_VERSION = 2
 
 # ----------------------------------------------------------------- storage
 

@@ -2,11 +2,13 @@
 
 import json
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from conftest import json_lines, scene
 from PIL import Image
 
+from archive import dedup
 from archive.cli import cli
 
 
@@ -220,6 +222,21 @@ def test_rescan_fingerprints_photos_imported_before_matching(run_cli, trio, data
         (a["photo_id"], b["photo_id"], "duplicate")]
     # Nothing left to do the second time.
     assert "0 photos fingerprinted" in run_cli("dedup", "rescan").output
+
+
+def test_rescan_remakes_fingerprints_made_the_old_way(run_cli, trio, db):
+    imported(run_cli, trio)
+    before = {row["photo_id"]: row["window_phashes"] for row in db.query("SELECT * FROM photo_fingerprints")}
+    db.execute("UPDATE photo_fingerprints SET version = ?, window_phashes = zeroblob(112)",
+               [dedup.FINGERPRINT_VERSION - 1])
+    db.conn.commit()
+    assert "3 photos fingerprinted" in run_cli("dedup", "rescan").output
+    rows = list(db.query("SELECT * FROM photo_fingerprints"))
+    assert {row["version"] for row in rows} == {dedup.FINGERPRINT_VERSION}
+    # Remade from the stored thumbnail: what import made, give or take a bit.
+    for row in rows:
+        remade, made = (np.frombuffer(blob, "<u8") for blob in (row["window_phashes"], before[row["photo_id"]]))
+        assert int(np.bitwise_count(remade ^ made).max()) <= 4
 
 
 def test_every_dedup_command_has_help_with_an_example():

@@ -4,17 +4,19 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask
-from flask_wtf.csrf import CSRFProtect
-
 from archive import config as archive_config
 from archive import db as archive_db
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-csrf = CSRFProtect()
 
 
 def create_app(config=None):
+    # Flask is imported here rather than above: every command line command
+    # imports this package, and most of them (import, verify, backup...)
+    # never start the web application.
+    from flask import Flask
+    from flask_wtf.csrf import CSRFProtect
+
     app = Flask(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
@@ -38,7 +40,7 @@ def create_app(config=None):
     # Create and migrate the database now, not on the first request.
     archive_db.connect(app.config["DATA_DIR"]).close()
     app.teardown_appcontext(_close_db)
-    csrf.init_app(app)
+    CSRFProtect(app)
 
     from archive.web import api, errors, gallery, media, register_template_helpers, review, upload
     from archive.web import accounts, admin, publishing, security

@@ -13,8 +13,6 @@ import time
 import unicodedata
 from dataclasses import dataclass
 
-from werkzeug.security import check_password_hash, generate_password_hash
-
 from archive.db import write_transaction
 from archive.tags import now_iso
 
@@ -37,6 +35,8 @@ SETUP_TOKEN_SECONDS = 60 * 60
 # time as a wrong password and does not reveal which names exist.
 @functools.cache
 def _dummy_hash():
+    from werkzeug.security import generate_password_hash
+
     return generate_password_hash("not a password of anyone's", method="scrypt")
 
 
@@ -109,6 +109,10 @@ def check_role(role):
 
 
 def hash_password(password):
+    # werkzeug is imported where a password is hashed or checked, not when
+    # the command line starts: loading it takes a twentieth of a second.
+    from werkzeug.security import generate_password_hash
+
     return generate_password_hash(check_password(password), method="scrypt")
 
 
@@ -243,6 +247,8 @@ def authenticate(db, username, password, address, now=None):
 
     Throttled per name and address, and per address; the password is not even
     checked while a limit holds, so guessing cannot go on in the meantime."""
+    from werkzeug.security import check_password_hash
+
     check_throttle(db, username, address, now)
     row = _one(db, "SELECT * FROM users WHERE username = ?", [normalise_username(username)])
     password = (password or "")[:MAX_PASSWORD_LENGTH]

@@ -20,22 +20,25 @@ from archive.hamming import HammingIndex
 
 TURNS = len(fp.DIHEDRAL)
 # The windows that line two photos up in the index, one against the other's
-# whole picture (either may be the cropped one): the four corners and the
-# ±4° turns. A crop from one side or all round lines up with a corner window
-# closely enough to be found within the search radius, and the ±2° turns
-# with the ±4° ones; the full comparison that follows looks at every window.
-# Each window searched costs a pass over the whole index on every lookup: on
-# the benchmark set the centre window found no duplicate that these did not,
-# nor did the bottom corners against each other (bench/dedup_quality.py).
+# whole picture (either may be the cropped one): the four corners, the ±4°
+# turns and the bottom strip. A crop from one side or all round lines up with
+# a corner window closely enough to be found within the search radius, the
+# ±2° turns with the ±4° ones, and a copy whose caption band was cropped off
+# with the captioned photo's bottom strip; the full comparison that follows
+# looks at every window. Each window searched costs a pass over the whole
+# index on every lookup: on the benchmark set the centre window found no
+# duplicate that these did not, nor did the bottom corners against each
+# other (bench/dedup_quality.py).
 _C = fp.CUT
+_BOTTOM_STRIP = ("crop", (0, 0, 0, 0.14))
 CROSS_WINDOWS = tuple(fp.WINDOWS.index(w) for w in (
     ("crop", (_C, _C, 0, 0)), ("crop", (0, 0, _C, _C)), ("crop", (_C, 0, 0, _C)), ("crop", (0, _C, _C, 0)),
-    ("turn", 4.0), ("turn", -4.0),
+    ("turn", 4.0), ("turn", -4.0), _BOTTOM_STRIP,
 ))
-# A caption band or a watermark strip along the bottom edge: a captioned copy
-# lines up with the original best when both lose their bottom strip, so that
-# window is searched against the same window.
-SAME_WINDOWS = (fp.WINDOWS.index(("crop", (0, 0, 0, 0.14))),)
+# A caption band or a watermark strip laid over the bottom edge: the captioned
+# copy lines up with the original best when both lose their bottom strip, so
+# that window is also searched against the same window.
+SAME_WINDOWS = (fp.WINDOWS.index(_BOTTOM_STRIP),)
 INDEXED_WINDOWS = CROSS_WINDOWS + tuple(w for w in SAME_WINDOWS if w not in CROSS_WINDOWS)
 # Slot 0 holds each photo's upright pHash, slots 1-7 its turned and mirrored
 # pHashes (searched only by the all-pairs join), then one slot per window.
@@ -46,8 +49,8 @@ WINDOW_SLOTS = range(TURNS, SLOTS)
 # pictures, and the nearest are the ones worth suggesting.
 MAX_CANDIDATES = 200
 # Raised whenever fingerprints are made differently, so that `dedup rescan`
-# remakes the older ones. 2: window hashes by shrink matrices, the colour
-# signature shrunk before HSV, thumbnails made from the display image.
+# remakes the older ones (from each photo's stored thumbnail). 2: window
+# hashes by shrink matrices, the colour signature shrunk before HSV.
 FINGERPRINT_VERSION = 2
 
 # ----------------------------------------------------------------- storage

@@ -166,18 +166,24 @@ def window_arrays(grey):
 def window_phash(window):
     """pHash of a window array: shrunk to 32x32 by two small matrix products
     (a window is only ever hashed, so it never needs to become an image of
-    its own), rounded to whole grey levels as an image's pixels would be."""
+    its own), then clipped and rounded to 8-bit grey levels as Pillow's
+    resize would leave them."""
     rows, cols = window.shape
-    grey32 = np.round(_shrink_matrix(rows, 32) @ window @ _shrink_matrix(cols, 32).T)
-    return phash(grey32)
+    return phash(_as_grey_levels(_shrink_matrix(rows, 32) @ window @ _shrink_matrix(cols, 32).T))
 
 
 def window_dhash(window):
     """dHash of a window array: shrunk to 9x8 and rounded likewise, each
     pixel against its right-hand neighbour."""
     rows, cols = window.shape
-    small = np.round(_shrink_matrix(rows, 8) @ window @ _shrink_matrix(cols, 9).T)
+    small = _as_grey_levels(_shrink_matrix(rows, 8) @ window @ _shrink_matrix(cols, 9).T)
     return _bits_to_signed(small[:, 1:] > small[:, :-1])
+
+
+def _as_grey_levels(pixels):
+    # Lanczos overshoots past black and white at hard edges; float noise
+    # between two nearly equal neighbours would otherwise decide dHash bits.
+    return np.round(np.clip(pixels, 0, 255))
 
 
 @functools.lru_cache(maxsize=512)

@@ -3,10 +3,10 @@
 Each photo owns one hash in every slot (slot 0 its upright pHash, the others
 the pHashes of its turns and of its crop and turn windows). A slot is one
 faiss flat binary table, contiguous memory that faiss scans with a fused XOR
-and popcount; the searches of one lookup run side by side on every CPU. At a
-million photos a slot is 8 MB and one query hash takes a third of a
-millisecond. The all-pairs join (pairs_after) works on the same memory in
-numpy tiles. Nothing here knows about SQLite or photos' meaning.
+and popcount; in a large index the searches of one lookup run side by side
+on every CPU. At a million photos a slot is 8 MB and one query hash takes a
+third of a millisecond. The all-pairs join (pairs_after) works on the same
+memory in numpy tiles. Nothing here knows about SQLite or photos' meaning.
 """
 
 import os
@@ -17,9 +17,6 @@ import numpy as np
 
 from archive import threads
 
-# One lookup spreads its pieces over threads itself (see search_many);
-# faiss's own threads on top of them would only compete for the same CPUs.
-faiss.omp_set_num_threads(1)
 
 
 class HammingIndex:
@@ -92,6 +89,10 @@ class HammingIndex:
         return positions[first], distances[first]
 
     def _search_one(self, slot, queries, radius):
+        # A lookup spreads its pieces over threads itself (see search_many);
+        # faiss's own OpenMP threads on top would only compete for the same
+        # CPUs. The setting belongs to the calling thread, so it is made here.
+        faiss.omp_set_num_threads(1)
         # faiss returns the codes strictly closer than its radius.
         _, distances, positions = self._tables[slot].range_search(queries, radius + 1)
         return positions.astype(np.int64), distances.astype(np.uint8)

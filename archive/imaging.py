@@ -242,15 +242,22 @@ def standard_edges(photo_display_edge):
 def render_fit(path, edge, max_pixels, photo_display_edge=DISPLAY_EDGE):
     """JPEG bytes of one derivative, made again from the original.
 
-    The display image and the thumbnail are remade exactly as ingest made
+    The display image and the thumbnail are remade exactly as ingest makes
     them (the same draft decode, the thumbnail from the display image), so a
     rebuilt file is the same bytes as the deleted one and its URL keeps
-    meaning one thing. Other sizes come from a decode reduced for them."""
+    meaning one thing. (A photo imported before thumbnails were made by block
+    reduction gets a thumbnail that differs from its first by about a grey
+    level.) Other sizes come from a decode reduced for them."""
+    return encode_jpeg(fit_pixels(path, edge, max_pixels, photo_display_edge), quality_for(edge))
+
+
+def fit_pixels(path, edge, max_pixels, photo_display_edge=DISPLAY_EDGE):
+    """The pixels of one derivative, made from the original as render_fit says."""
     if edge in standard_edges(photo_display_edge):
         source = fit(decode_upright(path, max_pixels, DISPLAY_EDGE).pixels, photo_display_edge)
     else:
         source = decode_upright(path, max_pixels, edge).pixels
-    return encode_jpeg(fit(source, edge), quality_for(edge))
+    return fit(source, edge)
 
 
 def to_rgb(image):

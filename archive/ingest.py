@@ -111,6 +111,8 @@ class FileWork:
             known = existing_photo(sha256)
             if known is not None:
                 return Outcome.duplicate(shown, known)
+            # A file refused by its header is never copied.
+            imaging.open_checked(path, self.max_image_pixels).close()
         except imaging.RejectedImage as exc:
             return Outcome(path=shown, status="rejected", reason=str(exc))
         # The original is copied and flushed to the disk on another thread

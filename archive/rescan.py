@@ -14,7 +14,8 @@ BATCH = 50
 def photos_to_fingerprint(db, everything=False):
     """Photo rows that have no fingerprint of the current version (or all)."""
     sql = (
-        "SELECT p.id, p.sha256, p.ext FROM photos p LEFT JOIN photo_fingerprints f ON f.photo_id = p.id"
+        "SELECT p.id, p.sha256, p.ext, p.display_edge FROM photos p"
+        " LEFT JOIN photo_fingerprints f ON f.photo_id = p.id"
         + ("" if everything else " WHERE f.photo_id IS NULL OR f.version < ?")
         + " ORDER BY p.id"
     )
@@ -23,7 +24,7 @@ def photos_to_fingerprint(db, everything=False):
 
 def fingerprint_stored_photo(storage, photo, max_pixels):
     """Fingerprint a stored photo from its 400 px derivative, or, when that
-    is gone, from its original (decoded reduced, as at ingest)."""
+    is gone, from its original (the thumbnail's pixels made as at ingest)."""
     from PIL import Image
 
     from archive import imaging
@@ -35,8 +36,7 @@ def fingerprint_stored_photo(storage, photo, max_pixels):
             return fp.fingerprint(image.convert("RGB"))
     except (FileNotFoundError, OSError):
         original = storage.original_path(photo["sha256"], photo["ext"])
-        decoded = imaging.decode_upright(original, max_pixels, edge)
-        return fp.fingerprint(imaging.fit(decoded.pixels, edge))
+        return fp.fingerprint(imaging.fit_pixels(original, edge, max_pixels, photo["display_edge"]))
 
 
 @dataclass

@@ -42,14 +42,6 @@ class Storage:
         os.close(fd)
         return Path(name)
 
-    def store_original(self, source_path, sha256, ext):
-        """Copy a file into place; returns (path, created) where created is False
-        when the same content was already there."""
-        target = self.original_path(sha256, ext)
-        if target.exists():
-            return target, False
-        return self.place_original(self.stage_copy(source_path), sha256, ext)
-
     def stage_copy(self, source_path):
         """A copy of a file under tmp/, flushed to the disk: an original in
         waiting, before anyone knows whether it is an image worth keeping."""
@@ -67,7 +59,8 @@ class Storage:
 
     def place_original(self, staged, sha256, ext):
         """Move a staged copy into place by a rename (so a reader or a crash
-        never sees half a file); returns (path, created) like store_original."""
+        never sees half a file); returns (path, created), where created is
+        False when the same content was already there (the copy is dropped)."""
         try:
             target = self.original_path(sha256, ext)
             if target.exists():

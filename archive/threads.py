@@ -13,14 +13,14 @@ _pools = {}
 _lock = threading.Lock()
 
 
-def pool(name, workers=None):
-    """This process's pool called name, made on first use."""
+def pool(name):
+    """This process's pool called name, one thread per CPU, made on first use."""
     key = (os.getpid(), name)
     with _lock:
         if key not in _pools:
             for stale in [k for k in _pools if k[0] != key[0]]:
                 del _pools[stale]  # inherited from the parent: never served
-            _pools[key] = ThreadPoolExecutor(max_workers=workers or cpu_count(), thread_name_prefix=name)
+            _pools[key] = ThreadPoolExecutor(max_workers=cpu_count(), thread_name_prefix=name)
         return _pools[key]
 
 

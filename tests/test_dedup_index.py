@@ -55,6 +55,24 @@ def test_a_large_search_in_parts_on_every_cpu_finds_what_a_plain_loop_finds(monk
         assert {0, 5, 7, 4000, 4500} <= set(expected) and (limit is not None) != (8999 in expected)
 
 
+def test_a_copy_with_its_caption_band_cropped_off_is_found_either_way_round():
+    from PIL import ImageDraw
+
+    from archive import fingerprint, imaging
+
+    found = []
+    for seed in range(8):
+        captioned = scene(960, 720, seed=40 + seed)
+        ImageDraw.Draw(captioned).rectangle((0, 630, 960, 720), fill="white")
+        cropped = captioned.crop((0, 0, 960, 630))
+        prints = [fingerprint.fingerprint(imaging.fit(image, 400)) for image in (captioned, cropped)]
+        for stored, new in ((0, 1), (1, 0)):
+            index = dedup.NearDuplicateIndex()
+            index.hashes.add([seed], [dedup.index_row(prints[stored])])
+            found.append(index.candidates(prints[new]) == [seed])
+    assert all(found), found
+
+
 def test_all_pairs_join_finds_exactly_what_a_plain_loop_finds():
     rng = np.random.default_rng(4)
     queries = rng.integers(-(2**63), 2**63 - 1, (3, 400), dtype=np.int64)

@@ -46,13 +46,14 @@ def check_consistent(data_dir, db):
     """Every photo has its original and derivatives; every stored file belongs
     to a photo; nothing is left in tmp/."""
     rows = {row["sha256"]: row["ext"] for row in db.query("SELECT sha256, ext FROM photos")}
+    display = {row["sha256"]: row["display_edge"] for row in db.query("SELECT sha256, display_edge FROM photos")}
     originals = {p.name for p in (data_dir / "originals").rglob("*") if p.is_file()}
     assert originals == {f"{sha}.{ext}" for sha, ext in rows.items()}
     for path in (data_dir / "derivatives").rglob("*"):
         if path.is_file():
             assert path.name.split("-", 1)[0] in rows, path.name
     for sha in rows:
-        for name in ("fit400.jpg", "fit1600.jpg"):
+        for name in ("fit400.jpg", f"fit{display[sha]}.jpg"):
             assert (data_dir / "derivatives" / sha[:2] / sha[2:4] / f"{sha}-{name}").is_file()
     assert not [p for p in (data_dir / "tmp").rglob("*") if p.is_file()]
     tagged = db.execute("SELECT count(*) FROM photo_tags WHERE photo_id NOT IN (SELECT id FROM photos)")

@@ -148,6 +148,7 @@ def test_the_display_image_is_named_by_its_own_edge_and_other_sizes_come_on_requ
     assert client.get(f"/media/{small['sha256']}/fit2000.jpg").status_code == 404
     html = client.get(f"/photos/{big_id}").text
     assert f"/media/{big['sha256']}/fit2000.jpg 2000w" in html
+    assert f"/media/{big['sha256']}/fit1600.jpg" not in html  # the display image serves there
 
 
 def test_all_derivatives_deleted_are_rebuilt_from_originals(client, db, data_dir):

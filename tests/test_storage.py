@@ -39,20 +39,21 @@ def test_derivative_names_cannot_escape_or_change_type(tmp_path, name):
         Storage(tmp_path).derivative_path(SHA, name)
 
 
-def test_store_original_copies_once_and_never_rewrites(tmp_path):
+def test_an_original_is_placed_once_and_never_rewritten(tmp_path):
     store = Storage(tmp_path / "media")
     source = tmp_path / "in.jpg"
     source.write_bytes(b"first bytes")
-    path, created = store.store_original(source, SHA, "jpg")
+    path, created = store.place_original(store.stage_copy(source), SHA, "jpg")
     assert created is True
     assert path.read_bytes() == b"first bytes"
     stat = path.stat()
 
     # The same address again keeps the file that is there, untouched.
     source.write_bytes(b"other bytes")
-    again, created = store.store_original(source, SHA, "jpg")
+    again, created = store.place_original(store.stage_copy(source), SHA, "jpg")
     assert again == path
     assert created is False
+    assert not list(store.tmp.iterdir())  # the second copy is dropped
     assert path.read_bytes() == b"first bytes"
     assert path.stat().st_mtime_ns == stat.st_mtime_ns
     assert [p.name for p in path.parent.iterdir()] == [path.name]
@@ -134,7 +135,7 @@ def test_sha256_of_file_reads_in_blocks(tmp_path, monkeypatch):
     assert reads == [4096, 4096, 4096, 4096]
 
 
-def test_store_original_goes_through_a_temp_file_and_a_rename(tmp_path, monkeypatch):
+def test_an_original_goes_through_a_temp_file_and_a_rename(tmp_path, monkeypatch):
     store = Storage(tmp_path / "media")
     source = tmp_path / "in.jpg"
     source.write_bytes(b"bytes of a photo")
@@ -148,7 +149,7 @@ def test_store_original_goes_through_a_temp_file_and_a_rename(tmp_path, monkeypa
         return real_replace(src, dst)
 
     monkeypatch.setattr(storage.os, "replace", spy)
-    path, _ = store.store_original(source, SHA, "jpg")
+    path, _ = store.place_original(store.stage_copy(source), SHA, "jpg")
     [(temp_name, temp_dir, target, existed, content)] = renames
     # Staged under tmp/ (same file system), then renamed into place.
     assert temp_name.startswith(".tmp-") and temp_dir == str(store.tmp)

@@ -128,11 +128,14 @@ def fit_url(photo, edge, **kwargs):
 
 def srcset(photo, up_to):
     """A srcset of the served sizes and the photo's display image up to
-    up_to, none larger than the photo itself."""
+    up_to, none larger than the photo itself. Served sizes from 1600 up to a
+    larger display image are left out: the display image, made at ingest,
+    serves there without a first request having to make them."""
     from archive import imaging
 
     long_edge = max(photo["width"], photo["height"])
-    edges = sorted(set(imaging.SERVED_EDGES) | {photo["display_edge"]})
+    display = photo["display_edge"]
+    edges = sorted({e for e in imaging.SERVED_EDGES if not imaging.DISPLAY_EDGE <= e < display} | {display})
     entries = []
     for edge in edges:
         if edge > up_to:

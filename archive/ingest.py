@@ -99,11 +99,13 @@ class FileWork:
     def from_config(cls, config):
         return cls(config["DATA_DIR"], config["MAX_FILE_BYTES"], config["MAX_IMAGE_PIXELS"])
 
-    def prepare(self, path, shown, existing_photo=lambda sha256: None):
+    def prepare(self, path, shown, existing_photo=lambda sha256: None, owned=False):
         """A Prepared, or an Outcome when the file is a duplicate or rejected.
 
         existing_photo(sha256) returns the id of a photo with those bytes, so
-        a known file costs one read and a hash, not a decode."""
+        a known file costs one read and a hash, not a decode. owned: path is
+        a temp file of the archive's own (a web upload under tmp/), which
+        becomes the original itself instead of being copied."""
         path = Path(path)
         try:
             size = self.checked_size(path)
@@ -118,7 +120,8 @@ class FileWork:
         # The original is copied and flushed to the disk on another thread
         # while the image is decoded: the flush waits on the disk, the decode
         # on the CPU, and an import spends no time waiting on both in turn.
-        staging = threads.pool("staging").submit(self.storage.stage_copy, path)
+        stage = self.storage.stage_in_place if owned else self.storage.stage_copy
+        staging = threads.pool("staging").submit(stage, path)
         try:
             metadata = read_metadata(path)
             analysis = imaging.analyse(path, self.max_image_pixels)
@@ -191,10 +194,12 @@ class Ingester:
     def storage(self):
         return self.files.storage
 
-    def ingest(self, path, provenance, tag_pairs=(), display_path=None):
-        """Import one file. Never raises for a bad file: that is a 'rejected' outcome."""
+    def ingest(self, path, provenance, tag_pairs=(), display_path=None, owned=False):
+        """Import one file. Never raises for a bad file: that is a 'rejected' outcome.
+
+        owned: see FileWork.prepare."""
         shown = display_path or str(path)
-        prepared = self.files.prepare(path, shown, self.photo_with_sha)
+        prepared = self.files.prepare(path, shown, self.photo_with_sha, owned=owned)
         if isinstance(prepared, Outcome):
             return prepared
         return self.commit(prepared, provenance, tag_pairs)

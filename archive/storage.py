@@ -57,6 +57,13 @@ class Storage:
             raise
         return staged
 
+    def stage_in_place(self, path):
+        """A file of ours already under tmp/ (a saved upload), flushed to the
+        disk so that it can become the original without a copy."""
+        with open(path, "rb") as f:
+            os.fsync(f.fileno())
+        return Path(path)
+
     def place_original(self, staged, sha256, ext):
         """Move a staged copy into place by a rename (so a reader or a crash
         never sees half a file); returns (path, created), where created is
@@ -118,8 +125,8 @@ def write_atomically(target, write, durable=True):
     place, so a reader or a crash never sees half a file.
 
     durable: flushed to the disk before the rename, so the file outlives a
-    power cut once its row commits. Derivatives skip it: they are rebuilt
-    from the original if a crash loses them."""
+    power cut (backups, exports). Derivatives skip it: they are rebuilt from
+    the original if a crash loses them."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=temp_prefix(), suffix=target.suffix)

@@ -80,6 +80,21 @@ def test_the_uploaded_name_is_only_text(client, db, data_dir):
     assert files_under(data_dir / "originals") == [f"{row['sha256'][:2]}/{row['sha256'][2:4]}/{row['sha256']}.jpg"]
 
 
+def test_the_saved_upload_itself_becomes_the_original(client, db, data_dir, monkeypatch):
+    from archive import storage
+
+    copies = []
+    real = storage.Storage.stage_copy
+    monkeypatch.setattr(storage.Storage, "stage_copy", lambda self, path: copies.append(path) or real(self, path))
+    data = image_bytes(scene(120, 90, seed=3), "JPEG")
+    assert upload(client, [("a.jpg", data)]).status_code == 200
+    [row] = db["photos"].rows
+    original = data_dir / "originals" / row["sha256"][:2] / row["sha256"][2:4] / f"{row['sha256']}.jpg"
+    assert original.read_bytes() == data
+    assert copies == []  # renamed into place, not copied again
+    assert files_under(data_dir / "tmp") == []
+
+
 def test_a_heic_upload(client, db):
     out = io.BytesIO()
     try:

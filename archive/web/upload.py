@@ -79,8 +79,9 @@ def ingest_uploads(form):
                 photographer=(form.photographer.data or "").strip(),
                 uploaded_by=current_username(),
             )
-            outcomes.append(ingester.ingest(temp, provenance, form.tag_pairs, display_path=name))
+            outcomes.append(ingester.ingest(temp, provenance, form.tag_pairs, display_path=name, owned=True))
         finally:
+            # Gone already when it became the original, or was rejected.
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
     return outcomes

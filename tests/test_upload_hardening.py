@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from conftest import image_bytes, json_lines, media_state, scene
+from archive.web.upload import display_filename
 
 # -- files made in the test ------------------------------------------------------
 
@@ -240,7 +241,6 @@ def test_a_png_with_a_script_chunk_is_re_encoded(archivist_client, client):
 
 @pytest.mark.parametrize("sent, kept", [
     ("../../etc/passwd.jpg", "passwd.jpg"),
-    ("..\\..\\windows\\win.jpg", "win.jpg"),
     ("/abs/olute.jpg", "olute.jpg"),
     ("포스터 사진.jpg", "포스터 사진.jpg"),
     ("cafe\u0301.jpg", "caf\u00e9.jpg"),  # decomposed é is kept composed (NFC)
@@ -258,6 +258,22 @@ def test_file_names_are_kept_as_text_only(sent, kept, archivist_client, data_dir
     sha = db["photos"].get(result["photo_id"])["sha256"]
     assert (data_dir / "originals" / sha[:2] / sha[2:4] / f"{sha}.jpg").is_file()
     assert not (data_dir.parent / "etc").exists()
+
+
+def test_a_windows_path_keeps_only_its_last_part():
+    # Over HTTP the multipart layer decides what a backslash means (Werkzeug
+    # 3.1.9 reads it as an escape inside the quoted file name), so the rule
+    # is checked where the archive applies it.
+    assert display_filename("..\\..\\windows\\win.jpg") == "win.jpg"
+    assert display_filename("C:\\Users\\kim\\포스터.jpg") == "포스터.jpg"
+
+
+def test_a_name_with_backslashes_never_becomes_a_path(archivist_client, data_dir, db):
+    [result] = upload(archivist_client, ("..\\..\\windows\\win.jpg", jpeg(seed=12))).json["results"]
+    assert result["status"] == "imported"
+    kept = db["photos"].get(result["photo_id"])["original_filename"]
+    assert kept.endswith("win.jpg") and "/" not in kept and "\\" not in kept
+    assert not (data_dir.parent / "windows").exists()
 
 
 # -- request size ------------------------------------------------------------------

@@ -156,7 +156,7 @@ def _initial(db):
         """
     )
     db.execute("CREATE INDEX photo_tags_tag ON photo_tags (tag_id, photo_id)")
-    from archive import tags
+    from archive.catalogue import tags
 
     tags.seed_vocabulary(db)
 
@@ -229,7 +229,7 @@ def _dedup(db):
 
 @migrations(name="0003_search")
 def _search(db):
-    from archive import search_schema
+    from archive.search import schema as search_schema
 
     search_schema.create(db)
 

@@ -22,8 +22,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from archive import dedup, fingerprint, matching  # noqa: E402
-from archive.hamming import pairs_after  # noqa: E402
+from archive.dedup import lookup as dedup
+from archive.dedup import fingerprint
+from archive.dedup import matching  # noqa: E402
+from archive.dedup.hamming import pairs_after  # noqa: E402
 
 RADIUS = matching.SEARCH_RADIUS
 

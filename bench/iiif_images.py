@@ -23,8 +23,8 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from archive import iiif_image  # noqa: E402
-from archive.imaging import to_rgb  # noqa: E402
+from archive.iiif import image_api as iiif_image  # noqa: E402
+from archive.imaging.decoding import to_rgb  # noqa: E402
 
 MAX_PIXELS = 500_000_000
 

@@ -1,6 +1,6 @@
 """Search benchmark: 20 representative queries with their facets, timed on an
 archive of N synthetic photos (about 10 tags each, caption text in English and
-Korean), against a plain baseline in the same run (search_sql.py: the same
+Korean), against a plain baseline in the same run (tests/search_oracle.py: the same
 query as one SQL statement, text by LIKE, facets by GROUP BY, no full-text
 index and no in-memory index).
 
@@ -21,9 +21,14 @@ import unicodedata
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# The SQL baseline is the test suite's oracle, kept beside the tests.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from archive import db as archive_db  # noqa: E402
-from archive import search, search_sql, tagging, vocabulary  # noqa: E402
+from archive.search import engine as search
+from archive.catalogue import tagging
+from archive.catalogue import vocabulary  # noqa: E402
+import search_oracle as search_sql  # noqa: E402
 
 QUERIES = [
     ("", "newest"),

@@ -135,7 +135,7 @@ def logged_in_client(app, user):
 
 @pytest.fixture
 def make_user(db):
-    from archive import auth
+    from archive.accounts import auth
 
     def make(username="kim", role="archivist", password=PASSWORD):
         return auth.add_user(db, username, password, role)

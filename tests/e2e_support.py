@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from archive import auth
+from archive.accounts import auth
 from archive import db as archive_db
 from conftest import PASSWORD
 

@@ -7,7 +7,7 @@ import numpy as np
 from PIL import Image
 from werkzeug.serving import make_server
 
-from archive.ingest import Ingester, Provenance
+from archive.ingest.pipeline import Ingester, Provenance
 
 QUADRANTS = {"tl": (255, 0, 0), "tr": (0, 255, 0), "bl": (0, 0, 255), "br": (255, 255, 255)}
 

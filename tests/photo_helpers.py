@@ -1,6 +1,6 @@
 """Putting photos into a test archive through the real pipeline."""
 
-from archive.ingest import FileWork, Ingester, Provenance
+from archive.ingest.pipeline import FileWork, Ingester, Provenance
 from conftest import image_bytes, scene
 
 

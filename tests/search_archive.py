@@ -5,7 +5,8 @@ from click.testing import CliRunner
 from PIL import Image
 
 from archive import db as archive_db
-from archive import tagging, vocabulary
+from archive.catalogue import tagging
+from archive.catalogue import vocabulary
 from archive.cli import cli
 from conftest import scene
 

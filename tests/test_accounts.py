@@ -6,7 +6,8 @@ import re
 import pytest
 from flask import Flask
 
-from archive import auth, create_app
+from archive import create_app
+from archive.accounts import auth
 from conftest import PASSWORD, json_lines, logged_in_client
 
 

@@ -111,7 +111,7 @@ def test_a_wrong_method_under_api_is_a_json_405(client):
 
 
 def test_an_unexpected_error_is_a_plain_500_without_details(client, monkeypatch, app):
-    from archive import photos
+    from archive.catalogue import photos
 
     def explode(*args, **kwargs):
         raise RuntimeError("secret internals")

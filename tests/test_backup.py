@@ -4,7 +4,7 @@ import sqlite3
 import threading
 
 from archive import db as archive_db
-from archive.ingest import FileWork, Ingester, Provenance
+from archive.ingest.pipeline import FileWork, Ingester, Provenance
 from conftest import files_under
 
 
@@ -66,7 +66,7 @@ def test_backup_while_imports_commit_is_consistent(make_image, data_dir, tmp_pat
 
     thread = threading.Thread(target=importer)
     thread.start()
-    from archive import backup
+    from archive.preservation import backup
 
     snapshots = 0
     while not done.is_set() or snapshots == 0:

@@ -17,7 +17,7 @@ def archive(tmp_path_factory):
     db["photos"].update(1, {"caption": ""})
     app = create_app({"DATA_DIR": root / "media", "TESTING": True, "SECRET_KEY": "test",
                       "WTF_CSRF_ENABLED": False})
-    from archive import auth
+    from archive.accounts import auth
 
     archivist = auth.add_user(db, "archie", "correct horse battery staple", "archivist")
     yield {"app": app, "visitor": app.test_client(), "archivist": logged_in_client(app, archivist)}

@@ -9,8 +9,8 @@ import time
 import pytest
 
 from archive import db as archive_db
-from archive.bulk import import_files, walk
-from archive.ingest import FileWork, Ingester, Provenance
+from archive.ingest.bulk import import_files, walk
+from archive.ingest.pipeline import FileWork, Ingester, Provenance
 from conftest import PROJECT_ROOT, files_under, json_lines
 
 

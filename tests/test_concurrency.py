@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from archive import auth
+from archive.accounts import auth
 from archive import db as archive_db
 from conftest import PASSWORD, files_under, image_bytes, scene
 from servers import gunicorn

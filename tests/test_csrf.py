@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from archive import auth
+from archive.accounts import auth
 from conftest import PASSWORD, image_bytes, logged_in_client, scene
 
 

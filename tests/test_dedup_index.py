@@ -5,8 +5,8 @@ from conftest import json_lines, scene
 from PIL import Image
 
 from archive import db as archive_db
-from archive import dedup
-from archive.hamming import HammingIndex, pairs_after
+from archive.dedup import lookup as dedup
+from archive.dedup.hamming import HammingIndex, pairs_after
 
 
 def popcount(x):
@@ -35,7 +35,7 @@ def test_search_finds_exactly_what_a_plain_loop_finds():
 
 
 def test_a_large_search_in_parts_on_every_cpu_finds_what_a_plain_loop_finds(monkeypatch):
-    from archive import hamming
+    from archive.dedup import hamming
 
     monkeypatch.setattr(hamming, "PARALLEL_FROM", 1000)  # parts without a million hashes
     rng = np.random.default_rng(5)
@@ -58,7 +58,8 @@ def test_a_large_search_in_parts_on_every_cpu_finds_what_a_plain_loop_finds(monk
 def test_a_copy_with_its_caption_band_cropped_off_is_found_either_way_round():
     from PIL import ImageDraw
 
-    from archive import fingerprint, imaging
+    from archive.dedup import fingerprint
+    from archive.imaging import decoding as imaging
 
     found = []
     for seed in range(8):

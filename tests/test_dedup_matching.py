@@ -5,7 +5,9 @@ import pytest
 from conftest import scene
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 
-from archive import fingerprint, imaging, matching
+from archive.dedup import fingerprint
+from archive.imaging import decoding as imaging
+from archive.dedup import matching
 
 
 def prints(image):

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from conftest import json_lines, scene
 from PIL import Image
 
-from archive import dedup
+from archive.dedup import lookup as dedup
 from archive.cli import cli
 
 

@@ -6,7 +6,8 @@ import re
 import pytest
 from PIL import Image
 
-from archive import create_app, imaging
+from archive import create_app
+from archive.imaging import decoding as imaging
 from conftest import files_under, image_bytes, scene
 from exif_helpers import camera_exif, jpeg_with_exif
 from photo_helpers import add_photo, add_photos

@@ -6,7 +6,7 @@ import io
 import pytest
 from PIL import Image
 
-from archive import iiif_image
+from archive.iiif import image_api as iiif_image
 from conftest import files_under, image_bytes
 from iiif_helpers import QUADRANTS, ingest, near, quadrant_image
 
@@ -168,7 +168,7 @@ def test_a_deleted_cached_image_is_made_again(client, photo, data_dir):
 
 
 def test_small_requests_from_a_big_jpeg_decode_reduced(app, db, make_image, client, monkeypatch):
-    from archive import imaging
+    from archive.imaging import decoding as imaging
 
     photo_id = ingest(app, db, make_image("big.jpg", 2400, 1600))
     decoded = []

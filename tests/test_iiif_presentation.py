@@ -7,7 +7,9 @@ import io
 import pytest
 from PIL import Image
 
-from archive import create_app, iiif_presentation, photos
+from archive import create_app
+from archive.iiif import presentation as iiif_presentation
+from archive.catalogue import photos
 from iiif_helpers import ingest
 from iiif_must import check_canvas, check_collection, check_manifest
 
@@ -202,8 +204,8 @@ def test_the_checker_catches_broken_manifests():
 
 
 def test_poster_manifest_holds_the_copies_and_the_other_shots(app, db, client, archivist_client, make_image):
-    from archive import duplicates
-    from archive.matching import Verdict
+    from archive.dedup import decisions as duplicates
+    from archive.dedup.matching import Verdict
 
     original, copy, other_shot, stranger = (
         ingest(app, db, make_image(f"p{i}.jpg", 600 - 100 * i, 400, seed=40 + i)) for i in range(4))

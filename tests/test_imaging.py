@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageChops, ImageOps
 
-from archive import imaging
+from archive.imaging import decoding as imaging
 from conftest import image_bytes, scene
 
 

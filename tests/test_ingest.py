@@ -12,10 +12,11 @@ import imagehash
 import pytest
 from PIL import Image
 
-from archive import imaging, tags
+from archive.imaging import decoding as imaging
+from archive.catalogue import tags
 from archive import db as archive_db
-from archive.bulk import walk
-from archive.ingest import FileWork, Ingester, Provenance
+from archive.ingest.bulk import walk
+from archive.ingest.pipeline import FileWork, Ingester, Provenance
 from conftest import files_under, image_bytes, scene
 from exif_helpers import broken_exif_jpeg, camera_exif, jpeg_with_exif
 
@@ -362,7 +363,7 @@ def test_hashes_are_signed_64_bit_integers_of_the_picture(ingester, db, tmp_path
 
 
 def test_a_hash_with_the_top_bit_set_is_stored_negative(ingester, db, tmp_path, monkeypatch):
-    from archive import fingerprint
+    from archive.dedup import fingerprint
 
     top_bit_set = imagehash.hex_to_hash("f000000000000001").hash  # its 8x8 bits
     monkeypatch.setattr(fingerprint, "phash", lambda grey32: fingerprint._bits_to_signed(top_bit_set))
@@ -432,7 +433,7 @@ def test_a_failed_row_insert_leaves_no_files(ingester, db, data_dir, tmp_path, m
 
 
 def test_a_failed_derivative_write_removes_the_original(ingester, db, data_dir, tmp_path, monkeypatch):
-    from archive import ingest
+    from archive.ingest import pipeline as ingest
 
     real = ingest.write_atomically
 

@@ -5,7 +5,7 @@ import struct
 
 import pytest
 
-from archive import iptc_xmp
+from archive.ingest import iptc_xmp
 from conftest import image_bytes, json_lines, scene
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"

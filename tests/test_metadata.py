@@ -2,7 +2,7 @@
 
 import pytest
 
-from archive.metadata import FIELDS, read_metadata
+from archive.ingest.metadata import FIELDS, read_metadata
 from conftest import image_bytes, scene
 from exif_helpers import broken_exif_jpeg, camera_exif, jpeg_with_exif, with_app1
 

@@ -13,7 +13,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from openapi_spec_validator import validate
 
-from archive import openapi
+from archive.web import openapi
 from conftest import PASSWORD
 from iiif_helpers import ingest, live_server
 
@@ -138,7 +138,8 @@ def serve(data_dir):
     """A real server on 127.0.0.1 over data_dir, with two photos and a third
     that nearly duplicates the first (so the review queue has a pair), and a
     cookie of its admin "ada" who logged in through the real /login form."""
-    from archive import auth, create_app
+    from archive import create_app
+    from archive.accounts import auth
     from archive import db as archive_db
     from conftest import image_bytes, scene
 
@@ -235,7 +236,7 @@ def test_server_keeps_to_its_description(request, path, method):
 
 def test_deleting_a_photo_through_the_api(tmp_path):
     """DELETE /api/photos/{id}: admins only; the row and its files go, nothing else."""
-    from archive import auth
+    from archive.accounts import auth
     from archive import db as archive_db
 
     data_dir = tmp_path / "media"
@@ -267,7 +268,8 @@ def test_deleting_a_photo_through_the_api(tmp_path):
 def test_versions_never_name_a_photo_the_visitor_may_not_see(app, db, client, tmp_path):
     """Found while describing /versions: with a private primary, a visitor was
     told its id as "primary" though "versions" (rightly) left it out."""
-    from archive import duplicates, settings
+    from archive.dedup import decisions as duplicates
+    from archive.catalogue import settings
     from conftest import image_bytes, scene
 
     small, large = tmp_path / "small.jpg", tmp_path / "large.jpg"

@@ -5,7 +5,8 @@ import io
 
 import pytest
 
-from archive import create_app, settings
+from archive import create_app
+from archive.catalogue import settings
 from conftest import json_lines
 
 

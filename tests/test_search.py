@@ -3,8 +3,11 @@ against direct counts, visibility, Korean, sorting, the index staying current.""
 
 import pytest
 
-from archive import create_app, search, search_sql, tagging
-from archive.search_query import QueryError
+import search_oracle
+from archive import create_app
+from archive.search import engine as search
+from archive.catalogue import tagging
+from archive.search.query import QueryError
 from search_archive import PUBLIC, build
 
 
@@ -119,7 +122,7 @@ def test_facet_counts_match_a_direct_count(archive, query, include_private):
     assert sum(cameras.values()) == db.execute(
         f"SELECT count(*) FROM photos WHERE id IN ({marks}) AND camera_model IS NOT NULL", ids).fetchone()[0]
     # The plain SQL baseline agrees on everything but full text.
-    total, _, baseline = search_sql.search(db, query, per_page=100, include_private=include_private)
+    total, _, baseline = search_oracle.search(db, query, per_page=100, include_private=include_private)
     assert total == result.page.total
     for facet in search.FACETS:
         assert {e["value"]: e["count"] for e in result.facets[facet]} == baseline[facet], facet
@@ -182,8 +185,8 @@ def test_bad_queries_say_why(archive, query, message):
 
 
 def test_is_duplicate_finds_copies_found_or_confirmed_not_other_shots(tmp_path):
-    from archive import duplicates
-    from archive.matching import Verdict
+    from archive.dedup import decisions as duplicates
+    from archive.dedup.matching import Verdict
 
     db = build(tmp_path / "media", tmp_path / "made")
     assert found(db, "is:duplicate", include_private=True) == set()

@@ -7,7 +7,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from archive import create_app, tags
+from archive import create_app
+from archive.catalogue import tags
 from archive.cli import cli
 from search_archive import build
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from archive.search_query import (And, Camera, Has, Is, Not, Or, QueryError, Tag, Taken, Text, narrowed,
+from archive.search.query import (And, Camera, Has, Is, Not, Or, QueryError, Tag, Taken, Text, narrowed,
                                   parse)
-from archive.search_text import fts_expression, korean_pieces
+from archive.search.fulltext import fts_expression, korean_pieces
 
 
 @pytest.mark.parametrize("query, tree", [

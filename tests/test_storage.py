@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from archive import storage
+from archive.storage import local as storage
 from archive.storage import Storage, sha256_of_file, write_atomically
 
 SHA = "ab" + "cd" + "0123456789abcdef" * 3 + "012345678901"

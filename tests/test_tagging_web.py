@@ -3,7 +3,10 @@ vocabulary pages, the JSON endpoint, the history of changes, suggestions."""
 
 import pytest
 
-from archive import auth, create_app, tagging, tags
+from archive import create_app
+from archive.accounts import auth
+from archive.catalogue import tagging
+from archive.catalogue import tags
 from conftest import PASSWORD, logged_in_client
 from search_archive import build
 
@@ -147,8 +150,8 @@ def test_vocabulary_pages(site):
 
 
 def test_group_suggestions_come_from_confirmed_versions_and_other_shots(site):
-    from archive import duplicates
-    from archive.matching import Verdict
+    from archive.dedup import decisions as duplicates
+    from archive.dedup.matching import Verdict
 
     db, _ = site
     photo = db["photos"].get(6)

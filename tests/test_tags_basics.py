@@ -2,7 +2,7 @@
 
 import pytest
 
-from archive import tags
+from archive.catalogue import tags
 
 
 @pytest.mark.parametrize(

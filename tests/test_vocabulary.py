@@ -2,7 +2,10 @@
 
 import pytest
 
-from archive import search, tagging, tags, vocabulary
+from archive.search import engine as search
+from archive.catalogue import tagging
+from archive.catalogue import tags
+from archive.catalogue import vocabulary
 from search_archive import build
 
 
@@ -92,7 +95,7 @@ def test_merged_set_redirects_its_old_page(tmp_path):
                       "WTF_CSRF_ENABLED": False})
     from conftest import PASSWORD, logged_in_client
 
-    from archive import auth
+    from archive.accounts import auth
 
     # An archivist, who also sees the fixture's private photo.
     client = logged_in_client(app, auth.add_user(db, "archie", PASSWORD, "archivist"))

@@ -6,7 +6,7 @@ from flask import abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
 
 from archive import db as archive_db
-from archive.ingest import Ingester
+from archive.ingest.pipeline import Ingester
 
 
 def get_db():
@@ -45,7 +45,7 @@ def can_see_private():
 def can_see_exact(photo):
     """Exact GPS and the original file: archivists, and everyone for a trip an
     admin opened."""
-    from archive import settings
+    from archive.catalogue import settings
 
     return can_see_private() or settings.trip_is_open(get_db(), photo["trip"])
 
@@ -94,7 +94,7 @@ def refuse_early():
 
 def get_visible_photo(photo_id):
     """The photo with its tags if this request may see it, else None (a 404)."""
-    from archive import photos
+    from archive.catalogue import photos
 
     return photos.get_photo(get_db(), photo_id, include_private=can_see_private())
 
@@ -104,7 +104,7 @@ def get_ingester():
 
 
 def thumbnail_url(photo, **kwargs):
-    from archive import imaging
+    from archive.imaging import decoding as imaging
 
     return fit_url(photo, imaging.THUMBNAIL_EDGE, **kwargs)
 
@@ -120,7 +120,7 @@ def display_size(photo):
 def fit_url(photo, edge, **kwargs):
     from flask import url_for
 
-    from archive import imaging
+    from archive.imaging import decoding as imaging
 
     name = imaging.derivative_name(edge)
     return url_for("media.derivative", sha256=photo["sha256"], name=name, **kwargs)
@@ -131,7 +131,7 @@ def srcset(photo, up_to):
     up_to, none larger than the photo itself. Served sizes from 1600 up to a
     larger display image are left out: the display image, made at ingest,
     serves there without a first request having to make them."""
-    from archive import imaging
+    from archive.imaging import decoding as imaging
 
     long_edge = max(photo["width"], photo["height"])
     display = photo["display_edge"]
@@ -157,7 +157,7 @@ def fit_size(photo, edge):
 def photo_alt(photo):
     """Alt text: the caption, else what the tags say it shows and where
     ("Film poster, The Flower Girl — European street"), else the title."""
-    from archive import photos
+    from archive.catalogue import photos
 
     if photo.get("caption"):
         return photo["caption"][:200]
@@ -177,7 +177,8 @@ def tag_description(tag_rows):
 
 
 def register_template_helpers(app):
-    from archive import imaging, photos
+    from archive.imaging import decoding as imaging
+    from archive.catalogue import photos
 
     app.jinja_env.globals.update(
         thumbnail_url=thumbnail_url,

@@ -10,7 +10,7 @@ from flask_wtf.csrf import generate_csrf
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from archive import auth
+from archive.accounts import auth
 from archive.web import current_username, get_db
 
 bp = Blueprint("accounts", __name__)

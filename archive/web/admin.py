@@ -6,7 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from archive import auth, settings
+from archive.accounts import auth
+from archive.catalogue import settings
 from archive.web import admin_required, current_username, get_db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

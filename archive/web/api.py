@@ -2,7 +2,8 @@
 
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
 
-from archive import photos, tags
+from archive.catalogue import photos
+from archive.catalogue import tags
 from archive.web import (can_see_exact, can_see_private, display_url, get_db, get_visible_photo,
                          thumbnail_url)
 from archive.web.gallery import page_arg

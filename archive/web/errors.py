@@ -5,7 +5,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 
 def register(app):
-    from archive.imaging import RejectedImage
+    from archive.imaging.decoding import RejectedImage
 
     app.register_error_handler(HTTPException, _http_error)
     # Uploads turn a bad file into a rejection before any request ends; here

@@ -2,7 +2,8 @@
 
 from flask import Blueprint, abort, current_app, render_template, request
 
-from archive import photos, search
+from archive.catalogue import photos
+from archive.search import engine as search
 from archive.web import can_see_private, get_db, get_visible_photo
 
 bp = Blueprint("gallery", __name__)

@@ -10,7 +10,9 @@ import json
 
 from flask import Blueprint, Response, abort, current_app, redirect, request, send_file, url_for
 
-from archive import iiif_image, iiif_presentation, sets
+from archive.iiif import image_api as iiif_image
+from archive.iiif import presentation as iiif_presentation
+from archive.catalogue import sets
 from archive.storage import Storage, write_atomically
 from archive.web import can_see_private, get_db, get_visible_photo, thumbnail_url
 
@@ -134,7 +136,7 @@ def poster_manifest(photo_id):
     """Every shot of the poster this photo shows: the copies of this photograph
     (its duplicate group, the primary first) and the other shots an archivist
     confirmed."""
-    from archive import duplicates
+    from archive.dedup import decisions as duplicates
 
     photo = get_visible_photo(photo_id)
     if photo is None:

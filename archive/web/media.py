@@ -2,7 +2,7 @@
 
 from flask import Blueprint, abort, current_app, make_response, send_file
 
-from archive import imaging
+from archive.imaging import decoding as imaging
 from archive.storage import Storage, write_atomically
 from archive.web import can_see_exact, can_see_private, get_db, get_visible_photo
 

@@ -2,7 +2,8 @@
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 
-from archive import duplicates, photos
+from archive.dedup import decisions as duplicates
+from archive.catalogue import photos
 from archive.web import archivist_required, can_see_private, current_username, get_db, get_visible_photo
 
 bp = Blueprint("review", __name__)

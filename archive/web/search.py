@@ -4,8 +4,11 @@ from flask import (Blueprint, Response, abort, current_app, jsonify, redirect, r
                    request, stream_with_context, url_for)
 
 from archive import db as archive_db
-from archive import photos, search, search_export, tags
-from archive.search_query import QueryError
+from archive.catalogue import photos
+from archive.search import engine as search
+from archive.search import results_csv as search_export
+from archive.catalogue import tags
+from archive.search.query import QueryError
 from archive.web import can_see_private, get_db
 from archive.web.api import MAX_PER_PAGE, photo_summary
 from archive.web.gallery import page_arg

@@ -4,7 +4,10 @@ import re
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
-from archive import export, openapi, search, sets
+from archive.preservation import export
+from archive.web import openapi
+from archive.search import engine as search
+from archive.catalogue import sets
 from archive.web import can_see_private, get_db
 
 bp = Blueprint("standards_api", __name__)

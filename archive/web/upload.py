@@ -9,8 +9,8 @@ from werkzeug.datastructures import FileStorage
 from wtforms import MultipleFileField, StringField, TextAreaField
 from wtforms.validators import Length, Optional, ValidationError
 
-from archive import tags
-from archive.ingest import Provenance
+from archive.catalogue import tags
+from archive.ingest.pipeline import Provenance
 from archive.web import archivist_required, current_username, get_db, get_ingester
 
 bp = Blueprint("upload", __name__)

@@ -1,0 +1,1 @@
+"""Accounts: users, roles, passwords, login throttling and the first admin's link."""

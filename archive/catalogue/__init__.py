@@ -1,0 +1,1 @@
+"""The catalogue: photo rows, tags and their vocabulary, sets, publishing settings, deletion."""

@@ -1,0 +1,188 @@
+"""The tag vocabulary: facets, tags, aliases, and tags on photos."""
+
+import re
+import unicodedata
+
+from archive.clock import now_iso
+
+# Facets whose tags archivists curate; a value outside the vocabulary is an
+# error. In the free facets a new value simply becomes a new tag.
+CONTROLLED_FACETS = ("set", "subject", "film")
+FREE_FACETS = ("trip", "place", "keyword")
+FACETS = CONTROLLED_FACETS + FREE_FACETS
+
+# (slug, English label, Korean label, description)
+SEED_SETS = [
+    ("chinese-street", "Chinese street", "중국 거리", ""),
+    ("japanese-street", "Japanese street", "일본 거리", ""),
+    ("european-street", "European street", "유럽 거리", ""),
+    ("colonial-korean-street", "Colonial-era Korean street", "일제강점기 거리", ""),
+    ("south-korean-street", "South Korean street", "남조선 거리", ""),
+    ("manchurian-street", "1930s Manchurian street", "만주 거리", ""),
+    ("railway", "Railway set", "철길", ""),
+    ("entrance-plaza", "Studio entrance plaza", "정문 광장", "Statues and mosaics."),
+]
+SEED_SUBJECTS = [
+    ("film-poster", "Film poster", "영화 포스터", ""),
+    ("replica-poster", "Replica of a western film poster", "서양 영화 포스터 복제", ""),
+    ("advert", "Hand-painted advert", "손으로 그린 광고", ""),
+    ("shop-sign", "Shop sign", "상점 간판", ""),
+    ("restaurant-sign", "Restaurant sign", "식당 간판", ""),
+    ("street-sign", "Street sign", "거리 표지판", ""),
+    ("statue", "Statue", "동상", ""),
+    ("mosaic", "Mosaic", "모자이크", ""),
+    ("facade", "Set façade", "세트 외관", ""),
+    ("costume", "Costume", "의상", ""),
+    ("film-shoot", "Film shoot in progress", "촬영 중", ""),
+]
+SEED_FILMS = [
+    ("the-flower-girl", "The Flower Girl", "꽃파는 처녀", "1972"),
+    ("a-broad-bellflower", "A Broad Bellflower", "도라지꽃", "1987"),
+    ("hong-kil-dong", "Hong Kil Dong", "홍길동", "1986"),
+    ("order-no-027", "Order No. 027", "명령-027호", "1986"),
+    ("my-native-home", "My Native Home", "내 고향", "1949"),
+    ("comrade-kim-goes-flying", "Comrade Kim Goes Flying", "김동무는 하늘을 난다", "2012"),
+    ("the-seven-year-itch", "The Seven Year Itch", "7년만의 외출", "1955; a replica poster hangs on the European street."),
+]
+
+
+class UnknownTag(ValueError):
+    """A value that names no tag in a controlled facet, or a facet that does not exist."""
+
+
+def slugify(text):
+    """A URL-safe slug that keeps Korean letters: 'Order No. 027' -> 'order-no-027'."""
+    text = unicodedata.normalize("NFKC", text).strip().lower()
+    text = "".join(
+        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
+    )
+    text = unicodedata.normalize("NFC", text)
+    return re.sub(r"[\W_]+", "-", text).strip("-")
+
+
+def slugify_path(text):
+    """A hierarchical slug: 'European street / Cafe' -> 'european-street/cafe'."""
+    return "/".join(part for part in (slugify(p) for p in text.split("/")) if part)
+
+
+def seed_vocabulary(db):
+    for facet, rows in (("set", SEED_SETS), ("subject", SEED_SUBJECTS), ("film", SEED_FILMS)):
+        for slug, label, label_ko, description in rows:
+            db["tags"].insert(
+                {
+                    "facet": facet,
+                    "slug": slug,
+                    "label": label,
+                    "label_ko": label_ko,
+                    "description": description,
+                },
+                ignore=True,
+            )
+
+
+def parse_tag_spec(spec):
+    """'facet:value' -> (facet, value), with a clear error for anything else."""
+    facet, sep, value = spec.partition(":")
+    facet, value = facet.strip().lower(), value.strip()
+    if not sep or not value:
+        raise UnknownTag(f"{spec!r} is not FACET:VALUE (for example set:european-street)")
+    if facet not in FACETS:
+        raise UnknownTag(f"unknown facet {facet!r}; facets are {', '.join(FACETS)}")
+    return facet, value
+
+
+def find_tag(db, facet, value):
+    """The tag row a value names in a facet: by slug, alias or label (either language)."""
+    slug = slugify_path(value)
+    row = _one(db, "SELECT * FROM tags WHERE facet = ? AND slug = ?", [facet, slug])
+    if row is None:
+        row = _one(
+            db,
+            "SELECT tags.* FROM tag_aliases JOIN tags ON tags.id = tag_aliases.tag_id"
+            " WHERE tag_aliases.facet = ? AND tag_aliases.alias = ?",
+            [facet, slug],
+        )
+    if row is None:
+        row = _one(
+            db,
+            "SELECT * FROM tags WHERE facet = ? AND (lower(label) = lower(?) OR label_ko = ?)",
+            [facet, value.strip(), value.strip()],
+        )
+    return row
+
+
+def resolve_tag(db, facet, value, create=True):
+    """The id of the tag a value names; free facets create missing tags when asked."""
+    row = find_tag(db, facet, value)
+    if row is not None:
+        return row["id"]
+    if facet in CONTROLLED_FACETS or not create:
+        raise UnknownTag(f"no {facet} tag called {value!r}")
+    slug = slugify(value)
+    if not slug:
+        raise UnknownTag(f"{value!r} makes an empty tag")
+    # Free tags are flat: 'a/b' becomes 'a-b', which may exist already.
+    existing = _one(db, "SELECT id FROM tags WHERE facet = ? AND slug = ?", [facet, slug])
+    if existing is not None:
+        return existing["id"]
+    return db["tags"].insert({"facet": facet, "slug": slug, "label": value.strip()}).last_pk
+
+
+def check_tag_specs(db, specs):
+    """Validate FACET:VALUE specs before any work starts; returns (facet, value) pairs."""
+    pairs = [parse_tag_spec(spec) for spec in specs]
+    for facet, value in pairs:
+        if facet in CONTROLLED_FACETS and find_tag(db, facet, value) is None:
+            raise UnknownTag(f"no {facet} tag called {value!r}")
+    return pairs
+
+
+def tag_photo(db, photo_id, tag_ids, added_by=""):
+    """Put tags on a photo; each tag newly added is written to the tag history."""
+    added_at = now_iso()
+    added = []
+    for tag_id in tag_ids:
+        cursor = db.execute(
+            "INSERT OR IGNORE INTO photo_tags (photo_id, tag_id, added_by, added_at)"
+            " VALUES (?, ?, ?, ?)",
+            [photo_id, tag_id, added_by, added_at],
+        )
+        if cursor.rowcount:
+            added.append(tag_id)
+    for tag_id in added:
+        record_history(db, "added", tag_id, photo_id=photo_id, username=added_by, at=added_at)
+    return added
+
+
+def record_history(db, action, tag_id, photo_id=None, username="", detail="", at=None):
+    """One line of the tag history (table from migration 0003_search): who, when, what."""
+    tag = _one(db, "SELECT facet, slug FROM tags WHERE id = ?", [tag_id])
+    db.execute(
+        "INSERT INTO tag_history (at, username, action, photo_id, tag_id, facet, slug, detail)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [at or now_iso(), username, action, photo_id, tag_id,
+         tag["facet"] if tag else "", tag["slug"] if tag else "", detail],
+    )
+
+
+def tags_of_photo(db, photo_id):
+    """Tag rows on one photo, ordered by facet then label."""
+    return [
+        dict(row)
+        for row in db.query(
+            "SELECT tags.* FROM photo_tags JOIN tags ON tags.id = photo_tags.tag_id"
+            " WHERE photo_tags.photo_id = ? ORDER BY tags.facet, tags.label",
+            [photo_id],
+        )
+    ]
+
+
+def slugs_by_facet(tag_rows):
+    grouped = {}
+    for row in tag_rows:
+        grouped.setdefault(row["facet"], []).append(row["slug"])
+    return grouped
+
+
+def _one(db, sql, params):
+    return next(iter(db.query(sql, params)), None)

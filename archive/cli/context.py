@@ -1,0 +1,32 @@
+"""What every command is handed: the archive's settings and its database."""
+
+from pathlib import Path
+
+import click
+
+from archive import config as archive_config
+from archive import db as archive_db
+
+
+class Archive:
+    """What every command needs: the settings and, on first use, the database."""
+
+    def __init__(self, data_dir):
+        self.config = archive_config.defaults()
+        if data_dir is not None:
+            self.config["DATA_DIR"] = Path(data_dir)
+        self.config["DATA_DIR"] = self.config["DATA_DIR"].resolve()
+        self._db = None
+
+    @property
+    def data_dir(self):
+        return self.config["DATA_DIR"]
+
+    @property
+    def db(self):
+        if self._db is None:
+            self._db = archive_db.connect(self.data_dir)
+        return self._db
+
+
+pass_archive = click.make_pass_decorator(Archive)

@@ -1,0 +1,166 @@
+"""`verify`, `backup`, `restore` and `export`: keeping the archive safe and
+taking it elsewhere."""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from archive.cli.context import pass_archive
+from archive.preservation import backup as backup_module
+from archive.preservation import export, fixity
+from archive.search import engine as search
+from archive.storage import write_atomically
+
+
+@click.command()
+@click.option("--repair", is_flag=True,
+              help="Rebuild derivatives; move orphan files to quarantine/ (originals are never deleted).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@pass_archive
+def verify(archive, repair, as_json):
+    """Check fixity: re-hash every original, check derivatives and the database,
+    find orphan files and rows whose files are missing.
+
+    Exits with status 1 when anything is wrong (after --repair: when anything
+    could not be mended).
+
+    \b
+    Example:
+        python manage_archive.py --data media verify --repair
+    """
+    total = archive.db.execute("SELECT count(*) FROM photos").fetchone()[0]
+    with click.progressbar(length=total, label="Verifying", file=sys.stderr,
+                           hidden=as_json or not sys.stderr.isatty()) as bar:
+        report = fixity.verify(archive.db, archive.data_dir, progress=lambda: bar.update(1))
+    if repair:
+        fixity.repair(archive.db, archive.data_dir, report, archive.config["MAX_IMAGE_PIXELS"])
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        for problem in report.problems:
+            mark = "repaired" if problem.repaired else "PROBLEM"
+            where = f" (photo {problem.photo_id})" if problem.photo_id else ""
+            click.echo(f"{mark}: {problem.kind}{where}: {problem.detail}" +
+                       (f" [{problem.path}]" if problem.path else ""))
+        click.echo(f"{report.photos} photos, {report.originals_checked} originals re-hashed, "
+                   f"{len(report.problems)} problems, "
+                   f"{sum(not p.repaired for p in report.problems)} left")
+    sys.exit(0 if report.ok else 1)
+
+
+@click.command("backup")
+@click.argument("dest", type=click.Path(file_okay=False))
+@click.option("--link", is_flag=True,
+              help="Hard-link originals instead of copying them (same disk only).")
+@pass_archive
+def backup_command(archive, dest, link):
+    """Back up the archive while it runs: a consistent copy of the database and
+    the originals. Later runs into the same DEST copy only new originals.
+
+    \b
+    Example:
+        python manage_archive.py --data media backup /mnt/backup/archive
+    """
+    with click.progressbar(length=_count_files(archive.data_dir / "originals"), label="Backing up",
+                           file=sys.stderr, hidden=not sys.stderr.isatty()) as bar:
+        try:
+            result = backup_module.backup(archive.data_dir, dest, link=link, progress=lambda: bar.update(1))
+        except backup_module.BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"backed up {result['photos']} photos to {dest}: {result['copied']} originals copied, "
+               f"{result['linked']} linked, {result['already_there']} already there")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(exists=True, file_okay=False))
+@pass_archive
+def restore_command(archive, source):
+    """Restore a backup into the data directory, which must hold no archive yet.
+    Derivatives are rebuilt; the result passes verify.
+
+    \b
+    Example:
+        python manage_archive.py --data media-restored restore /mnt/backup/archive
+    """
+    try:
+        result = backup_module.restore(source, archive.data_dir)
+    except backup_module.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    report = fixity.verify(archive.db, archive.data_dir)
+    fixity.repair(archive.db, archive.data_dir, report, archive.config["MAX_IMAGE_PIXELS"])
+    left = [p for p in report.problems if not p.repaired]
+    click.echo(f"restored {result['photos']} photos into {archive.data_dir}")
+    if left:
+        for problem in left:
+            click.echo(f"PROBLEM: {problem.kind}: {problem.detail}", err=True)
+        sys.exit(1)
+
+
+def _count_files(folder):
+    return sum(len(names) for _, _, names in os.walk(folder))
+
+
+def _parse_ids(text):
+    try:
+        ids = [int(part) for part in text.replace(" ", "").split(",") if part]
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a list of photo ids like 3,5,8", param_hint="--ids") from None
+    if not ids or min(ids) < 1:
+        raise click.BadParameter("give one or more photo ids like 3,5,8", param_hint="--ids")
+    return ids
+
+
+@click.command("export")
+@click.option("--format", "fmt", type=click.Choice(["bagit", "csv", "json"]), required=True,
+              help="bagit: a folder with the originals, metadata and checksums; "
+                   "csv or json: the metadata only.")
+@click.argument("dest", type=click.Path())
+@click.argument("query", required=False)
+@click.option("--ids", default=None, metavar="ID,ID,...", help="Only these photos, e.g. 3,5,8.")
+@click.option("--public-only", is_flag=True, help="Leave out private photos (and exact GPS).")
+@pass_archive
+def export_command(archive, fmt, dest, query, ids, public_only):
+    """Export photos with their metadata to DEST: all photos, those a search
+    QUERY finds (the gallery's query language), or --ids.
+
+    For bagit, DEST is a new folder that becomes a BagIt bag: data/photos/NNNNNN/
+    holds each original with metadata.json and metadata.csv, data/photos.csv and
+    data/photos.json index them, and SHA-256/SHA-512 manifests cover every file.
+    For csv and json, DEST is a file, or - for standard output.
+
+    \b
+    Examples:
+        python manage_archive.py export --format bagit ~/bags/backlot-2019
+        python manage_archive.py export --format bagit ~/bags/seven-year-itch 'film:"the seven year itch"'
+        python manage_archive.py export --format csv photos.csv --ids 3,5,8
+        python manage_archive.py export --format json - --public-only
+    """
+    if query and ids is not None:
+        raise click.UsageError("choose photos by QUERY or by --ids, not both")
+    selected = _parse_ids(ids) if ids is not None else None
+    if query:
+        try:
+            selected = [int(i) for i in search.search_ids(archive.db, query, sort="oldest",
+                                                          include_private=not public_only)]
+        except search.QueryError as exc:
+            raise click.BadParameter(str(exc), param_hint="QUERY") from None
+    if fmt != "bagit" and dest != "-" and Path(dest).is_dir():
+        raise click.BadParameter(f"{dest} is a folder; give a file name or -", param_hint="DEST")
+    try:
+        photos = export.select_photos(archive.db, selected, include_private=not public_only)
+        if fmt == "bagit":
+            export.export_bagit(photos, archive.data_dir, dest)
+            click.echo(f"Wrote a bag of {len(photos)} photos to {dest}", err=True)
+            return
+    except export.ExportError as exc:
+        raise click.ClickException(str(exc)) from None
+    records = [export.photo_record(p, include_gps=not public_only) for p in photos]
+    text = export.to_csv(records) if fmt == "csv" else export.to_json(records) + "\n"
+    if dest == "-":
+        click.echo(text, nl=False)
+        return
+    write_atomically(dest, lambda out: out.write(text.encode("utf-8")))
+    click.echo(f"Wrote {len(records)} photos to {dest}", err=True)

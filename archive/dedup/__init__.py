@@ -1,0 +1,1 @@
+"""Near-duplicates: fingerprints, the Hamming index, matching, suggestions, archivists' decisions and rescans."""

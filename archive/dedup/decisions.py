@@ -1,0 +1,317 @@
+"""Suggestions, archivists' decisions and the groups they make.
+
+A suggestion is one pair of photos the matcher found (`duplicate` or
+`related`). An archivist decides a pair once: the same photograph (with a
+primary), another shot of the same poster, or not related. Every decision is
+kept with who made it and when; undoing one marks it undone rather than
+deleting it, and a pair with a standing decision is never suggested again.
+
+Groups are not stored: they are the connected photos of the standing
+decisions (confirmed) or of the open suggestions (suggested), so a merge or
+an undo can never leave a group table out of step. Nothing is deleted: the
+members of a duplicate group stay photos of their own, reachable from the
+primary as versions.
+"""
+
+import json
+
+from archive.catalogue import tags
+from archive import clock
+from archive.db import write_transaction
+
+KINDS = ("duplicate", "related")
+DECISIONS = ("duplicate", "related", "unrelated")
+# Fields whose presence makes one copy's metadata richer than another's.
+METADATA_FIELDS = (
+    "title", "caption", "transcription", "taken_at", "camera_make", "camera_model", "lens",
+    "exposure_time", "f_number", "iso", "focal_length", "gps_lat",
+)
+
+
+class DecisionError(ValueError):
+    """A decision that cannot be taken, with a message for the archivist."""
+
+
+def _pair(a, b):
+    return (a, b) if a < b else (b, a)
+
+
+def _active_decision(db, a, b):
+    a, b = _pair(a, b)
+    return _one(db, "SELECT * FROM match_decisions WHERE photo_a = ? AND photo_b = ?"
+                    " AND undone_at IS NULL ORDER BY id DESC LIMIT 1", [a, b])
+
+
+def suggest(db, photo_id, other_id, verdict):
+    """Store a suggestion unless the pair is already suggested or decided."""
+    a, b = _pair(photo_id, other_id)
+    if _active_decision(db, a, b) is not None:
+        return False
+    cursor = db.execute(
+        "INSERT OR IGNORE INTO match_suggestions (photo_a, photo_b, kind, phash_distance,"
+        " dhash_distance, alignment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [a, b, verdict.kind, verdict.phash_distance, verdict.dhash_distance, verdict.alignment,
+         clock.now_iso()],
+    )
+    return cursor.rowcount == 1
+
+
+# ------------------------------------------------------------------ queue
+
+_OPEN = (
+    " FROM match_suggestions s"
+    " JOIN photos pa ON pa.id = s.photo_a JOIN photos pb ON pb.id = s.photo_b"
+    " WHERE NOT EXISTS (SELECT 1 FROM match_decisions d WHERE d.photo_a = s.photo_a"
+    "   AND d.photo_b = s.photo_b AND d.undone_at IS NULL)"
+    "   AND (? OR (pa.is_public = 1 AND pb.is_public = 1))"
+)
+
+
+def _open_rows(db, include_private):
+    """Open suggestions, best first, less those whose two photos already sit
+    in one confirmed group: that question was answered through the others."""
+    rows = [dict(row) for row in db.query(
+        "SELECT s.*" + _OPEN + " ORDER BY s.kind = 'related', s.phash_distance + s.dhash_distance, s.id",
+        [int(include_private)],
+    )]
+    group_of = {}
+    for number, members in enumerate(_components(_decided_edges(db, "duplicate"))):
+        for photo_id in members:
+            group_of[photo_id] = number
+    return [r for r in rows if group_of.get(r["photo_a"], -1) != group_of.get(r["photo_b"], -2)]
+
+
+def open_count(db, include_private=True):
+    return len(_open_rows(db, include_private))
+
+
+def queue(db, include_private=True, limit=50, offset=0):
+    """Open suggestions, duplicates first, closest first."""
+    return _open_rows(db, include_private)[offset : offset + limit]
+
+
+def get_suggestion(db, suggestion_id):
+    row = _one(db, "SELECT * FROM match_suggestions WHERE id = ?", [suggestion_id])
+    if row is None:
+        return None
+    suggestion = dict(row)
+    decision = _active_decision(db, row["photo_a"], row["photo_b"])
+    suggestion["decision"] = dict(decision) if decision else None
+    return suggestion
+
+
+# -------------------------------------------------------------- decisions
+
+
+def decide(db, suggestion_id, decision, who, primary_id=None):
+    """Record an archivist's decision on a suggestion; returns the decision row."""
+    from archive.dedup import lookup as dedup
+
+    if decision not in DECISIONS:
+        raise DecisionError(f"decision must be one of {', '.join(DECISIONS)}")
+    with write_transaction(db):
+        suggestion = get_suggestion(db, suggestion_id)
+        if suggestion is None:
+            raise DecisionError(f"no suggestion {suggestion_id}")
+        if suggestion["decision"] is not None:
+            raise DecisionError(f"suggestion {suggestion_id} was already decided; undo that decision first")
+        pair = (suggestion["photo_a"], suggestion["photo_b"])
+        if decision != "duplicate":
+            primary_id = None
+        elif primary_id is None:
+            primary_id = choose_primary(db, group_members(db, pair[0]) | group_members(db, pair[1]))
+        else:
+            members = group_members(db, pair[0]) | group_members(db, pair[1])
+            if primary_id not in members:
+                raise DecisionError(f"the primary must be one of photos {', '.join(map(str, sorted(members)))}")
+        decision_id = db.execute(
+            "INSERT INTO match_decisions (photo_a, photo_b, decision, primary_id, decided_by, decided_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [*pair, decision, primary_id, who or "", clock.now_iso()],
+        ).lastrowid
+        if decision == "duplicate":
+            dedup.bump_generation(db)
+    return dict(_one(db, "SELECT * FROM match_decisions WHERE id = ?", [decision_id]))
+
+
+def undo(db, decision_id, who):
+    """Withdraw a decision: the pair's suggestion comes back to the queue."""
+    from archive.dedup import lookup as dedup
+
+    with write_transaction(db):
+        row = _one(db, "SELECT * FROM match_decisions WHERE id = ?", [decision_id])
+        if row is None:
+            raise DecisionError(f"no decision {decision_id}")
+        if row["undone_at"] is not None:
+            raise DecisionError(f"decision {decision_id} was already undone")
+        db.execute("UPDATE match_decisions SET undone_at = ?, undone_by = ? WHERE id = ?",
+                   [clock.now_iso(), who or "", decision_id])
+        if row["decision"] == "duplicate":
+            dedup.bump_generation(db)
+    return dict(_one(db, "SELECT * FROM match_decisions WHERE id = ?", [decision_id]))
+
+
+def history(db, limit=50):
+    """The latest decisions, undone ones included, newest first."""
+    return [dict(r) for r in db.query("SELECT * FROM match_decisions ORDER BY id DESC LIMIT ?", [limit])]
+
+
+# ------------------------------------------------------------------ groups
+
+
+def _components(edges):
+    parent = {}
+
+    def find(x):
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        parent[find(a)] = find(b)
+    groups = {}
+    for x in list(parent):
+        groups.setdefault(find(x), set()).add(x)
+    return [members for members in groups.values() if len(members) > 1]
+
+
+def _decided_edges(db, decision):
+    return db.execute(
+        "SELECT photo_a, photo_b FROM match_decisions WHERE decision = ? AND undone_at IS NULL",
+        [decision],
+    ).fetchall()
+
+
+def _open_edges(db, kind):
+    return [(r["photo_a"], r["photo_b"]) for r in _open_rows(db, True) if r["kind"] == kind]
+
+
+def group_members(db, photo_id):
+    """The photos confirmed as the same photograph as photo_id, itself included."""
+    for members in _components(_decided_edges(db, "duplicate")):
+        if photo_id in members:
+            return members
+    return {photo_id}
+
+
+def duplicate_photo_ids(db):
+    """Every photo in a group of copies of one photograph, confirmed by an
+    archivist or found by the archive and not yet decided (search's is:duplicate)."""
+    edges = list(_decided_edges(db, "duplicate")) + _open_edges(db, "duplicate")
+    return set().union(*_components(edges)) if edges else set()
+
+
+def neighbour_ids(db, photo_id):
+    """The other versions of a photo and its confirmed other shots."""
+    found = versions_of(db, photo_id)
+    ids = {row["id"] for row in found["versions"]} | {row["id"] for row in found["other_shots"]}
+    return ids - {photo_id}
+
+
+def choose_primary(db, photo_ids):
+    """The best copy: the most pixels, then the richest metadata, then the
+    earliest upload. File size is no measure: re-encodes are often larger."""
+    rows = _photos(db, photo_ids)
+
+    def quality(row):
+        richness = sum(1 for name in METADATA_FIELDS if row[name] not in (None, ""))
+        return (-(row["width"] * row["height"]), -richness, row["uploaded_at"], row["id"])
+
+    return min(rows, key=quality)["id"]
+
+
+def _confirmed_primary(db, members):
+    """The primary an archivist picked last for this group, if still a member."""
+    marks = ", ".join("?" for _ in members)  # placeholders only
+    ids = sorted(members)
+    row = _one(
+        db,
+        "SELECT primary_id FROM match_decisions WHERE decision = 'duplicate' AND undone_at IS NULL"
+        f" AND primary_id IS NOT NULL AND photo_a IN ({marks}) ORDER BY id DESC LIMIT 1",
+        ids,
+    )
+    if row is not None and row["primary_id"] in members:
+        return row["primary_id"]
+    return choose_primary(db, members)
+
+
+def all_groups(db):
+    """Every group of two or more photos, confirmed and suggested, as the
+    `duplicates --json` contract prints them."""
+    groups = []
+    for kind in KINDS:
+        for members in _components(_decided_edges(db, kind)):
+            primary = _confirmed_primary(db, members) if kind == "duplicate" else choose_primary(db, members)
+            groups.append(_group_json(db, kind, "confirmed", primary, members))
+        for members in _components(_open_edges(db, kind)):
+            groups.append(_group_json(db, kind, "suggested", choose_primary(db, members), members))
+    groups.sort(key=lambda g: (g["kind"], g["state"], g["primary"]))
+    return groups
+
+
+def _group_json(db, kind, state, primary, members):
+    rows = sorted(_photos(db, members), key=lambda r: (r["id"] != primary, r["id"]))
+    return {
+        "kind": kind,
+        "state": state,
+        "primary": primary,
+        "photos": [{"id": r["id"], "original_filename": r["original_filename"], "sha256": r["sha256"]}
+                   for r in rows],
+    }
+
+
+def versions_of(db, photo_id, include_private=True):
+    """The duplicate group of a photo, with the union of its members' tags,
+    captions and provenance, and the other shots of the same poster."""
+    members = group_members(db, photo_id)
+    primary = _confirmed_primary(db, members) if len(members) > 1 else photo_id
+    rows = [r for r in _photos(db, members) if include_private or r["is_public"]]
+    rows.sort(key=lambda r: (r["id"] != primary, r["id"]))
+    union_tags, seen = [], set()
+    for row in rows:
+        for tag in tags.tags_of_photo(db, row["id"]):
+            if tag["id"] not in seen:
+                seen.add(tag["id"])
+                union_tags.append(tag)
+    union_tags.sort(key=lambda t: (t["facet"], t["label"]))
+    captions = []
+    for row in rows:
+        if row["caption"] and row["caption"] not in captions:
+            captions.append(row["caption"])
+    related = set()
+    for members_related in _components(_decided_edges(db, "related")):
+        if members_related & members:
+            for other in members_related - members:
+                related |= group_members(db, other)
+    related_rows = [r for r in _photos(db, related - members) if include_private or r["is_public"]]
+    return {
+        "primary": primary,
+        "versions": rows,
+        "tags": union_tags,
+        "captions": captions,
+        "provenance": [
+            {key: row[key] for key in ("id", "original_filename", "trip", "photographer", "source",
+                                       "uploaded_by", "uploaded_at", "width", "height")}
+            for row in rows
+        ],
+        "other_shots": sorted(related_rows, key=lambda r: r["id"]),
+    }
+
+
+def _photos(db, photo_ids):
+    ids = sorted(photo_ids)
+    rows = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)  # placeholders only; values are bound
+        rows.extend(dict(r) for r in db.query(f"SELECT * FROM photos WHERE id IN ({marks})", chunk))
+    for row in rows:
+        if isinstance(row.get("warnings"), str):
+            row["warnings"] = json.loads(row["warnings"])
+    return rows
+
+
+def _one(db, sql, params):
+    return next(iter(db.query(sql, params)), None)

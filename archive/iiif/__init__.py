@@ -1,0 +1,1 @@
+"""IIIF: the Image API (rendering a region and size) and Presentation manifests, free of Flask."""

@@ -1,0 +1,1 @@
+"""Images: one checked decode, orientation, and the derivatives made from it."""

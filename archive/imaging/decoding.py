@@ -1,0 +1,337 @@
+"""Decoding, orientation, perceptual hashes and derivatives of one image.
+
+An image is decoded once, reduced as early as the format allows (JPEG draft
+mode decodes at 1/2, 1/4 or 1/8 scale for a fraction of the cost), turned
+upright, and everything else is made from that one decode.
+"""
+
+import contextlib
+import io
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pillow_heif
+from PIL import Image, UnidentifiedImageError
+
+from archive.dedup import fingerprint
+from archive.config import DISPLAY_EDGE, DISPLAY_MAX_EDGE, THUMBNAIL_EDGE
+
+pillow_heif.register_heif_opener()
+
+# Two pixel limits. The archive's own, configurable one is checked as soon as
+# a header is read and before anything is decoded (see open_checked), with a
+# message that names both sizes. Behind it Pillow's decompression-bomb check
+# runs inside Image.open itself, at a fixed ceiling no configuration may pass;
+# Pillow only warns between 1x and 2x its limit, so the warning is made an
+# error here: a file past the ceiling is refused, never decoded.
+HARD_MAX_PIXELS = 1_000_000_000
+Image.MAX_IMAGE_PIXELS = HARD_MAX_PIXELS
+warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
+
+# Pillow's format name -> (file extension, media type).
+ACCEPTED_FORMATS = {
+    "JPEG": ("jpg", "image/jpeg"),
+    # Phones and cameras write a JPEG with extra images after the first
+    # (depth maps, previews); Pillow calls it MPO. The first image is the photo.
+    "MPO": ("jpg", "image/jpeg"),
+    "PNG": ("png", "image/png"),
+    "WEBP": ("webp", "image/webp"),
+    "TIFF": ("tif", "image/tiff"),
+    "HEIF": ("heic", "image/heic"),
+}
+
+# EXIF Orientation -> the transpose that makes the image upright, as Pillow's
+# ImageOps.exif_transpose applies it.
+ORIENTATION_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+# Every size that may be asked for by name (srcset, zoom). Other sizes are
+# made on first request and cached; the list is fixed so that requests
+# cannot fill the disk with one file per conceivable width.
+SERVED_EDGES = (200, THUMBNAIL_EDGE, 800, 1200, DISPLAY_EDGE, 2400, 3200)
+
+
+class RejectedImage(ValueError):
+    """A file the archive will not take, with a message for the person who sent it."""
+
+
+@dataclass
+class Analysis:
+    format: str
+    ext: str
+    mime_type: str
+    width: int  # upright, full size
+    height: int
+    orientation: int
+    phash: int  # signed 64-bit
+    dhash: int
+    display_edge: int  # the display image is derivative_name(display_edge)
+    derivatives: dict = field(default_factory=dict)  # file name -> JPEG bytes
+    fingerprint: object = None  # archive.fingerprint.Fingerprint, for near-duplicates
+
+
+def derivative_name(edge):
+    """Named by the request that made it, so a name always means the same pixels."""
+    return f"fit{edge}.jpg"
+
+
+def open_checked(path, max_pixels):
+    """Open an image lazily, rejecting what the archive does not take before decoding."""
+    try:
+        with broken_exif_tolerated():
+            image = Image.open(path)
+    except UnidentifiedImageError:
+        raise RejectedImage("not an image the archive can read (JPEG, PNG, WebP, TIFF or HEIC)") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise RejectedImage(
+            f"the image claims more than {HARD_MAX_PIXELS / 1e6:.0f} megapixels; "
+            "it is refused as a decompression bomb"
+        ) from None
+    except Exception as exc:  # noqa: BLE001
+        # A decoder fed hostile bytes fails in many ways (struct.error,
+        # IndexError, a warning made an error...); each means a bad file.
+        raise RejectedImage(f"the image header is broken ({_reason(exc)})") from None
+    try:
+        if image.format == "GIF" and getattr(image, "n_frames", 1) > 1:
+            raise RejectedImage("animated GIF images are not accepted; send a still photo "
+                                "as JPEG, PNG, WebP, TIFF or HEIC")
+        if image.format not in ACCEPTED_FORMATS:
+            raise RejectedImage(
+                f"{image.format} images are not accepted; send JPEG, PNG, WebP, TIFF or HEIC"
+            )
+        width, height = image.size
+        if width < 1 or height < 1:
+            raise RejectedImage("the image has no pixels")
+        if width * height > max_pixels:
+            raise RejectedImage(
+                f"the image is {width}×{height} ({width * height / 1e6:.0f} megapixels); "
+                f"the limit is {max_pixels / 1e6:.0f} megapixels"
+            )
+        if image.format in ("WEBP", "PNG") and getattr(image, "n_frames", 1) > 1:
+            # Only the first frame would be kept, and a visitor expects motion.
+            raise RejectedImage("animated images are not accepted; send a still photo")
+    except RejectedImage:
+        image.close()
+        raise
+    except Exception as exc:  # noqa: BLE001 (counting frames reads past the header)
+        image.close()
+        raise RejectedImage(f"the image is broken ({_reason(exc)})") from None
+    except BaseException:
+        image.close()
+        raise
+    return image
+
+
+@contextlib.contextmanager
+def broken_exif_tolerated():
+    """Pillow warns ("Corrupt EXIF data") as it parses a broken EXIF block, even
+    while only opening a JPEG. The metadata reader already reports broken EXIF
+    as an ingest warning; under warnings-as-errors (`python -W error`, the test
+    suite) Pillow's warning would instead fail the import of a good picture."""
+    # catch_warnings is process-wide; if two threads interleave, the worst
+    # left behind is this one narrow ignore rule.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"(possibly )?corrupt exif", category=UserWarning)
+        yield
+
+
+def read_orientation(image):
+    try:
+        with broken_exif_tolerated():
+            value = image.getexif().get(0x0112, 1)
+        return value if value in range(1, 9) else 1
+    except Exception:  # a broken EXIF block must not stop the decode
+        return 1
+
+
+@dataclass
+class Decoded:
+    format: str
+    orientation: int
+    width: int  # upright, full size
+    height: int
+    pixels: Image.Image  # upright RGB, reduced to no less than the edge asked for
+
+
+def decode_upright(path, max_pixels, largest_edge):
+    """Decode once, as small as still covers largest_edge, and turn upright."""
+    with open_checked(path, max_pixels) as image:
+        fmt = image.format
+        full_width, full_height = image.size
+        scale = min(1.0, largest_edge / max(full_width, full_height))
+        if fmt in ("JPEG", "MPO") and scale < 1.0:
+            # Asks for at least the size the largest derivative needs; the
+            # decoder picks the smallest DCT scale that still covers it.
+            image.draft("RGB", (math.ceil(full_width * scale), math.ceil(full_height * scale)))
+        try:
+            image.load()
+        except Exception as exc:  # noqa: BLE001 (as in open_checked)
+            raise RejectedImage(f"the image data is truncated or corrupt ({_reason(exc)})") from None
+        # Only after load: PNG's getexif() loads the pixels itself, and a
+        # decode error swallowed there would let a second load() pass on a
+        # half-decoded image.
+        orientation = read_orientation(image)
+        try:
+            pixels = to_rgb(image)
+        except Exception as exc:  # noqa: BLE001
+            raise RejectedImage(
+                f"the image's colour mode {image.mode} cannot be shown ({_reason(exc)})"
+            ) from None
+    if orientation in ORIENTATION_TRANSPOSE:
+        pixels = pixels.transpose(ORIENTATION_TRANSPOSE[orientation])
+    if orientation in (5, 6, 7, 8):
+        full_width, full_height = full_height, full_width
+    return Decoded(fmt, orientation, full_width, full_height, pixels)
+
+
+def analyse(path, max_pixels):
+    """Validate, decode once (reduced), make the image upright, hash it and make
+    the derivatives. Raises RejectedImage for anything the archive will not keep.
+
+    The display image is the reduced decode itself when that is no larger than
+    DISPLAY_MAX_EDGE: a 12-megapixel phone or camera file (4000 or 4032 px)
+    decodes at half scale to about 2000 px, sharper than 1600 px and with no
+    resampling at all, which was the costliest step of an import after the
+    decode. Larger decodes are shrunk to DISPLAY_MAX_EDGE."""
+    decoded = decode_upright(path, max_pixels, DISPLAY_EDGE)
+    display = fit(decoded.pixels, DISPLAY_MAX_EDGE)
+    edge = display_edge(display)
+    thumbnail = fit(display, THUMBNAIL_EDGE)
+    ext, mime_type = ACCEPTED_FORMATS[decoded.format]
+    # From the smallest derivative: the hashes shrink to 32 px anyway. The
+    # fingerprint's upright pHash and dHash are imagehash's, made once.
+    print_ = fingerprint.fingerprint(thumbnail)
+    return Analysis(
+        format=decoded.format,
+        ext=ext,
+        mime_type=mime_type,
+        width=decoded.width,
+        height=decoded.height,
+        orientation=decoded.orientation,
+        phash=print_.phash,
+        dhash=print_.dhash,
+        display_edge=edge,
+        derivatives={
+            derivative_name(edge): encode_jpeg(display, quality_for(edge)),
+            derivative_name(THUMBNAIL_EDGE): encode_jpeg(thumbnail, quality_for(THUMBNAIL_EDGE)),
+        },
+        fingerprint=print_,
+    )
+
+
+def display_edge(display):
+    """The edge a display image is named by: its long edge, or DISPLAY_EDGE
+    for a photo smaller than that (fit1600 of a small photo is the photo)."""
+    return max(DISPLAY_EDGE, *display.size)
+
+
+def standard_edges(photo_display_edge):
+    """The long edges of the derivatives a photo got at ingest, largest first."""
+    return (photo_display_edge, THUMBNAIL_EDGE)
+
+
+def render_fit(path, edge, max_pixels, photo_display_edge=DISPLAY_EDGE):
+    """JPEG bytes of one derivative, made again from the original.
+
+    The display image and the thumbnail are remade exactly as ingest makes
+    them (the same draft decode, the thumbnail from the display image), so a
+    rebuilt file is the same bytes as the deleted one and its URL keeps
+    meaning one thing. (A photo imported before thumbnails were made by block
+    reduction gets a thumbnail that differs from its first by about a grey
+    level.) Other sizes come from a decode reduced for them."""
+    return encode_jpeg(fit_pixels(path, edge, max_pixels, photo_display_edge), quality_for(edge))
+
+
+def fit_pixels(path, edge, max_pixels, photo_display_edge=DISPLAY_EDGE):
+    """The pixels of one derivative, made from the original as render_fit says."""
+    if edge in standard_edges(photo_display_edge):
+        source = fit(decode_upright(path, max_pixels, DISPLAY_EDGE).pixels, photo_display_edge)
+    else:
+        source = decode_upright(path, max_pixels, edge).pixels
+    return fit(source, edge)
+
+
+def to_rgb(image):
+    """Any mode Pillow decodes (palette, alpha, CMYK, 16-bit, grey) as 8-bit RGB."""
+    if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
+        # Signed 32-bit values outside 0-65535 would wrap around; clip them.
+        array = np.clip(np.asarray(image, dtype=np.int64), 0, 65535)
+        peak = max(int(array.max()), 1)
+        # 16-bit scans use the full 0-65535 range; scale by the range in use.
+        array = (array * 255 // (65535 if peak > 255 else 255)).astype(np.uint8)
+        return Image.fromarray(array, "L").convert("RGB")
+    if image.mode == "F":
+        array = np.nan_to_num(np.asarray(image, dtype=np.float32))
+        array = np.clip(array * (255.0 if array.max() <= 1.0 else 1.0), 0, 255)
+        return Image.fromarray(array.astype(np.uint8), "L").convert("RGB")
+    if image.mode == "P" or image.mode == "PA":
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "RGBa", "La"):
+        # Transparent areas over white, as a viewer would show them.
+        image = image.convert("RGBA")
+        background = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, image).convert("RGB")
+    if image.mode != "RGB":
+        return image.convert("RGB")
+    return image
+
+
+# How much of a strong reduction Image.reduce takes (see Pillow's
+# reducing_gap): all of its whole factor. For a 2000 px display image shrunk
+# to a 400 px thumbnail this costs 1.6 ms against 6.9 ms at 2.0, and the
+# result differs from a full Lanczos reduction by 1.2 grey levels on average
+# against 0.8.
+REDUCING_GAP = 1.0
+
+
+def fit(image, edge):
+    """The image scaled down (never up) to fit within edge × edge.
+
+    Pillow's filters scale their support with the reduction, so all of them
+    antialias. For a mild reduction (a draft decode shrunk to the display
+    size) bilinear looks the same as bicubic at two thirds of the cost, which
+    every import pays on a camera-sized image. A stronger reduction (the
+    thumbnail) first averages whole blocks of pixels (Image.reduce, a box
+    filter, the classic area reduction) and then resamples the rest bicubic."""
+    if max(image.size) <= edge:
+        return image
+    scale = edge / max(image.size)
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    if scale >= 0.5:
+        return image.resize(size, Image.Resampling.BILINEAR)
+    return image.resize(size, Image.Resampling.BICUBIC, reducing_gap=REDUCING_GAP)
+
+
+def quality_for(edge):
+    return 80 if edge <= THUMBNAIL_EDGE else 85
+
+
+def encode_jpeg(image, quality):
+    """JPEG bytes with no EXIF, IPTC or XMP: derivatives never carry metadata."""
+    out = io.BytesIO()
+    # Baseline, not optimised or progressive: those cost 2-6x the encode time
+    # for 1-5 % smaller files, and every import pays it for every photo.
+    # Pillow writes EXIF, XMP and ICC only when asked, but copies a decoded
+    # JPEG's comment (COM segment) into the new file unless told otherwise:
+    # that is where an image+script polyglot hides its payload.
+    image.save(out, "JPEG", quality=quality, comment=b"")
+    return out.getvalue()
+
+
+def to_signed64(image_hash):
+    value = int(str(image_hash), 16)
+    return value - (1 << 64) if value >= (1 << 63) else value
+
+
+def _reason(exc):
+    text = str(exc).strip() or type(exc).__name__
+    return text[:200]

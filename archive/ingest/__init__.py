@@ -1,0 +1,1 @@
+"""The one ingest pipeline (web upload and CLI import), its metadata readers and the bulk workers."""

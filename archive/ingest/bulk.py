@@ -1,0 +1,176 @@
+"""Bulk import: many files through the one pipeline, in parallel.
+
+Worker processes do the file phase (hash, decode once, derivatives, store the
+original); this process is the one writer and commits in batches. The files
+are content-addressed and the rows are committed only after their files are
+in place, so an import stopped at any moment can simply be run again: what
+was committed is reported as duplicates, the rest is finished.
+"""
+
+import ctypes
+import os
+import signal
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from archive import db as archive_db
+from archive.imaging import decoding as imaging
+from archive.db import write_transaction
+from archive.ingest.pipeline import FileWork, Outcome, Prepared
+from archive.storage import sha256_of_file
+
+# Inside folders only files with these endings are taken, so the README,
+# sidecars and contact sheets beside the photos are not reported as rejected.
+# A file named on its own is always tried: its content decides, not its name.
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".tif", ".tiff", ".heic", ".heif"}
+
+# A batch commits after this many photos or this many seconds, whichever
+# comes first: few fsyncs, yet photos appear steadily during a long import.
+BATCH_SIZE = 64
+BATCH_SECONDS = 2.0
+
+
+@dataclass
+class Walk:
+    files: list
+    skipped: list
+
+
+def walk(paths):
+    """The files to import under the given paths, folders recursively, in a
+    stable order. Hidden files (.DS_Store, ._ resource forks) are left out."""
+    result = Walk(files=[], skipped=[])
+    for path in map(Path, paths):
+        if not path.is_dir():
+            result.files.append(path)
+            continue
+        for root, dirs, names in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(names):
+                if name.startswith("."):
+                    continue
+                target = result.files if Path(name).suffix.lower() in IMAGE_SUFFIXES else result.skipped
+                target.append(Path(root) / name)
+    return result
+
+
+def import_files(ingester, files, provenance_for, tag_pairs=(), workers=1):
+    """Import files, yielding one Outcome per file in the order given.
+
+    provenance_for(path) gives each file's Provenance."""
+    if workers <= 1 or len(files) <= 1:
+        keep_freed_memory()
+        prepared_stream = (_prepare_here(ingester, path) for path in files)
+        yield from _commit_in_batches(ingester, prepared_stream, provenance_for, tag_pairs, files)
+        return
+    data_dir = ingester.storage.root
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        initializer=_start_worker,
+        initargs=(str(data_dir), ingester.files.max_file_bytes, ingester.files.max_image_pixels),
+    ) as pool:
+        prepared_stream = pool.map(_prepare_in_worker, [str(p) for p in files], chunksize=2)
+        try:
+            yield from _commit_in_batches(ingester, prepared_stream, provenance_for, tag_pairs, files)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+def dry_run(ingester, files):
+    """What an import would do, without decoding, writing or committing anything.
+
+    A file whose header reads but whose data is broken shows as 'new' here and
+    is rejected by the real import."""
+    seen = {}
+    for path in files:
+        shown = str(path)
+        try:
+            ingester.files.checked_size(Path(path))
+            sha256 = sha256_of_file(path)
+            known = ingester.photo_with_sha(sha256)
+            if known is not None:
+                yield Outcome.duplicate(shown, known)
+                continue
+            if sha256 in seen:
+                yield Outcome(path=shown, status="duplicate", reason=f"the same file as {seen[sha256]}")
+                continue
+            imaging.open_checked(path, ingester.files.max_image_pixels).close()
+        except imaging.RejectedImage as exc:
+            yield Outcome(path=shown, status="rejected", reason=str(exc))
+            continue
+        seen[sha256] = shown
+        yield Outcome(path=shown, status="new")
+
+
+def _commit_in_batches(ingester, prepared_stream, provenance_for, tag_pairs, files):
+    pending = []
+    started = time.monotonic()
+    for path, prepared in zip(files, prepared_stream):
+        pending.append((path, prepared))
+        if len(pending) >= BATCH_SIZE or time.monotonic() - started >= BATCH_SECONDS:
+            yield from _commit_batch(ingester, pending, provenance_for, tag_pairs)
+            pending, started = [], time.monotonic()
+    yield from _commit_batch(ingester, pending, provenance_for, tag_pairs)
+
+
+def _commit_batch(ingester, pending, provenance_for, tag_pairs):
+    """One transaction for the batch, one savepoint per photo inside it."""
+    if not pending:
+        return
+    outcomes = []
+    with write_transaction(ingester.db):
+        for path, prepared in pending:
+            if isinstance(prepared, Prepared):
+                prepared = ingester.commit(prepared, provenance_for(path), tag_pairs)
+            outcomes.append(prepared)
+    # Reported only once committed: a line saying "imported" is a promise.
+    yield from outcomes
+
+
+def _prepare_here(ingester, path):
+    return ingester.files.prepare(path, str(path), ingester.photo_with_sha)
+
+
+# Each worker process keeps its own FileWork and a read-only look at the
+# database, so a file already in the archive costs only its hash.
+_worker = {}
+
+
+def _start_worker(data_dir, max_file_bytes, max_image_pixels):
+    # Ctrl-C is the writer's to handle: it rolls back its batch and stops
+    # the pool, instead of every worker printing a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    keep_freed_memory()
+    _worker["files"] = FileWork(data_dir, max_file_bytes, max_image_pixels)
+    _worker["db"] = archive_db.connect(data_dir)
+
+
+def keep_freed_memory():
+    """Let this process keep the memory it frees, instead of giving it back.
+
+    Every photo's decode and reductions take tens of megabytes in a few large
+    blocks. glibc serves such blocks with mmap and unmaps them on free, so the
+    kernel hands them back zero-filled, page by page, for the next photo: a
+    sixth of an import's time went to page faults. Serving them from the heap
+    and keeping the freed heap makes the next photo reuse the same pages; the
+    peak memory is the same. Elsewhere than glibc this does nothing."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3  # from glibc's malloc.h
+    libc.mallopt(m_mmap_threshold, 32 * 1024 * 1024)  # glibc's largest allowed
+    libc.mallopt(m_trim_threshold, 256 * 1024 * 1024)
+
+
+def _prepare_in_worker(path):
+    db = _worker["db"]
+
+    def existing_photo(sha256):
+        row = db.execute("SELECT id FROM photos WHERE sha256 = ?", [sha256]).fetchone()
+        return row[0] if row else None
+
+    return _worker["files"].prepare(path, path, existing_photo)

@@ -1,0 +1,1 @@
+"""Keeping the archive safe and taking it elsewhere: fixity, backup and restore, exports."""

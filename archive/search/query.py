@@ -1,0 +1,290 @@
+"""The query language, text to syntax tree. No database here: see search.py.
+
+    words "quoted phrases"            full text (all must match)
+    set:european-street               a tag, with its child sets
+    film:"the flower girl"            a value with spaces, quoted
+    -subject:statue  NOT word         leave out
+    a OR b, ( ... )                   either; grouping
+    taken:2016..2019 taken:2019-05    a year, month or day, or a range of them
+    camera:canon                      make or model contains the text
+    is:untagged is:duplicate is:public is:private
+    has:gps has:caption has:transcription has:title has:date
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from archive.catalogue.tags import FACETS
+
+MAX_QUERY_LENGTH = 1000
+MAX_TERMS = 60
+MAX_DEPTH = 16
+
+IS_VALUES = ("untagged", "duplicate", "public", "private")
+HAS_VALUES = ("gps", "caption", "transcription", "title", "date")
+FIELDS = FACETS + ("taken", "camera", "is", "has")
+
+
+class QueryError(ValueError):
+    """A query that cannot be understood; the message says why, for a person."""
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+    phrase: bool = False
+
+
+@dataclass(frozen=True)
+class Tag:
+    facet: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Taken:
+    start: str | None  # ISO date, inclusive
+    end: str | None  # ISO date, exclusive
+
+
+@dataclass(frozen=True)
+class Camera:
+    text: str
+
+
+@dataclass(frozen=True)
+class Is:
+    what: str
+
+
+@dataclass(frozen=True)
+class Has:
+    what: str
+
+
+@dataclass(frozen=True)
+class Not:
+    item: object
+
+
+@dataclass(frozen=True)
+class And:
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Or:
+    items: tuple
+
+
+# -- tokens ------------------------------------------------------------------
+
+_FIELD = re.compile(r"([A-Za-z_]+):(.*)", re.S)
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # ( ) OR NOT TERM
+    node: object = None
+    text: str = ""
+
+
+def _tokens(query):
+    tokens, i, n = [], 0, len(query)
+    while i < n:
+        ch = query[i]
+        if ch.isspace():
+            i += 1
+        elif ch in "()":
+            tokens.append(_Token(ch, text=ch))
+            i += 1
+        elif ch == "-" and i + 1 < n and not query[i + 1].isspace() and query[i + 1] not in "()-":
+            tokens.append(_Token("NOT", text="-"))
+            i += 1
+        elif ch == '"':
+            text, i = _quoted(query, i)
+            if text.strip():
+                tokens.append(_Token("TERM", Text(text.strip(), phrase=True), text))
+        else:
+            start = i
+            while i < n and not query[i].isspace() and query[i] not in '()"':
+                i += 1
+            word = query[start:i]
+            match = _FIELD.fullmatch(word)
+            if match and i < n and query[i] == '"' and not match.group(2):
+                value, i = _quoted(query, i)
+                tokens.append(_Token("TERM", _field(match.group(1), value), word + value))
+            elif match:
+                tokens.append(_Token("TERM", _field(match.group(1), match.group(2)), word))
+            elif word in ("OR", "AND", "NOT"):
+                if word != "AND":  # AND is what terms side by side mean anyway
+                    tokens.append(_Token(word, text=word))
+            else:
+                tokens.append(_Token("TERM", Text(word), word))
+    return tokens
+
+
+def _quoted(query, i):
+    end = query.find('"', i + 1)
+    if end < 0:
+        raise QueryError(f'a quotation mark is not closed: {query[i:i + 30]}')
+    return query[i + 1 : end], end + 1
+
+
+def _field(name, value):
+    field = name.lower()
+    value = value.strip()
+    if field not in FIELDS:
+        raise QueryError(f'unknown field "{name}:"; the fields are {", ".join(f + ":" for f in FIELDS)}')
+    if not value:
+        raise QueryError(f'"{name}:" needs a value, for example {_EXAMPLES[field]}')
+    if field in FACETS:
+        return Tag(field, value)
+    if field == "taken":
+        return _taken(value)
+    if field == "camera":
+        return Camera(value)
+    allowed = IS_VALUES if field == "is" else HAS_VALUES
+    if value.lower() not in allowed:
+        raise QueryError(f'"{field}:{value}" is not known; use {", ".join(field + ":" + v for v in allowed)}')
+    return (Is if field == "is" else Has)(value.lower())
+
+
+_EXAMPLES = {
+    "set": "set:european-street", "subject": "subject:advert", "film": 'film:"the flower girl"',
+    "trip": "trip:2019-autumn", "place": "place:pyongyang", "keyword": "keyword:cinema",
+    "taken": "taken:2016..2019", "camera": "camera:canon", "is": "is:untagged", "has": "has:gps",
+}
+
+_DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+
+
+def _taken(value):
+    start_text, sep, end_text = value.partition("..")
+    if not sep:
+        end_text = start_text
+    if not start_text and not end_text:
+        raise QueryError('"taken:.." needs a date on at least one side, for example taken:2016..2019')
+    start = _period(start_text, value)[0] if start_text else None
+    end = _period(end_text, value)[1] if end_text else None
+    if start and end and start >= end:
+        raise QueryError(f'"taken:{value}" ends before it starts')
+    return Taken(start, end)
+
+
+def _period(text, whole):
+    """(first day, day after the last) of a year, month or day."""
+    match = _DATE.fullmatch(text.strip())
+    if not match:
+        raise QueryError(f'"taken:{whole}": {text!r} is not a year, month or day '
+                         "(2016, 2016-05 or 2016-05-03)")
+    year, month, day = (int(g) if g else None for g in match.groups())
+    try:
+        if day:
+            first = date(year, month, day)
+            after = date.fromordinal(first.toordinal() + 1)
+        elif month:
+            first = date(year, month, 1)
+            after = date(year + (month == 12), month % 12 + 1, 1)
+        else:
+            first, after = date(year, 1, 1), date(year + 1, 1, 1)
+    except ValueError:
+        raise QueryError(f'"taken:{whole}": {text!r} is not a real date') from None
+    return first.isoformat(), after.isoformat()
+
+
+# -- grammar -----------------------------------------------------------------
+
+
+class _Parser:
+    def __init__(self, tokens):
+        self.tokens, self.pos, self.depth = tokens, 0, 0
+
+    def peek(self):
+        return self.tokens[self.pos].kind if self.pos < len(self.tokens) else None
+
+    def take(self):
+        token = self.tokens[self.pos]
+        self.pos += 1
+        return token
+
+    def either(self):
+        items = [self.every()]
+        while self.peek() == "OR":
+            self.take()
+            if self.peek() in (None, ")", "OR"):
+                raise QueryError('"OR" needs a term on both sides')
+            items.append(self.every())
+        return items[0] if len(items) == 1 else Or(tuple(items))
+
+    def every(self):
+        items = []
+        while self.peek() not in (None, ")", "OR"):
+            items.append(self.unary())
+        if not items:
+            if self.peek() == "OR":
+                raise QueryError('"OR" needs a term on both sides')
+            raise QueryError("empty parentheses" if self.peek() == ")" else "a parenthesis is not closed")
+        return items[0] if len(items) == 1 else And(tuple(items))
+
+    def unary(self):
+        if self.peek() == "NOT":
+            self.take()
+            if self.peek() in (None, ")", "OR"):
+                raise QueryError('"-" or "NOT" must come right before what to leave out')
+            return Not(self.unary())
+        return self.primary()
+
+    def primary(self):
+        token = self.take()
+        if token.kind == "(":
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise QueryError("too many nested parentheses")
+            inner = self.either()
+            if self.peek() != ")":
+                raise QueryError("a parenthesis is not closed")
+            self.take()
+            self.depth -= 1
+            return inner
+        if token.kind == ")":
+            raise QueryError('a ")" without its "("')
+        return token.node
+
+
+def parse(query):
+    """The syntax tree of a query; None for an empty query (every photo)."""
+    query = (query or "").strip()
+    if len(query) > MAX_QUERY_LENGTH:
+        raise QueryError(f"the query is longer than {MAX_QUERY_LENGTH} characters")
+    tokens = _tokens(query)
+    if not tokens:
+        return None
+    if sum(t.kind == "TERM" for t in tokens) > MAX_TERMS:
+        raise QueryError(f"the query has more than {MAX_TERMS} terms")
+    parser = _Parser(tokens)
+    tree = parser.either()
+    if parser.peek() == ")":
+        raise QueryError('a ")" without its "("')
+    return tree
+
+
+def quote_value(value):
+    """A value as it is written after FIELD: in a query, quoted when it must be."""
+    if value and not any(ch.isspace() or ch in '()"' for ch in value):
+        return value
+    return '"' + value.replace('"', "") + '"'
+
+
+def narrowed(query, term):
+    """The query with one more condition, for facet links."""
+    query = (query or "").strip()
+    if not query:
+        return term
+    if term in query.split():
+        return query
+    tree = parse(query)
+    if isinstance(tree, Or):
+        return f"({query}) {term}"
+    return f"{query} {term}"

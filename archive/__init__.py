@@ -42,8 +42,19 @@ def create_app(config=None):
     app.teardown_appcontext(_close_db)
     CSRFProtect(app)
 
-    from archive.web import api, errors, gallery, media, register_template_helpers, review, upload
-    from archive.web import accounts, admin, publishing, security
+    from archive.web import (
+        accounts,
+        admin,
+        api,
+        errors,
+        gallery,
+        media,
+        publishing,
+        register_template_helpers,
+        review,
+        security,
+        upload,
+    )
     from archive.web import search as search_views
     from archive.web import tagging as tagging_views
 

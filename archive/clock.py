@@ -3,8 +3,8 @@
 Every recorded moment (an upload, a decision, a tag change, a login) goes
 through now_iso, so stored times sort as text and compare across tables."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def now_iso():
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dedup_dataset  # noqa: E402
 
 from archive.dedup import lookup as dedup
-from archive.imaging import decoding as imaging
 from archive.dedup import matching  # noqa: E402
-from archive.dedup.fingerprint import fingerprint  # noqa: E402
+from archive.imaging import decoding as imaging
+from archive.imaging.fingerprint import fingerprint  # noqa: E402
 
 PLAIN_PHASH_RADIUS = 10
 

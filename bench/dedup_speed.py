@@ -23,9 +23,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from archive.dedup import lookup as dedup
-from archive.dedup import fingerprint
 from archive.dedup import matching  # noqa: E402
 from archive.dedup.hamming import pairs_after  # noqa: E402
+from archive.imaging import fingerprint
 
 RADIUS = matching.SEARCH_RADIUS
 

@@ -24,11 +24,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 # The SQL baseline is the test suite's oracle, kept beside the tests.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from archive import db as archive_db  # noqa: E402
-from archive.search import engine as search
-from archive.catalogue import tagging
-from archive.catalogue import vocabulary  # noqa: E402
 import search_oracle as search_sql  # noqa: E402
+
+from archive import db as archive_db  # noqa: E402
+from archive.catalogue import (
+    tagging,
+    vocabulary,  # noqa: E402
+)
+from archive.search import engine as search
 
 QUERIES = [
     ("", "newest"),

@@ -11,11 +11,11 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import PASSWORD
 from PIL import Image
 
-from archive.accounts import auth
 from archive import db as archive_db
-from conftest import PASSWORD
+from archive.accounts import auth
 
 CHROMIUM = Path("/usr/bin/chromium")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -1,7 +1,8 @@
 """Putting photos into a test archive through the real pipeline."""
 
-from archive.ingest.pipeline import FileWork, Ingester, Provenance
 from conftest import image_bytes, scene
+
+from archive.ingest.pipeline import FileWork, Ingester, Provenance
 
 
 def add_photo(db, data_dir, name="photo.jpg", seed=0, width=240, height=180, data=None,

@@ -2,13 +2,12 @@
 tags, text, dates and cameras, so every query has an exact expected answer."""
 
 from click.testing import CliRunner
+from conftest import scene
 from PIL import Image
 
 from archive import db as archive_db
-from archive.catalogue import tagging
-from archive.catalogue import vocabulary
+from archive.catalogue import tagging, vocabulary
 from archive.cli import cli
-from conftest import scene
 
 # name: (taken, make, model, gps, trip, tags, fields, public)
 PHOTOS = {

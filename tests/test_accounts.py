@@ -4,11 +4,11 @@ that end, and the first admin's one-time link."""
 import re
 
 import pytest
+from conftest import PASSWORD, json_lines, logged_in_client
 from flask import Flask
 
 from archive import create_app
 from archive.accounts import auth
-from conftest import PASSWORD, json_lines, logged_in_client
 
 
 def login(client, username, password=PASSWORD, next_url=""):

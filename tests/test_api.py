@@ -1,7 +1,6 @@
 """The JSON API: a page of photos, one photo, and JSON errors."""
 
 import pytest
-
 from conftest import image_bytes, scene
 from exif_helpers import camera_exif, jpeg_with_exif
 from photo_helpers import add_photo, add_photos

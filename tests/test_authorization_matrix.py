@@ -9,9 +9,9 @@ role that may use a form gets the form's own answer to an empty submission.
 """
 
 import pytest
+from conftest import PASSWORD, json_lines, logged_in_client
 
 from archive.accounts import auth
-from conftest import PASSWORD, json_lines, logged_in_client
 
 ROLES = ("visitor", "archivist", "admin")
 

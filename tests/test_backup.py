@@ -3,9 +3,10 @@
 import sqlite3
 import threading
 
+from conftest import files_under
+
 from archive import db as archive_db
 from archive.ingest.pipeline import FileWork, Ingester, Provenance
-from conftest import files_under
 
 
 def test_backup_restore_round_trip(run_cli, make_image, data_dir, tmp_path, db):

@@ -3,10 +3,10 @@
 import re
 
 import pytest
-
-from archive import create_app
 from conftest import logged_in_client
 from search_archive import build
+
+from archive import create_app
 
 
 @pytest.fixture(scope="module")

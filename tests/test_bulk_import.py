@@ -7,11 +7,11 @@ import sys
 import time
 
 import pytest
+from conftest import PROJECT_ROOT, files_under, json_lines
 
 from archive import db as archive_db
 from archive.ingest.bulk import import_files, walk
 from archive.ingest.pipeline import FileWork, Ingester, Provenance
-from conftest import PROJECT_ROOT, files_under, json_lines
 
 
 def _folder_of_photos(make_image, count, prefix="trip/IMG_"):
@@ -147,8 +147,9 @@ def test_other_sizes_are_made_on_first_request_and_cached(run_cli, make_image, c
         assert first.status_code == 200
         first_data = first.data
     assert cached.exists()
-    from PIL import Image
     import io
+
+    from PIL import Image
 
     assert Image.open(io.BytesIO(first_data)).size == (800, 400)
     assert first.headers["Cache-Control"] == "public, max-age=31536000, immutable"
@@ -161,8 +162,9 @@ def test_other_sizes_are_made_on_first_request_and_cached(run_cli, make_image, c
 
 
 def test_behind_nginx_media_are_offloaded_with_x_accel_redirect(run_cli, make_image, data_dir, db, make_user):
-    from archive import create_app
     from conftest import logged_in_client
+
+    from archive import create_app
 
     run_cli("import", make_image("one.jpg"))
     sha, photo_id = db.execute("SELECT sha256, id FROM photos").fetchone()

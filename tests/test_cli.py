@@ -11,9 +11,9 @@ import urllib.request
 import click
 import pytest
 from click.testing import CliRunner
+from conftest import PROJECT_ROOT, files_under, image_bytes, json_lines, scene
 
 from archive.cli import cli
-from conftest import PROJECT_ROOT, files_under, image_bytes, json_lines, scene
 
 JSON_KEYS = {"path", "status", "photo_id", "duplicate_of", "reason", "warnings", "matches"}
 
@@ -94,8 +94,8 @@ def test_import_json_one_object_a_line(run_cli, tmp_path, db):
     assert bad["path"] == str(root / "day2" / "broken.jpg")
 
     again = json_lines(run_cli("import", root, "--json").stdout)
-    assert [l["status"] for l in again if l["path"].endswith("IMG_0001.jpg")] == ["duplicate"]
-    assert {l["duplicate_of"] for l in again if l["status"] == "duplicate"} == {
+    assert [line["status"] for line in again if line["path"].endswith("IMG_0001.jpg")] == ["duplicate"]
+    assert {line["duplicate_of"] for line in again if line["status"] == "duplicate"} == {
         by_name[n]["photo_id"] for n in ("IMG_0001.jpg", "IMG_0002.png", "IMG_0003.webp")}
     assert db["photos"].count == 3
 

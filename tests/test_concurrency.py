@@ -10,11 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-
-from archive.accounts import auth
-from archive import db as archive_db
 from conftest import PASSWORD, files_under, image_bytes, scene
 from servers import gunicorn
+
+from archive import db as archive_db
+from archive.accounts import auth
 
 UPLOADERS = 8
 BROWSERS = 4

@@ -9,8 +9,9 @@ import subprocess
 import sys
 import time
 
-from archive import db as archive_db
 from conftest import PROJECT_ROOT, files_under, json_lines
+
+from archive import db as archive_db
 
 
 def manage(data_dir, *args):
@@ -21,7 +22,7 @@ def test_an_import_killed_at_random_moments_then_run_again_is_exact(make_image, 
     folder = [make_image(f"trip/IMG_{i:03d}.jpg", width=480, height=360, seed=i) for i in range(36)][0].parent
     (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really")
     rng = random.Random(20261127)  # fixed, so a failure can be replayed
-    for attempt in range(4):
+    for _attempt in range(4):
         process = subprocess.Popen(manage(data_dir, "import", folder, "--workers", "2", "--json"),
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         time.sleep(rng.uniform(0.3, 2.5))

@@ -4,9 +4,9 @@ import io
 import re
 
 import pytest
+from conftest import PASSWORD, image_bytes, logged_in_client, scene
 
 from archive.accounts import auth
-from conftest import PASSWORD, image_bytes, logged_in_client, scene
 
 
 def token_in(page):

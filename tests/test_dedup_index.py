@@ -5,6 +5,7 @@ from conftest import json_lines, scene
 from PIL import Image
 
 from archive import db as archive_db
+from archive.dedup import generation
 from archive.dedup import lookup as dedup
 from archive.dedup.hamming import HammingIndex, pairs_after
 
@@ -58,8 +59,8 @@ def test_a_large_search_in_parts_on_every_cpu_finds_what_a_plain_loop_finds(monk
 def test_a_copy_with_its_caption_band_cropped_off_is_found_either_way_round():
     from PIL import ImageDraw
 
-    from archive.dedup import fingerprint
     from archive.imaging import decoding as imaging
+    from archive.imaging import fingerprint
 
     found = []
     for seed in range(8):
@@ -105,7 +106,7 @@ def test_index_tops_up_from_sqlite_and_reloads_on_a_new_generation(run_cli, make
     # A merge bumps the generation: the next look reloads from scratch.
     before = index.generation
     with archive_db.write_transaction(db):
-        dedup.bump_generation(db)
+        generation.bump_generation(db)
     index.hashes.add([999], np.zeros((1, dedup.SLOTS), np.int64))  # a stale entry of ours
     index.refresh(db)
     assert index.generation == before + 1

@@ -5,9 +5,9 @@ import pytest
 from conftest import scene
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 
-from archive.dedup import fingerprint
-from archive.imaging import decoding as imaging
 from archive.dedup import matching
+from archive.imaging import decoding as imaging
+from archive.imaging import fingerprint
 
 
 def prints(image):

@@ -8,8 +8,8 @@ from click.testing import CliRunner
 from conftest import json_lines, scene
 from PIL import Image
 
-from archive.dedup import lookup as dedup
 from archive.cli import cli
+from archive.dedup import lookup as dedup
 
 
 @pytest.fixture

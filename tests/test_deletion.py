@@ -1,7 +1,6 @@
 """Admins delete photos for good: rows, tags, originals and derivatives."""
 
 import pytest
-
 from conftest import files_under, json_lines
 
 

@@ -5,14 +5,21 @@ axe-core on every page a visitor or an archivist reads."""
 import re
 
 import pytest
-from click.testing import CliRunner
-
 import search_archive
+from click.testing import CliRunner
+from conftest import scene
+from e2e_support import (
+    LAYOUT_SHIFT_SCRIPT,
+    add_archivist,
+    axe_violations,
+    new_context,
+    requires_chromium,
+    screenshot,
+    server_and_browser,
+)
+
 from archive import db as archive_db
 from archive.cli import cli
-from conftest import scene
-from e2e_support import (LAYOUT_SHIFT_SCRIPT, add_archivist, axe_violations, new_context, requires_chromium,
-                         screenshot, server_and_browser)
 
 pytestmark = requires_chromium
 expect = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is in the test extra").expect

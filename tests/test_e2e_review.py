@@ -6,12 +6,11 @@ import re
 
 import pytest
 from click.testing import CliRunner
+from conftest import scene
+from e2e_support import add_archivist, axe_violations, new_context, requires_chromium, screenshot, server_and_browser
 
 from archive import db as archive_db
 from archive.cli import cli
-from conftest import scene
-from e2e_support import (add_archivist, axe_violations, new_context, requires_chromium, screenshot,
-                         server_and_browser)
 
 pytestmark = requires_chromium
 

@@ -4,11 +4,10 @@ upload.js (one new, one a duplicate, one broken) and read each outcome."""
 import re
 
 import pytest
+from conftest import files_under, image_bytes, scene
+from e2e_support import add_archivist, axe_violations, new_context, requires_chromium, screenshot, server_and_browser
 
 from archive import db as archive_db
-from conftest import files_under, image_bytes, scene
-from e2e_support import (add_archivist, axe_violations, new_context, requires_chromium, screenshot,
-                         server_and_browser)
 
 pytestmark = requires_chromium
 expect = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is in the test extra").expect

@@ -6,7 +6,6 @@ import json
 
 import bagit
 import pytest
-
 from conftest import files_under, json_lines
 
 

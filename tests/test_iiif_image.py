@@ -4,11 +4,11 @@ caching, CORS and visibility, over real HTTP through the test client."""
 import io
 
 import pytest
+from conftest import files_under, image_bytes
+from iiif_helpers import QUADRANTS, ingest, near, quadrant_image
 from PIL import Image
 
 from archive.iiif import image_api as iiif_image
-from conftest import files_under, image_bytes
-from iiif_helpers import QUADRANTS, ingest, near, quadrant_image
 
 
 @pytest.fixture

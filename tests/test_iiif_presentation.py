@@ -5,13 +5,13 @@ MUSTs (tests/iiif_must.py) and for what a viewer would show."""
 import io
 
 import pytest
+from iiif_helpers import ingest
+from iiif_must import check_canvas, check_collection, check_manifest
 from PIL import Image
 
 from archive import create_app
-from archive.iiif import presentation as iiif_presentation
 from archive.catalogue import photos
-from iiif_helpers import ingest
-from iiif_must import check_canvas, check_collection, check_manifest
+from archive.iiif import presentation as iiif_presentation
 
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
 

@@ -10,7 +10,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import SHARED
 from iiif_helpers import ingest, live_server
 

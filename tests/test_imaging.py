@@ -5,10 +5,10 @@ import io
 import imagehash
 import numpy as np
 import pytest
+from conftest import image_bytes, scene
 from PIL import Image, ImageChops, ImageOps
 
 from archive.imaging import decoding as imaging
-from conftest import image_bytes, scene
 
 
 def same_pixels(a, b):

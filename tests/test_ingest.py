@@ -6,19 +6,19 @@ import sqlite3
 import struct
 import threading
 import zlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import imagehash
 import pytest
-from PIL import Image
-
-from archive.imaging import decoding as imaging
-from archive.catalogue import tags
-from archive import db as archive_db
-from archive.ingest.bulk import walk
-from archive.ingest.pipeline import FileWork, Ingester, Provenance
 from conftest import files_under, image_bytes, scene
 from exif_helpers import broken_exif_jpeg, camera_exif, jpeg_with_exif
+from PIL import Image
+
+from archive import db as archive_db
+from archive.catalogue import tags
+from archive.imaging import decoding as imaging
+from archive.ingest.bulk import walk
+from archive.ingest.pipeline import FileWork, Ingester, Provenance
 
 MB = 1024 * 1024
 
@@ -363,7 +363,7 @@ def test_hashes_are_signed_64_bit_integers_of_the_picture(ingester, db, tmp_path
 
 
 def test_a_hash_with_the_top_bit_set_is_stored_negative(ingester, db, tmp_path, monkeypatch):
-    from archive.dedup import fingerprint
+    from archive.imaging import fingerprint
 
     top_bit_set = imagehash.hex_to_hash("f000000000000001").hash  # its 8x8 bits
     monkeypatch.setattr(fingerprint, "phash", lambda grey32: fingerprint._bits_to_signed(top_bit_set))
@@ -385,8 +385,8 @@ def test_provenance_is_recorded(ingester, db, tmp_path):
     assert (row["original_filename"], row["trip"], row["photographer"], row["source"], row["uploaded_by"]) == (
         "IMG_0042.JPG", "2019 autumn", "Kim", "web", "archivist")
     uploaded = datetime.fromisoformat(row["uploaded_at"])
-    assert uploaded.utcoffset() == timezone.utc.utcoffset(None)
-    assert abs((datetime.now(timezone.utc) - uploaded).total_seconds()) < 3600
+    assert uploaded.utcoffset() == UTC.utcoffset(None)
+    assert abs((datetime.now(UTC) - uploaded).total_seconds()) < 3600
     assert tags.slugs_by_facet(tags.tags_of_photo(db, outcome.photo_id)) == {
         "keyword": ["rain"], "set": ["european-street"], "trip": ["2019-autumn"]}
 

@@ -4,9 +4,9 @@ at import and kept on the photo; broken blocks never stop an import."""
 import struct
 
 import pytest
+from conftest import image_bytes, json_lines, scene
 
 from archive.ingest import iptc_xmp
-from conftest import image_bytes, json_lines, scene
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 
@@ -20,7 +20,7 @@ def xmp_packet(body, extra_ns=""):
         f' xmlns:xmpRights="http://ns.adobe.com/xap/1.0/rights/" {extra_ns}>'
         f"{body}</rdf:Description></rdf:RDF></x:xmpmeta>"
         '<?xpacket end="w"?>'
-    ).encode("utf-8")
+    ).encode()
 
 
 def alt(name, text, lang="x-default"):

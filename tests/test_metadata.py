@@ -1,10 +1,10 @@
 """EXIF into plain fields: values, GPS signs, and broken metadata as warnings."""
 
 import pytest
-
-from archive.ingest.metadata import FIELDS, read_metadata
 from conftest import image_bytes, scene
 from exif_helpers import broken_exif_jpeg, camera_exif, jpeg_with_exif, with_app1
+
+from archive.ingest.metadata import FIELDS, read_metadata
 
 
 def write(tmp_path, name, data):

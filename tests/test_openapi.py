@@ -10,12 +10,12 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 import schemathesis
+from conftest import PASSWORD
 from hypothesis import HealthCheck, Phase, given, settings
+from iiif_helpers import ingest, live_server
 from openapi_spec_validator import validate
 
 from archive.web import openapi
-from conftest import PASSWORD
-from iiif_helpers import ingest, live_server
 
 OPERATIONS = [(path, method.upper()) for path, item in openapi.SPEC["paths"].items() for method in item]
 # Run against a server of their own, so they cannot take away the photos the
@@ -138,10 +138,11 @@ def serve(data_dir):
     """A real server on 127.0.0.1 over data_dir, with two photos and a third
     that nearly duplicates the first (so the review queue has a pair), and a
     cookie of its admin "ada" who logged in through the real /login form."""
-    from archive import create_app
-    from archive.accounts import auth
-    from archive import db as archive_db
     from conftest import image_bytes, scene
+
+    from archive import create_app
+    from archive import db as archive_db
+    from archive.accounts import auth
 
     app = create_app({"DATA_DIR": data_dir, "TESTING": True, "SECRET_KEY": "t", "WTF_CSRF_ENABLED": False})
     db = archive_db.connect(data_dir)
@@ -236,8 +237,8 @@ def test_server_keeps_to_its_description(request, path, method):
 
 def test_deleting_a_photo_through_the_api(tmp_path):
     """DELETE /api/photos/{id}: admins only; the row and its files go, nothing else."""
-    from archive.accounts import auth
     from archive import db as archive_db
+    from archive.accounts import auth
 
     data_dir = tmp_path / "media"
     with serve(data_dir) as (base, admin):
@@ -268,9 +269,10 @@ def test_deleting_a_photo_through_the_api(tmp_path):
 def test_versions_never_name_a_photo_the_visitor_may_not_see(app, db, client, tmp_path):
     """Found while describing /versions: with a private primary, a visitor was
     told its id as "primary" though "versions" (rightly) left it out."""
-    from archive.dedup import decisions as duplicates
-    from archive.catalogue import settings
     from conftest import image_bytes, scene
+
+    from archive.catalogue import settings
+    from archive.dedup import decisions as duplicates
 
     small, large = tmp_path / "small.jpg", tmp_path / "large.jpg"
     small.write_bytes(image_bytes(scene(160, 120, 1).resize((120, 90))))

@@ -4,10 +4,10 @@ web form, the JSON API and the CLI, and private photos hidden from visitors."""
 import io
 
 import pytest
+from conftest import json_lines
 
 from archive import create_app
 from archive.catalogue import settings
-from conftest import json_lines
 
 
 @pytest.fixture

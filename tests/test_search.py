@@ -2,13 +2,13 @@
 against direct counts, visibility, Korean, sorting, the index staying current."""
 
 import pytest
-
 import search_oracle
-from archive import create_app
-from archive.search import engine as search
-from archive.catalogue import tagging
-from archive.search.query import QueryError
 from search_archive import PUBLIC, build
+
+from archive import create_app
+from archive.catalogue import tagging
+from archive.search import engine as search
+from archive.search.query import QueryError
 
 
 @pytest.fixture

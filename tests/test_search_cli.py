@@ -6,11 +6,11 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from search_archive import build
 
 from archive import create_app
 from archive.catalogue import tags
 from archive.cli import cli
-from search_archive import build
 
 
 @pytest.fixture

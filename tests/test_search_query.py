@@ -2,9 +2,8 @@
 
 import pytest
 
-from archive.search.query import (And, Camera, Has, Is, Not, Or, QueryError, Tag, Taken, Text, narrowed,
-                                  parse)
 from archive.search.fulltext import fts_expression, korean_pieces
+from archive.search.query import And, Camera, Has, Is, Not, Or, QueryError, Tag, Taken, Text, narrowed, parse
 
 
 @pytest.mark.parametrize("query, tree", [

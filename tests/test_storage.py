@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from archive.storage import local as storage
 from archive.storage import Storage, sha256_of_file, write_atomically
+from archive.storage import local as storage
 
 SHA = "ab" + "cd" + "0123456789abcdef" * 3 + "012345678901"
 

@@ -2,13 +2,12 @@
 vocabulary pages, the JSON endpoint, the history of changes, suggestions."""
 
 import pytest
+from conftest import PASSWORD, logged_in_client
+from search_archive import build
 
 from archive import create_app
 from archive.accounts import auth
-from archive.catalogue import tagging
-from archive.catalogue import tags
-from conftest import PASSWORD, logged_in_client
-from search_archive import build
+from archive.catalogue import tagging, tags
 
 
 def archivist(app, db):

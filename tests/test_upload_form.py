@@ -4,12 +4,12 @@ import io
 import re
 
 import pytest
-
-from archive import create_app
-from archive.accounts import auth
-from archive import db as archive_db
 from conftest import PASSWORD, files_under, image_bytes, logged_in_client, scene
 from photo_helpers import add_photo
+
+from archive import create_app
+from archive import db as archive_db
+from archive.accounts import auth
 
 
 @pytest.fixture

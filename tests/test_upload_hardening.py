@@ -10,9 +10,9 @@ import zlib
 
 import numpy as np
 import pytest
+from conftest import image_bytes, json_lines, media_state, scene
 from PIL import Image
 
-from conftest import image_bytes, json_lines, media_state, scene
 from archive.web.upload import display_filename
 
 # -- files made in the test ------------------------------------------------------
@@ -281,8 +281,9 @@ def test_a_name_with_backslashes_never_becomes_a_path(archivist_client, data_dir
 
 @pytest.fixture
 def small_limit_client(data_dir, make_user):
-    from archive import create_app
     from conftest import logged_in_client
+
+    from archive import create_app
 
     app = create_app({"DATA_DIR": data_dir, "TESTING": True, "SECRET_KEY": "test",
                       "WTF_CSRF_ENABLED": False, "MAX_CONTENT_LENGTH": 50_000})

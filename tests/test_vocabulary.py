@@ -1,12 +1,10 @@
 """The vocabulary: seeded tags, hierarchy, rename, merge, delete, aliases, CSV import."""
 
 import pytest
-
-from archive.search import engine as search
-from archive.catalogue import tagging
-from archive.catalogue import tags
-from archive.catalogue import vocabulary
 from search_archive import build
+
+from archive.catalogue import tagging, tags, vocabulary
+from archive.search import engine as search
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ import time
 import unicodedata
 from dataclasses import dataclass
 
-from archive.db import write_transaction
 from archive.clock import now_iso
+from archive.db import write_transaction
 
 ROLES = ("archivist", "admin")
 MIN_PASSWORD_LENGTH = 10

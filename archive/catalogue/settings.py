@@ -6,8 +6,8 @@ an admin can change it from the web without restarting anything.
 
 import json
 
-from archive.db import write_transaction
 from archive.clock import now_iso
+from archive.db import write_transaction
 
 DEFAULT_PUBLIC = "default_public"
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from archive.catalogue import tags
 from archive.db import write_transaction
+from archive.dedup import decisions as duplicates
 
 SAME_TRIP_MINUTES = 15
 MAX_BULK = 5000
@@ -105,8 +106,6 @@ def same_trip_neighbours(db, photo, minutes=SAME_TRIP_MINUTES):
 
 def group_neighbours(db, photo_id):
     """Ids of the photo's other versions and its other shots."""
-    from archive.dedup import decisions as duplicates
-
     return sorted(duplicates.neighbour_ids(db, photo_id))
 
 

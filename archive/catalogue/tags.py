@@ -11,41 +11,6 @@ CONTROLLED_FACETS = ("set", "subject", "film")
 FREE_FACETS = ("trip", "place", "keyword")
 FACETS = CONTROLLED_FACETS + FREE_FACETS
 
-# (slug, English label, Korean label, description)
-SEED_SETS = [
-    ("chinese-street", "Chinese street", "중국 거리", ""),
-    ("japanese-street", "Japanese street", "일본 거리", ""),
-    ("european-street", "European street", "유럽 거리", ""),
-    ("colonial-korean-street", "Colonial-era Korean street", "일제강점기 거리", ""),
-    ("south-korean-street", "South Korean street", "남조선 거리", ""),
-    ("manchurian-street", "1930s Manchurian street", "만주 거리", ""),
-    ("railway", "Railway set", "철길", ""),
-    ("entrance-plaza", "Studio entrance plaza", "정문 광장", "Statues and mosaics."),
-]
-SEED_SUBJECTS = [
-    ("film-poster", "Film poster", "영화 포스터", ""),
-    ("replica-poster", "Replica of a western film poster", "서양 영화 포스터 복제", ""),
-    ("advert", "Hand-painted advert", "손으로 그린 광고", ""),
-    ("shop-sign", "Shop sign", "상점 간판", ""),
-    ("restaurant-sign", "Restaurant sign", "식당 간판", ""),
-    ("street-sign", "Street sign", "거리 표지판", ""),
-    ("statue", "Statue", "동상", ""),
-    ("mosaic", "Mosaic", "모자이크", ""),
-    ("facade", "Set façade", "세트 외관", ""),
-    ("costume", "Costume", "의상", ""),
-    ("film-shoot", "Film shoot in progress", "촬영 중", ""),
-]
-SEED_FILMS = [
-    ("the-flower-girl", "The Flower Girl", "꽃파는 처녀", "1972"),
-    ("a-broad-bellflower", "A Broad Bellflower", "도라지꽃", "1987"),
-    ("hong-kil-dong", "Hong Kil Dong", "홍길동", "1986"),
-    ("order-no-027", "Order No. 027", "명령-027호", "1986"),
-    ("my-native-home", "My Native Home", "내 고향", "1949"),
-    ("comrade-kim-goes-flying", "Comrade Kim Goes Flying", "김동무는 하늘을 난다", "2012"),
-    ("the-seven-year-itch", "The Seven Year Itch", "7년만의 외출", "1955; a replica poster hangs on the European street."),
-]
-
-
 class UnknownTag(ValueError):
     """A value that names no tag in a controlled facet, or a facet that does not exist."""
 
@@ -63,21 +28,6 @@ def slugify(text):
 def slugify_path(text):
     """A hierarchical slug: 'European street / Cafe' -> 'european-street/cafe'."""
     return "/".join(part for part in (slugify(p) for p in text.split("/")) if part)
-
-
-def seed_vocabulary(db):
-    for facet, rows in (("set", SEED_SETS), ("subject", SEED_SUBJECTS), ("film", SEED_FILMS)):
-        for slug, label, label_ko, description in rows:
-            db["tags"].insert(
-                {
-                    "facet": facet,
-                    "slug": slug,
-                    "label": label,
-                    "label_ko": label_ko,
-                    "description": description,
-                },
-                ignore=True,
-            )
 
 
 def parse_tag_spec(spec):

@@ -13,7 +13,7 @@ from archive.catalogue import tags
 from archive.db import write_transaction
 
 HIERARCHICAL_FACETS = ("set", "place")
-MAX_DEPTH = 3  # search_schema.py's triggers follow children three levels down
+MAX_DEPTH = 3  # migration 0003_search's triggers follow children three levels down
 CSV_COLUMNS = ("facet", "slug", "label", "label_ko", "description", "parent", "aliases")
 
 

@@ -5,9 +5,9 @@ import sys
 
 import click
 
+from archive.cli.context import pass_archive
 from archive.dedup import decisions as duplicates
 from archive.dedup import rescan
-from archive.cli.context import pass_archive
 from archive.storage import Storage
 
 

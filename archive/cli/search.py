@@ -7,13 +7,10 @@ import sys
 
 import click
 
-from archive.catalogue import photos
+from archive.catalogue import photos, tagging, tags, vocabulary
+from archive.cli.context import pass_archive
 from archive.search import engine as search
 from archive.search import results_csv as search_export
-from archive.catalogue import tagging
-from archive.catalogue import tags
-from archive.catalogue import vocabulary
-from archive.cli.context import pass_archive
 from archive.search.query import QueryError
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"

@@ -15,9 +15,9 @@ primary as versions.
 
 import json
 
-from archive.catalogue import tags
 from archive import clock
 from archive.db import write_transaction
+from archive.dedup import generation
 
 KINDS = ("duplicate", "related")
 DECISIONS = ("duplicate", "related", "unrelated")
@@ -105,8 +105,6 @@ def get_suggestion(db, suggestion_id):
 
 def decide(db, suggestion_id, decision, who, primary_id=None):
     """Record an archivist's decision on a suggestion; returns the decision row."""
-    from archive.dedup import lookup as dedup
-
     if decision not in DECISIONS:
         raise DecisionError(f"decision must be one of {', '.join(DECISIONS)}")
     with write_transaction(db):
@@ -130,14 +128,12 @@ def decide(db, suggestion_id, decision, who, primary_id=None):
             [*pair, decision, primary_id, who or "", clock.now_iso()],
         ).lastrowid
         if decision == "duplicate":
-            dedup.bump_generation(db)
+            generation.bump_generation(db)
     return dict(_one(db, "SELECT * FROM match_decisions WHERE id = ?", [decision_id]))
 
 
 def undo(db, decision_id, who):
     """Withdraw a decision: the pair's suggestion comes back to the queue."""
-    from archive.dedup import lookup as dedup
-
     with write_transaction(db):
         row = _one(db, "SELECT * FROM match_decisions WHERE id = ?", [decision_id])
         if row is None:
@@ -147,7 +143,7 @@ def undo(db, decision_id, who):
         db.execute("UPDATE match_decisions SET undone_at = ?, undone_by = ? WHERE id = ?",
                    [clock.now_iso(), who or "", decision_id])
         if row["decision"] == "duplicate":
-            dedup.bump_generation(db)
+            generation.bump_generation(db)
     return dict(_one(db, "SELECT * FROM match_decisions WHERE id = ?", [decision_id]))
 
 
@@ -205,9 +201,8 @@ def duplicate_photo_ids(db):
 
 def neighbour_ids(db, photo_id):
     """The other versions of a photo and its confirmed other shots."""
-    found = versions_of(db, photo_id)
-    ids = {row["id"] for row in found["versions"]} | {row["id"] for row in found["other_shots"]}
-    return ids - {photo_id}
+    members = group_members(db, photo_id)
+    return (members | other_shot_ids(db, members)) - {photo_id}
 
 
 def choose_primary(db, photo_ids):
@@ -262,42 +257,25 @@ def _group_json(db, kind, state, primary, members):
     }
 
 
-def versions_of(db, photo_id, include_private=True):
-    """The duplicate group of a photo, with the union of its members' tags,
-    captions and provenance, and the other shots of the same poster."""
-    members = group_members(db, photo_id)
-    primary = _confirmed_primary(db, members) if len(members) > 1 else photo_id
-    rows = [r for r in _photos(db, members) if include_private or r["is_public"]]
-    rows.sort(key=lambda r: (r["id"] != primary, r["id"]))
-    union_tags, seen = [], set()
-    for row in rows:
-        for tag in tags.tags_of_photo(db, row["id"]):
-            if tag["id"] not in seen:
-                seen.add(tag["id"])
-                union_tags.append(tag)
-    union_tags.sort(key=lambda t: (t["facet"], t["label"]))
-    captions = []
-    for row in rows:
-        if row["caption"] and row["caption"] not in captions:
-            captions.append(row["caption"])
+def other_shot_ids(db, members):
+    """Photos confirmed as other shots of the same poster as any of members
+    (with their own copies), members themselves left out."""
     related = set()
     for members_related in _components(_decided_edges(db, "related")):
         if members_related & members:
             for other in members_related - members:
                 related |= group_members(db, other)
-    related_rows = [r for r in _photos(db, related - members) if include_private or r["is_public"]]
-    return {
-        "primary": primary,
-        "versions": rows,
-        "tags": union_tags,
-        "captions": captions,
-        "provenance": [
-            {key: row[key] for key in ("id", "original_filename", "trip", "photographer", "source",
-                                       "uploaded_by", "uploaded_at", "width", "height")}
-            for row in rows
-        ],
-        "other_shots": sorted(related_rows, key=lambda r: r["id"]),
-    }
+    return related - members
+
+
+def photos_by_id(db, photo_ids):
+    """The photo rows of photo_ids, warnings decoded, in id order."""
+    return _photos(db, photo_ids)
+
+
+def primary_of(db, members):
+    """The group's confirmed primary, or the first member for a lone photo."""
+    return _confirmed_primary(db, members) if len(members) > 1 else min(members)
 
 
 def _photos(db, photo_ids):

@@ -18,7 +18,6 @@ import numpy as np
 from archive import threads
 
 
-
 class HammingIndex:
     def __init__(self, slots):
         self.slots = slots

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from archive.dedup import fingerprint as fp
-from archive.dedup import matching
-from archive.dedup.hamming import HammingIndex
+from archive.dedup import decisions as duplicates
+from archive.dedup import generation, matching
+from archive.dedup.hamming import HammingIndex, pairs_after
+from archive.imaging import fingerprint as fp
 
 TURNS = len(fp.DIHEDRAL)
 # The windows that line two photos up in the index, one against the other's
@@ -95,20 +96,6 @@ def load_fingerprints(db, photo_ids):
     return found
 
 
-def generation(db):
-    row = db.execute("SELECT value FROM dedup_state WHERE key = 'generation'").fetchone()
-    return int(row[0]) if row else 0
-
-
-def bump_generation(db):
-    """Tell every process's index to reload: call after merges, deletions or
-    a rescan, inside the transaction that makes the change."""
-    db.execute(
-        "INSERT INTO dedup_state (key, value) VALUES ('generation', 1)"
-        " ON CONFLICT (key) DO UPDATE SET value = value + 1"
-    )
-
-
 # ------------------------------------------------------------------- index
 
 
@@ -126,7 +113,7 @@ class NearDuplicateIndex:
 
     def refresh(self, db):
         """Load what is new since the last look; reload all after a new generation."""
-        gen = generation(db)
+        gen = generation.current(db)
         if gen != self.generation:
             self._reset(gen)
         rows = db.execute(
@@ -220,8 +207,6 @@ def find_matches(db, print_, exclude=()):
 def record_new_photo(db, photo_id, print_):
     """Inside the new photo's transaction: find its matches, store its
     fingerprint and the suggestions. Returns the matches as JSON dicts."""
-    from archive.dedup import decisions as duplicates
-
     # Looked up before the new row is written, so this process's index never
     # holds a photo whose transaction might still roll back.
     matches = find_matches(db, print_, exclude={photo_id})
@@ -234,8 +219,6 @@ def record_new_photo(db, photo_id, print_):
 def all_candidate_pairs(index, radius=matching.SEARCH_RADIUS):
     """Every pair of loaded photos whose hashes line up within radius, as a
     set of (older id, newer id): the same ways of lining up as a lookup."""
-    from archive.dedup.hamming import pairs_after
-
     hashes = index.hashes
     codes = np.stack([hashes.codes(slot) for slot in range(SLOTS)])
     upright = codes[0]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from archive.dedup.fingerprint import COLOUR_BINS, HUE_BINS, ORIENTATION_NAMES, WINDOWS
+from archive.imaging.fingerprint import COLOUR_BINS, HUE_BINS, ORIENTATION_NAMES, WINDOWS
 
 # Below this detail score an image is flat (a solid colour, a smooth
 # gradient, a blank wall): its hashes are mostly noise and all flat images

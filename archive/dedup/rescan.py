@@ -4,11 +4,14 @@ pair and store the new suggestions. Pairs an archivist decided stay decided."""
 
 from dataclasses import dataclass
 
-from archive.dedup import lookup as dedup
-from archive.dedup import decisions as duplicates
-from archive.dedup import matching
-from archive.dedup import fingerprint as fp
+from PIL import Image
+
 from archive.db import write_transaction
+from archive.dedup import decisions as duplicates
+from archive.dedup import generation, matching
+from archive.dedup import lookup as dedup
+from archive.imaging import decoding as imaging
+from archive.imaging import fingerprint as fp
 
 BATCH = 50
 
@@ -27,10 +30,6 @@ def photos_to_fingerprint(db, everything=False):
 def fingerprint_stored_photo(storage, photo, max_pixels):
     """Fingerprint a stored photo from its 400 px derivative, or, when that
     is gone, from its original (the thumbnail's pixels made as at ingest)."""
-    from PIL import Image
-
-    from archive.imaging import decoding as imaging
-
     edge = imaging.THUMBNAIL_EDGE
     path = storage.derivative_path(photo["sha256"], imaging.derivative_name(edge))
     try:
@@ -74,7 +73,7 @@ def rescan(db, storage, max_pixels, everything=False, progress=None):
             for photo_id, print_ in batch:
                 dedup.save_fingerprint(db, photo_id, print_)
             if batch:
-                dedup.bump_generation(db)
+                generation.bump_generation(db)
 
     index = dedup.index_for(db)
     with index.lock:

@@ -7,8 +7,8 @@ Links object the caller supplies: this module knows nothing of Flask.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from archive.catalogue import photos as photo_text
 from archive.config import THUMBNAIL_EDGE

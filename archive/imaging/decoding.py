@@ -15,8 +15,8 @@ import numpy as np
 import pillow_heif
 from PIL import Image, UnidentifiedImageError
 
-from archive.dedup import fingerprint
 from archive.config import DISPLAY_EDGE, DISPLAY_MAX_EDGE, THUMBNAIL_EDGE
+from archive.imaging import fingerprint
 
 pillow_heif.register_heif_opener()
 

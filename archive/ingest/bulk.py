@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive import db as archive_db
-from archive.imaging import decoding as imaging
 from archive.db import write_transaction
+from archive.imaging import decoding as imaging
 from archive.ingest.pipeline import FileWork, Outcome, Prepared
 from archive.storage import sha256_of_file
 

@@ -22,13 +22,11 @@ import sqlite3
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from archive import threads
+from archive import clock, threads
+from archive.catalogue import settings, tags
+from archive.db import write_transaction
 from archive.dedup import lookup as dedup
 from archive.imaging import decoding as imaging
-from archive.catalogue import settings
-from archive.catalogue import tags
-from archive import clock
-from archive.db import write_transaction
 from archive.ingest.metadata import Metadata, read_metadata
 from archive.storage import Storage, sha256_of_file, write_atomically
 

@@ -23,7 +23,9 @@ ORPHAN_MIN_AGE_SECONDS = 600
 
 @dataclass
 class Problem:
-    kind: str  # integrity | missing-original | changed-original | missing-derivative | broken-derivative | orphan-file | stray-temp-file
+    # integrity | missing-original | changed-original | missing-derivative |
+    # broken-derivative | orphan-file | stray-temp-file
+    kind: str
     detail: str
     path: str | None = None
     photo_id: int | None = None

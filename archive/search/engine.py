@@ -12,13 +12,26 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from archive.dedup import decisions as duplicates
-from archive.search import index as search_index
-from archive.search import fulltext as search_text
 from archive.catalogue import tags
 from archive.catalogue.photos import Page
-from archive.search.query import (And, Camera, Has, Is, Not, Or, QueryError, Tag, Taken, Text,
-                                  narrowed, parse, quote_value)
+from archive.dedup import decisions as duplicates
+from archive.search import fulltext as search_text
+from archive.search import index as search_index
+from archive.search.query import (
+    And,
+    Camera,
+    Has,
+    Is,
+    Not,
+    Or,
+    QueryError,
+    Tag,
+    Taken,
+    Text,
+    narrowed,
+    parse,
+    quote_value,
+)
 
 __all__ = ["QueryError", "search", "search_ids", "SORTS", "FACETS"]
 

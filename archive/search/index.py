@@ -4,7 +4,7 @@ A search at 100,000 photos must filter and count six facets in a few
 milliseconds; joins over a million photo_tags rows cannot, arrays indexed by
 photo id can. SQLite stays the source of truth: the index remembers the last
 entry of `search_changes` it has seen and, before each search, re-reads only
-the photos changed since (see search_schema.py). An index that fell behind
+the photos changed since (see archive/migrations/m0003_search.py). An index that fell behind
 the pruned part of the log, or has too much to catch up, reloads in full.
 
 Snapshots are immutable: a refresh builds a new one, so a request that is
@@ -14,7 +14,7 @@ still using the old one is never disturbed.
 import contextlib
 import os
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -40,7 +40,7 @@ def epoch_seconds(iso):
     except ValueError:
         return None
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
     return int((moment - _EPOCH).total_seconds())
 
 

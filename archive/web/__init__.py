@@ -177,8 +177,8 @@ def tag_description(tag_rows):
 
 
 def register_template_helpers(app):
-    from archive.imaging import decoding as imaging
     from archive.catalogue import photos
+    from archive.imaging import decoding as imaging
 
     app.jinja_env.globals.update(
         thumbnail_url=thumbnail_url,

@@ -2,10 +2,8 @@
 
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
 
-from archive.catalogue import photos
-from archive.catalogue import tags
-from archive.web import (can_see_exact, can_see_private, display_url, get_db, get_visible_photo,
-                         thumbnail_url)
+from archive.catalogue import photos, tags
+from archive.web import can_see_exact, can_see_private, display_url, get_db, get_visible_photo, thumbnail_url
 from archive.web.gallery import page_arg
 
 bp = Blueprint("api", __name__, url_prefix="/api")

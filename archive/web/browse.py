@@ -3,8 +3,8 @@ photos, and a page of the photos of one subject (sets have theirs in search.py).
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
-from archive.search import engine as search
 from archive.catalogue import tags
+from archive.search import engine as search
 from archive.web import can_see_private, get_db
 from archive.web.gallery import page_arg
 

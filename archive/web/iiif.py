@@ -10,9 +10,9 @@ import json
 
 from flask import Blueprint, Response, abort, current_app, redirect, request, send_file, url_for
 
+from archive.catalogue import sets, versions
 from archive.iiif import image_api as iiif_image
 from archive.iiif import presentation as iiif_presentation
-from archive.catalogue import sets
 from archive.storage import Storage, write_atomically
 from archive.web import can_see_private, get_db, get_visible_photo, thumbnail_url
 
@@ -136,12 +136,10 @@ def poster_manifest(photo_id):
     """Every shot of the poster this photo shows: the copies of this photograph
     (its duplicate group, the primary first) and the other shots an archivist
     confirmed."""
-    from archive.dedup import decisions as duplicates
-
     photo = get_visible_photo(photo_id)
     if photo is None:
         abort(404)
-    group = duplicates.versions_of(get_db(), photo_id, include_private=can_see_private())
+    group = versions.versions_of(get_db(), photo_id, include_private=can_see_private())
     ordered = [row["id"] for row in group["versions"]] + [row["id"] for row in group["other_shots"]]
     members = [p for p in (get_visible_photo(i) for i in ordered) if p is not None]
     rights, attribution = _settings()

@@ -3,8 +3,7 @@ photo page and the same as JSON."""
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, url_for
 
-from archive.catalogue import deletion
-from archive.catalogue import settings
+from archive.catalogue import deletion, settings
 from archive.web import admin_required, archivist_required, get_db, get_visible_photo
 
 bp = Blueprint("publishing", __name__)

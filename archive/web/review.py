@@ -2,8 +2,8 @@
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 
+from archive.catalogue import photos, versions
 from archive.dedup import decisions as duplicates
-from archive.catalogue import photos
 from archive.web import archivist_required, can_see_private, current_username, get_db, get_visible_photo
 
 bp = Blueprint("review", __name__)
@@ -40,7 +40,7 @@ def review_helpers():
         return duplicates.open_count(get_db(), include_private=can_see_private())
 
     def photo_versions(photo_id):
-        return duplicates.versions_of(get_db(), photo_id, include_private=can_see_private())
+        return versions.versions_of(get_db(), photo_id, include_private=can_see_private())
 
     return {"review_open_count": review_open_count, "photo_versions": photo_versions,
             "decision_labels": DECISION_LABELS}
@@ -213,7 +213,7 @@ def versions_api(photo_id):
 
     if get_visible_photo(photo_id) is None:
         abort(404, description=f"no photo {photo_id}")
-    group = duplicates.versions_of(get_db(), photo_id, include_private=can_see_private())
+    group = versions.versions_of(get_db(), photo_id, include_private=can_see_private())
     # A primary this request may not see is not named: the first visible version stands in.
     return jsonify({
         "primary": group["versions"][0]["id"],

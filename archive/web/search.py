@@ -1,13 +1,22 @@
 """Search pages, browse pages per set, and their JSON and CSV forms."""
 
-from flask import (Blueprint, Response, abort, current_app, jsonify, redirect, render_template,
-                   request, stream_with_context, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 
 from archive import db as archive_db
-from archive.catalogue import photos
+from archive.catalogue import photos, tags
 from archive.search import engine as search
 from archive.search import results_csv as search_export
-from archive.catalogue import tags
 from archive.search.query import QueryError
 from archive.web import can_see_private, get_db
 from archive.web.api import MAX_PER_PAGE, photo_summary

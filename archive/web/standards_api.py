@@ -4,11 +4,10 @@ import re
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
-from archive.preservation import export
-from archive.web import openapi
-from archive.search import engine as search
 from archive.catalogue import sets
-from archive.web import can_see_private, get_db
+from archive.preservation import export
+from archive.search import engine as search
+from archive.web import can_see_private, get_db, openapi
 
 bp = Blueprint("standards_api", __name__)
 

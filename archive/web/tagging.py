@@ -4,17 +4,12 @@ the vocabulary pages for archivists, and the JSON endpoints behind them."""
 from datetime import date
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, abort, flash, jsonify, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 
-from archive.catalogue import photos
+from archive.catalogue import photos, tagging, tags, vocabulary
 from archive.search import engine as search
-from archive.catalogue import tagging
-from archive.catalogue import tags
-from archive.catalogue import vocabulary
 from archive.search.query import QueryError
-from archive.web import (archivist_required, can_see_private, current_username, get_db,
-                         get_visible_photo)
+from archive.web import archivist_required, can_see_private, current_username, get_db, get_visible_photo
 
 bp = Blueprint("tagging", __name__)
 

@@ -1,12 +1,17 @@
-"""Tables and triggers of migration 0003_search.
+"""Migration 0003_search: The tag history and the search change log, the full-text table and the
+triggers that keep the log current.
 
 Every change that can alter what a search finds for a photo (its text, its
 tags, a tag's labels, aliases or place in the hierarchy, its visibility)
 writes the photo's id to `search_changes`, from plain SQL triggers. The
 full-text index and each process's in-memory search index read that log and
-catch up before they answer, so no writer (ingest, tagging, another helper's
-code, a manual SQL fix) has to remember to refresh them.
+catch up before they answer, so no writer has to remember to refresh them.
+
+Frozen history: nothing here imports the archive's live code, so the step
+runs the same on a database made today as on one made when it was written.
 """
+
+NAME = "0003_search"
 
 # Descendant tags to three levels, written out because SQLite does not allow
 # WITH inside a trigger; the vocabulary keeps sets at most three levels deep.
@@ -114,6 +119,6 @@ STATEMENTS = [
 ]
 
 
-def create(db):
+def apply(db):
     for statement in STATEMENTS:
         db.execute(statement)

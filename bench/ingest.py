@@ -61,7 +61,7 @@ def camera_like(index, sources):
         base = base.crop((dx, dy, dx + w * 9 // 10, dy + h * 9 // 10))
     else:
         sys.path.insert(0, str(ROOT / "tests"))
-        from conftest import scene
+        from support import scene
 
         base = scene(800, 600, seed=index)
     big = np.asarray(base.resize(SIZE, Image.Resampling.BICUBIC), dtype=np.int16)

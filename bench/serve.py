@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 import servers  # noqa: E402
-from conftest import image_bytes, scene  # noqa: E402
+from support import image_bytes, scene  # noqa: E402
 
 
 def fill(data_dir, count):

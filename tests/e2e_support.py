@@ -11,8 +11,8 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORD
 from PIL import Image
+from support import PASSWORD
 
 from archive import db as archive_db
 from archive.accounts import auth

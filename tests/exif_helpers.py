@@ -2,9 +2,9 @@
 
 import struct
 
-from conftest import image_bytes, scene
 from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
+from support import image_bytes, scene
 
 EXIF_IFD = 0x8769
 GPS_IFD = 0x8825

@@ -1,6 +1,6 @@
 """Putting photos into a test archive through the real pipeline."""
 
-from conftest import image_bytes, scene
+from support import image_bytes, scene
 
 from archive.ingest.pipeline import FileWork, Ingester, Provenance
 

@@ -2,8 +2,8 @@
 tags, text, dates and cameras, so every query has an exact expected answer."""
 
 from click.testing import CliRunner
-from conftest import scene
 from PIL import Image
+from support import scene
 
 from archive import db as archive_db
 from archive.catalogue import tagging, vocabulary

@@ -4,8 +4,8 @@ that end, and the first admin's one-time link."""
 import re
 
 import pytest
-from conftest import PASSWORD, json_lines, logged_in_client
 from flask import Flask
+from support import PASSWORD, json_lines, logged_in_client
 
 from archive import create_app
 from archive.accounts import auth
@@ -304,21 +304,3 @@ def test_admin_adds_changes_and_disables_users_on_the_web(admin_client, db):
 def test_an_archivist_gets_403_on_admin_pages(archivist_client):
     assert archivist_client.get("/admin/users").status_code == 403
     assert archivist_client.post("/admin/settings", data={}).status_code == 403
-
-
-def test_every_command_has_help_with_an_example():
-    import click
-
-    from archive.cli import cli
-
-    def walk(command, path):
-        yield path, command
-        if isinstance(command, click.Group):
-            for name, sub in command.commands.items():
-                yield from walk(sub, f"{path} {name}")
-
-    for path, command in walk(cli, "manage_archive.py"):
-        assert command.help and "Example" in command.help, f"{path} has no help with an example"
-        for param in command.params:
-            if isinstance(param, click.Option):
-                assert param.help, f"{path} {param.opts[0]} has no help"

@@ -1,9 +1,9 @@
 """The JSON API: a page of photos, one photo, and JSON errors."""
 
 import pytest
-from conftest import image_bytes, scene
 from exif_helpers import camera_exif, jpeg_with_exif
 from photo_helpers import add_photo, add_photos
+from support import image_bytes, scene
 
 DETAIL_KEYS = {"id", "url", "title", "caption", "original_filename", "sha256", "width", "height", "taken_at",
                "camera", "tags", "thumbnail_url", "display_url"}

@@ -9,7 +9,7 @@ role that may use a form gets the form's own answer to an empty submission.
 """
 
 import pytest
-from conftest import PASSWORD, json_lines, logged_in_client
+from support import PASSWORD, json_lines, logged_in_client
 
 from archive.accounts import auth
 

@@ -3,7 +3,7 @@
 import sqlite3
 import threading
 
-from conftest import files_under
+from support import files_under
 
 from archive import db as archive_db
 from archive.ingest.pipeline import FileWork, Ingester, Provenance

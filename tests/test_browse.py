@@ -3,8 +3,8 @@
 import re
 
 import pytest
-from conftest import logged_in_client
 from search_archive import build
+from support import logged_in_client
 
 from archive import create_app
 

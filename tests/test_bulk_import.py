@@ -7,7 +7,7 @@ import sys
 import time
 
 import pytest
-from conftest import PROJECT_ROOT, files_under, json_lines
+from support import PROJECT_ROOT, files_under, json_lines
 
 from archive import db as archive_db
 from archive.ingest.bulk import import_files, walk
@@ -162,7 +162,7 @@ def test_other_sizes_are_made_on_first_request_and_cached(run_cli, make_image, c
 
 
 def test_behind_nginx_media_are_offloaded_with_x_accel_redirect(run_cli, make_image, data_dir, db, make_user):
-    from conftest import logged_in_client
+    from support import logged_in_client
 
     from archive import create_app
 
@@ -183,7 +183,7 @@ def test_behind_nginx_media_are_offloaded_with_x_accel_redirect(run_cli, make_im
 
 
 def test_near_duplicates_within_one_batch_find_each_other(run_cli, tmp_path):
-    from conftest import scene
+    from support import scene
 
     folder = tmp_path / "batch"
     folder.mkdir()

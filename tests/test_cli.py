@@ -11,7 +11,7 @@ import urllib.request
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import PROJECT_ROOT, files_under, image_bytes, json_lines, scene
+from support import PROJECT_ROOT, files_under, image_bytes, json_lines, scene
 
 from archive.cli import cli
 
@@ -35,7 +35,6 @@ def test_the_walk_finds_the_backbone_commands():
 def test_every_command_has_help_with_an_example(path):
     command = dict(all_commands())[path]
     assert (command.help or "").strip(), f"{' '.join(path) or 'cli'} has no help text"
-    assert command.short_help or command.help.strip().splitlines()[0]
     result = CliRunner().invoke(cli, [*path, "--help"])
     assert result.exit_code == 0
     assert "Example" in result.output, f"{' '.join(path) or 'cli'} --help shows no example"

@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from conftest import PASSWORD, files_under, image_bytes, scene
 from servers import gunicorn
+from support import PASSWORD, files_under, image_bytes, scene
 
 from archive import db as archive_db
 from archive.accounts import auth

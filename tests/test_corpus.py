@@ -9,8 +9,8 @@ from pathlib import Path
 import imagehash
 import pytest
 from click.testing import CliRunner
-from conftest import EXIF_SAMPLES, PROJECT_ROOT, files_under, json_lines
 from PIL import Image
+from support import EXIF_SAMPLES, PROJECT_ROOT, files_under, json_lines
 
 from archive import create_app
 from archive import db as archive_db

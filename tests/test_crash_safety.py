@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 
-from conftest import PROJECT_ROOT, files_under, json_lines
+from support import PROJECT_ROOT, files_under, json_lines
 
 from archive import db as archive_db
 

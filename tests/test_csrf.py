@@ -4,7 +4,7 @@ import io
 import re
 
 import pytest
-from conftest import PASSWORD, image_bytes, logged_in_client, scene
+from support import PASSWORD, image_bytes, logged_in_client, scene
 
 from archive.accounts import auth
 

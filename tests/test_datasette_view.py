@@ -3,7 +3,7 @@ Datasette (or any SQLite tool), read here with plain sqlite3."""
 
 import sqlite3
 
-from conftest import json_lines
+from support import json_lines
 
 
 def test_one_row_per_photo_with_tags_per_facet(run_cli, make_image, data_dir, db):

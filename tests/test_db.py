@@ -131,3 +131,51 @@ def test_two_processes_starting_together_migrate_once(tmp_path):
     database = archive_db.connect(tmp_path)
     assert database.execute("SELECT count(*) FROM tags WHERE facet = 'set'").fetchone()[0] == 8
     database.close()
+
+
+def _schema(database):
+    return sorted(
+        (row[0], row[1], " ".join((row[2] or "").split()))
+        for row in database.execute("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
+    )
+
+
+def test_an_archive_made_before_the_later_steps_migrates_to_todays_schema(tmp_path):
+    """A database as the first release left it (step 0001 only, with a photo
+    in it) ends, after connect(), with exactly the schema of a new one."""
+    import sqlite_utils
+
+    from archive.migrations import STEPS
+
+    old_path = tmp_path / "old"
+    old_path.mkdir()
+    first = sqlite_utils.Migrations("archive")
+    first(name=STEPS[0].NAME)(STEPS[0].apply)
+    old = sqlite_utils.Database(old_path / archive_db.DB_FILENAME)
+    first.apply(old)
+    old["photos"].insert({
+        "sha256": "ab" * 32, "ext": "jpg", "format": "JPEG", "mime_type": "image/jpeg", "file_size": 10,
+        "width": 4, "height": 3, "phash": 1, "dhash": 2, "original_filename": "old.jpg", "source": "cli",
+        "uploaded_at": "2019-10-01T00:00:00+00:00",
+    })
+    old.close()
+
+    migrated = archive_db.connect(old_path)
+    fresh = archive_db.connect(tmp_path / "fresh")
+    assert _schema(migrated) == _schema(fresh)
+    assert migrated.execute("SELECT original_filename FROM photos").fetchall() == [("old.jpg",)]
+    assert [m.name for m in archive_db.migrations.applied(migrated)] == [s.NAME for s in STEPS]
+
+
+def test_no_migration_imports_the_archives_live_code():
+    import ast
+    from pathlib import Path
+
+    import archive.migrations
+
+    folder = Path(archive.migrations.__file__).parent
+    for path in folder.glob("m*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom | ast.Import):
+                names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+                assert not any(n.startswith("archive") for n in names), f"{path.name} imports {names}"

@@ -1,8 +1,8 @@
 """The Hamming index: exact against a plain loop, and kept current from SQLite."""
 
 import numpy as np
-from conftest import json_lines, scene
 from PIL import Image
+from support import json_lines, scene
 
 from archive import db as archive_db
 from archive.dedup import generation

@@ -2,8 +2,8 @@
 
 import imagehash
 import pytest
-from conftest import scene
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
+from support import scene
 
 from archive.dedup import matching
 from archive.imaging import decoding as imaging

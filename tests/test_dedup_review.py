@@ -4,11 +4,9 @@ import json
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
-from conftest import json_lines, scene
 from PIL import Image
+from support import json_lines, scene
 
-from archive.cli import cli
 from archive.dedup import lookup as dedup
 
 
@@ -237,13 +235,6 @@ def test_rescan_remakes_fingerprints_made_the_old_way(run_cli, trio, db):
     for row in rows:
         remade, made = (np.frombuffer(blob, "<u8") for blob in (row["window_phashes"], before[row["photo_id"]]))
         assert int(np.bitwise_count(remade ^ made).max()) <= 4
-
-
-def test_every_dedup_command_has_help_with_an_example():
-    for args in (["duplicates"], ["dedup"], ["dedup", "rescan"], ["dedup", "queue"], ["dedup", "decide"],
-                 ["dedup", "undo"]):
-        result = CliRunner().invoke(cli, [*args, "--help"])
-        assert result.exit_code == 0 and "Example:" in result.output, args
 
 
 FORM = {"trip": "", "photographer": "", "tags": ""}  # as a browser sends the form

@@ -1,7 +1,7 @@
 """Admins delete photos for good: rows, tags, originals and derivatives."""
 
 import pytest
-from conftest import files_under, json_lines
+from support import files_under, json_lines
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import re
 import pytest
 import search_archive
 from click.testing import CliRunner
-from conftest import scene
 from e2e_support import (
     LAYOUT_SHIFT_SCRIPT,
     add_archivist,
@@ -17,6 +16,7 @@ from e2e_support import (
     screenshot,
     server_and_browser,
 )
+from support import scene
 
 from archive import db as archive_db
 from archive.cli import cli

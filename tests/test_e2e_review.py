@@ -6,8 +6,8 @@ import re
 
 import pytest
 from click.testing import CliRunner
-from conftest import scene
 from e2e_support import add_archivist, axe_violations, new_context, requires_chromium, screenshot, server_and_browser
+from support import scene
 
 from archive import db as archive_db
 from archive.cli import cli

@@ -4,8 +4,8 @@ upload.js (one new, one a duplicate, one broken) and read each outcome."""
 import re
 
 import pytest
-from conftest import files_under, image_bytes, scene
 from e2e_support import add_archivist, axe_violations, new_context, requires_chromium, screenshot, server_and_browser
+from support import files_under, image_bytes, scene
 
 from archive import db as archive_db
 

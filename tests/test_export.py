@@ -6,7 +6,7 @@ import json
 
 import bagit
 import pytest
-from conftest import files_under, json_lines
+from support import files_under, json_lines
 
 
 @pytest.fixture
@@ -149,12 +149,6 @@ def test_data_page_links_everything(client, archive):
     assert "European street" in page.text and "(2 photos)" in page.text
     photo_page = client.get(f"/photos/{archive['ids'][0]}")
     assert f"/iiif/photos/{archive['ids'][0]}/manifest.json" in photo_page.text
-
-
-def test_export_command_has_help_with_an_example(run_cli):
-    result = run_cli("export", "--help")
-    assert result.exit_code == 0
-    assert "Example" in result.output and "--format bagit" in result.output
 
 
 def test_a_search_query_chooses_what_is_exported(run_cli, archive, tmp_path, client):

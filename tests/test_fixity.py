@@ -3,7 +3,7 @@
 import json
 import os
 
-from conftest import files_under, json_lines
+from support import files_under, json_lines
 
 
 def _import(run_cli, make_image, count=3):

@@ -5,9 +5,9 @@ import io
 import os
 
 import pytest
-from conftest import image_bytes, scene
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import image_bytes, scene
 
 # Small by default to keep the suite fast; ARCHIVE_FUZZ_EXAMPLES=500 for a long hunt.
 FUZZ = settings(max_examples=int(os.environ.get("ARCHIVE_FUZZ_EXAMPLES", "25")), deadline=None, database=None,

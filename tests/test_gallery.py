@@ -4,10 +4,10 @@ import io
 import re
 
 import pytest
-from conftest import files_under, image_bytes, scene
 from exif_helpers import camera_exif, jpeg_with_exif
 from photo_helpers import add_photo, add_photos
 from PIL import Image
+from support import files_under, image_bytes, scene
 
 from archive import create_app
 from archive.imaging import decoding as imaging

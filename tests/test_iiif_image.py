@@ -4,9 +4,9 @@ caching, CORS and visibility, over real HTTP through the test client."""
 import io
 
 import pytest
-from conftest import files_under, image_bytes
 from iiif_helpers import QUADRANTS, ingest, near, quadrant_image
 from PIL import Image
+from support import files_under, image_bytes
 
 from archive.iiif import image_api as iiif_image
 

@@ -10,8 +10,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import SHARED
 from iiif_helpers import ingest, live_server
+from support import SHARED
 
 TEST_IMAGE = SHARED / "corpus" / "iiif" / "67352ccc-d1b0-11e1-89ae-279075081939.png"
 

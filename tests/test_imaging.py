@@ -5,8 +5,8 @@ import io
 import imagehash
 import numpy as np
 import pytest
-from conftest import image_bytes, scene
 from PIL import Image, ImageChops, ImageOps
+from support import image_bytes, scene
 
 from archive.imaging import decoding as imaging
 

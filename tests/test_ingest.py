@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 
 import imagehash
 import pytest
-from conftest import files_under, image_bytes, scene
 from exif_helpers import broken_exif_jpeg, camera_exif, jpeg_with_exif
 from PIL import Image
+from support import files_under, image_bytes, scene
 
 from archive import db as archive_db
 from archive.catalogue import tags

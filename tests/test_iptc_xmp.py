@@ -4,7 +4,7 @@ at import and kept on the photo; broken blocks never stop an import."""
 import struct
 
 import pytest
-from conftest import image_bytes, json_lines, scene
+from support import image_bytes, json_lines, scene
 
 from archive.ingest import iptc_xmp
 

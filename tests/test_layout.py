@@ -8,7 +8,7 @@ import subprocess
 
 import flask
 import pytest
-from conftest import PROJECT_ROOT
+from support import PROJECT_ROOT
 
 import archive
 

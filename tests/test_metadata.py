@@ -1,8 +1,8 @@
 """EXIF into plain fields: values, GPS signs, and broken metadata as warnings."""
 
 import pytest
-from conftest import image_bytes, scene
 from exif_helpers import broken_exif_jpeg, camera_exif, jpeg_with_exif, with_app1
+from support import image_bytes, scene
 
 from archive.ingest.metadata import FIELDS, read_metadata
 

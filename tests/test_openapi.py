@@ -10,10 +10,10 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 import schemathesis
-from conftest import PASSWORD
 from hypothesis import HealthCheck, Phase, given, settings
 from iiif_helpers import ingest, live_server
 from openapi_spec_validator import validate
+from support import PASSWORD
 
 from archive.web import openapi
 
@@ -96,7 +96,7 @@ def test_upload_api_without_the_optional_fields(client, archivist_client):
     Uploading needs an archivist: anonymous is a 401."""
     import io
 
-    from conftest import image_bytes, scene
+    from support import image_bytes, scene
 
     def form():
         return {"photos": (io.BytesIO(image_bytes(scene(80, 60))), "a.jpg")}
@@ -138,7 +138,7 @@ def serve(data_dir):
     """A real server on 127.0.0.1 over data_dir, with two photos and a third
     that nearly duplicates the first (so the review queue has a pair), and a
     cookie of its admin "ada" who logged in through the real /login form."""
-    from conftest import image_bytes, scene
+    from support import image_bytes, scene
 
     from archive import create_app
     from archive import db as archive_db
@@ -269,7 +269,7 @@ def test_deleting_a_photo_through_the_api(tmp_path):
 def test_versions_never_name_a_photo_the_visitor_may_not_see(app, db, client, tmp_path):
     """Found while describing /versions: with a private primary, a visitor was
     told its id as "primary" though "versions" (rightly) left it out."""
-    from conftest import image_bytes, scene
+    from support import image_bytes, scene
 
     from archive.catalogue import settings
     from archive.dedup import decisions as duplicates

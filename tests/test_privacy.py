@@ -5,8 +5,8 @@ import io
 import struct
 
 import pytest
-from conftest import json_lines, scene
 from PIL import Image
+from support import json_lines, scene
 
 LAT, LON = 39.0341667, 125.75
 XMP = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'

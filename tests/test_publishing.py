@@ -4,7 +4,7 @@ web form, the JSON API and the CLI, and private photos hidden from visitors."""
 import io
 
 import pytest
-from conftest import json_lines
+from support import json_lines
 
 from archive import create_app
 from archive.catalogue import settings
@@ -173,7 +173,7 @@ def test_cli_publish_needs_ids_or_a_trip(run_cli):
 
 
 def test_env_default_public_reaches_the_web_upload(data_dir, monkeypatch, make_user, make_image, db):
-    from conftest import logged_in_client
+    from support import logged_in_client
 
     monkeypatch.setenv("ARCHIVE_DEFAULT_PUBLIC", "0")
     app = create_app({"DATA_DIR": data_dir, "TESTING": True, "SECRET_KEY": "t", "WTF_CSRF_ENABLED": False})

@@ -5,12 +5,10 @@ import io
 import json
 
 import pytest
-from click.testing import CliRunner
 from search_archive import build
 
 from archive import create_app
 from archive.catalogue import tags
-from archive.cli import cli
 
 
 @pytest.fixture
@@ -80,10 +78,3 @@ def test_import_tags_with_a_child_set(run_cli, make_image, db):
     photo_id = json.loads(result.output)["photo_id"]
     assert json.loads(run_cli("search", "set:european-street", "--json").output)["results"][0]["id"] == photo_id
     assert db.execute("SELECT action FROM tag_history WHERE photo_id = ?", [photo_id]).fetchone()[0] == "added"
-
-
-@pytest.mark.parametrize("command", [["search"], ["tags"], *[["tags", c] for c in
-                                     ("list", "add", "rename", "merge", "delete", "import", "apply")]])
-def test_every_command_has_help_with_an_example(command):
-    result = CliRunner().invoke(cli, [*command, "--help"])
-    assert result.exit_code == 0 and "Example" in result.output

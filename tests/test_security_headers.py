@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import json_lines
+from support import json_lines
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 

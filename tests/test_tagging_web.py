@@ -2,8 +2,8 @@
 vocabulary pages, the JSON endpoint, the history of changes, suggestions."""
 
 import pytest
-from conftest import PASSWORD, logged_in_client
 from search_archive import build
+from support import PASSWORD, logged_in_client
 
 from archive import create_app
 from archive.accounts import auth

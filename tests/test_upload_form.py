@@ -4,8 +4,8 @@ import io
 import re
 
 import pytest
-from conftest import PASSWORD, files_under, image_bytes, logged_in_client, scene
 from photo_helpers import add_photo
+from support import PASSWORD, files_under, image_bytes, logged_in_client, scene
 
 from archive import create_app
 from archive import db as archive_db

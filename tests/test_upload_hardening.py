@@ -10,8 +10,8 @@ import zlib
 
 import numpy as np
 import pytest
-from conftest import image_bytes, json_lines, media_state, scene
 from PIL import Image
+from support import image_bytes, json_lines, media_state, scene
 
 from archive.web.upload import display_filename
 
@@ -281,7 +281,7 @@ def test_a_name_with_backslashes_never_becomes_a_path(archivist_client, data_dir
 
 @pytest.fixture
 def small_limit_client(data_dir, make_user):
-    from conftest import logged_in_client
+    from support import logged_in_client
 
     from archive import create_app
 

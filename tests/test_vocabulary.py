@@ -91,7 +91,7 @@ def test_merged_set_redirects_its_old_page(tmp_path):
     vocabulary.merge_tags(db, cafe["id"], european["id"])
     app = create_app({"DATA_DIR": tmp_path / "media", "TESTING": True, "SECRET_KEY": "t",
                       "WTF_CSRF_ENABLED": False})
-    from conftest import PASSWORD, logged_in_client
+    from support import PASSWORD, logged_in_client
 
     from archive.accounts import auth
 

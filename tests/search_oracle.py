@@ -7,7 +7,7 @@ everything but full text (LIKE finds substrings where FTS5 finds words).
 """
 
 from archive.catalogue import tags
-from archive.search.index import DESCRIPTIVE_FACETS, TAG_FACETS
+from archive.search.segment import DESCRIPTIVE_FACETS, TAG_FACETS
 from archive.search.query import And, Camera, Has, Is, Not, Or, QueryError, Tag, Taken, Text, parse
 
 _HAS = {

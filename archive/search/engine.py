@@ -299,7 +299,7 @@ def facet_counts(db, hits, query):
             if count:  # two makes' spellings can share a label
                 label = seg.cameras[code][1]
                 cameras[label] = cameras.get(label, 0) + int(count)
-    for (tag_id, facet, slug, label, label_ko), count in zip(vocabulary, counts):
+    for (_, facet, slug, label, label_ko), count in zip(vocabulary, counts):
         if count:
             by_facet[facet].append({
                 "value": slug, "label": label, "label_ko": label_ko, "count": int(count),

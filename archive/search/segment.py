@@ -236,19 +236,34 @@ class _Builder:
         sql = ("SELECT id, is_public, taken_at, uploaded_at, camera_make, camera_model,"
                " gps_lat IS NOT NULL AND gps_lon IS NOT NULL, title != '', caption != '',"
                " transcription != '', taken_at IS NOT NULL FROM photos WHERE")
+        times = {}
+
+        def seconds(iso):
+            found = times.get(iso, times)
+            if found is times:
+                found = times[iso] = epoch_seconds(iso)
+                if len(times) > 100_000:
+                    times.clear()
+            return found
+
         for rows in self._rows(sql, "id"):
-            for photo_id, is_public, taken_at, uploaded_at, make, model, *flags in rows:
-                slot = self._slot(photo_id)
-                state = EXISTS | (PUBLIC if is_public else 0)
-                for bit, value in zip(FLAG_BITS.values(), flags):
-                    state |= bit if value else 0
-                self.state[slot] = state
-                taken = epoch_seconds(taken_at)
-                if taken is not None:
-                    self.taken[slot] = taken
-                    self.year[slot] = int(taken_at[:4])
-                self.uploaded[slot] = epoch_seconds(uploaded_at) or 0
-                self.camera[slot] = self._camera_code(make, model)
+            if not rows:
+                continue
+            photo_ids, public, taken_at, uploaded_at, makes, models, *flags = zip(*rows)
+            slots = np.asarray(photo_ids, np.int64) if self.ids is None else \
+                np.searchsorted(self.ids, np.asarray(photo_ids, np.int64))
+            state = EXISTS | np.where(np.asarray(public, bool), PUBLIC, 0)
+            for bit, values in zip(FLAG_BITS.values(), flags):
+                state |= np.where(np.asarray(values, bool), bit, 0)
+            self.state[slots] = state
+            taken = [seconds(iso) for iso in taken_at]
+            dated = np.asarray([t is not None for t in taken], bool)
+            self.taken[slots[dated]] = [t for t in taken if t is not None]
+            self.year[slots[dated]] = [int(iso[:4]) for iso, t in zip(taken_at, taken) if t is not None]
+            self.uploaded[slots] = [seconds(iso) or 0 for iso in uploaded_at]
+            codes = {}
+            self.camera[slots] = [codes[pair] if pair in codes else codes.setdefault(pair, self._camera_code(*pair))
+                                  for pair in zip(makes, models)]
 
     def _camera_code(self, make, model):
         if not camera_label({"camera_make": make, "camera_model": model}):
@@ -286,7 +301,10 @@ class _Builder:
             if not len(level):
                 break
             keys.append((level << 32) | below)
-        keys = np.unique(np.concatenate(keys))
+        # Sort and drop repeats by hand: np.unique hashes, which is slower here.
+        keys = np.sort(np.concatenate(keys))
+        if len(keys):
+            keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])]
         pair_tags, pair_slots = keys >> 32, (keys & 0xFFFFFFFF).astype(np.int32)
         counts = np.bincount(pair_tags, minlength=top + 1)
         self.tag_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
@@ -314,7 +332,7 @@ class _Builder:
                     term_id = vocabulary.get(term)
                     if term_id is None:
                         term_id = vocabulary[term] = len(vocabulary)
-                        hangul.append(any(is_hangul(ch) for ch in term))
+                        hangul.append(not term.isascii() and any(is_hangul(ch) for ch in term))
                     found.append(term_id)
                 found = tuple(found)
                 if len(chunk_ids) >= 1_000_000:
@@ -334,7 +352,7 @@ class _Builder:
                     if column == 4:
                         # The tags column repeats each tag's words, joined by " ; ".
                         for part in text.split(" ; "):
-                            terms.extend(ids_of(part, True))
+                            terms.extend(chunk_ids.get(part) or ids_of(part, True))
                     else:
                         for chunk in text.split():
                             terms.extend(chunk_ids.get(chunk) or ids_of(chunk, False))

@@ -215,6 +215,14 @@ def rebuild(db, folder, force=False, newer_than=None, progress=lambda done, tota
         return _load(folder)
 
 
+def reindex(db, progress=lambda done, total: None):
+    """Bring the full-text rows up to date and write a new base from them."""
+    search_text.refresh_fts(db)
+    with _lock:
+        _cache.pop(str(folder_of(db)), None)
+    return rebuild(db, folder_of(db), force=True, progress=progress)
+
+
 def _build(db, progress):
     base = segments.build(db, _state(db, "fts_through"), progress=progress)
     base.meta["database_id"] = _state(db, "database_id")

@@ -83,6 +83,9 @@ class Segment:
     def has(self, bit):
         return (self.state & bit) != 0
 
+    def photo_count(self):
+        return int(np.count_nonzero(self.has(EXISTS)))
+
     def slots_of(self, photo_ids):
         """Slots of those photo ids that this segment holds."""
         photo_ids = np.asarray(photo_ids, np.int64)

@@ -10,6 +10,7 @@ import click
 from archive.catalogue import photos, tagging, tags, vocabulary
 from archive.cli.context import pass_archive
 from archive.search import engine as search
+from archive.search import index as search_index
 from archive.search import results_csv as search_export
 from archive.search.query import QueryError
 
@@ -27,7 +28,52 @@ by_option = click.option("--by", "username", default=_who, show_default="your lo
                          help="The name recorded in the tag history.")
 
 
-@click.command("search")
+class _SearchGroup(click.Group):
+    """`search QUERY [OPTIONS]` as it always was, and `search reindex`:
+    anything but a subcommand's name goes to the query command whole, so a
+    query after `--` may still start with a minus."""
+
+    def parse_args(self, ctx, args):
+        if not args or args[0] not in self.commands:
+            args = ["query", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group("search", cls=_SearchGroup)
+def search_group():
+    """Search the archive (`search QUERY`), or rebuild its index (`search reindex`).
+
+    \b
+    Examples:
+        python manage_archive.py search 'set:european-street subject:advert'
+        python manage_archive.py search reindex
+    """
+
+
+@search_group.command("reindex")
+@pass_archive
+def search_reindex(archive):
+    """Rebuild the shared search index from the database, with a progress bar.
+
+    Searches rebuild a missing or damaged index by themselves; this does it
+    ahead of time (after a crash, or before opening a large archive to
+    visitors). The index lives in search-index/ in the data directory.
+
+    \b
+    Example:
+        python manage_archive.py --data media search reindex
+    """
+    with click.progressbar(length=1, label="Indexing photos", file=sys.stderr) as bar:
+
+        def progress(done, total):
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        base = search_index.reindex(archive.db, progress=progress)
+    click.echo(f"indexed {base.photo_count()} photos in {search_index.folder_of(archive.db)}")
+
+
+@search_group.command("query")
 @click.argument("query", default="")
 @click.option("--json", "as_json", is_flag=True, help="Print what GET /api/search returns.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print every matching photo as CSV (one row per photo).")
@@ -43,7 +89,8 @@ by_option = click.option("--by", "username", default=_who, show_default="your lo
 def search_command(archive, query, as_json, as_csv, page, per_page, sort, public_only, base_url):
     """Search the archive with the query language of the web and the API.
 
-    Quote the query; put `--` before one that starts with a minus.
+    Quote the query; put `--` before one that starts with a minus. (To
+    rebuild the index: `search reindex`.)
 
     \b
     Examples:
@@ -263,4 +310,4 @@ def tags_apply(archive, photo_ids, query, add, remove, username):
     click.echo(f"{counts['added']} added, {counts['removed']} removed on {len(set(ids))} photos")
 
 
-COMMANDS = (search_command, tags_group)
+COMMANDS = (search_group, tags_group)

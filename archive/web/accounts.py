@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, UserMixin, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
@@ -10,7 +10,9 @@ from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from archive.accounts import auth
+from archive.contract.accounts import Session
 from archive.web import current_username, get_db
+from archive.web.contract import operation
 
 bp = Blueprint("accounts", __name__)
 login_manager = LoginManager()
@@ -147,14 +149,13 @@ def setup(token):
 
 
 @bp.get("/api/session")
+@operation("session", (Session, "The session"))
 def session_info():
-    """Who is logged in, and the CSRF token a script sends (X-CSRFToken) with
-    every POST it makes on that session."""
+    """Who is logged in on this session, and the CSRF token to send as X-CSRFToken
+
+    A script sends the token with every POST it makes on that session."""
     from archive.web import _current_account
 
     account = _current_account()
-    return jsonify({
-        "username": current_username() or None,
-        "role": account.role if account else "visitor",
-        "csrf_token": generate_csrf(),
-    })
+    return Session(username=current_username() or None, role=account.role if account else "visitor",
+                   csrf_token=generate_csrf())

@@ -3,7 +3,6 @@
 from flask import Blueprint, abort, current_app, render_template, request
 
 from archive.catalogue import photos
-from archive.search import engine as search
 from archive.web import can_see_private, get_db, get_visible_photo
 
 bp = Blueprint("gallery", __name__)
@@ -17,8 +16,6 @@ def index():
     )
     if page.page > page.pages and page.total:
         abort(404)
-    # The same rows with their tags, for alt text made from them.
-    page.items = search.rows_for(get_db(), [photo["id"] for photo in page.items])
     return render_template("gallery/index.html", page=page)
 
 

@@ -5,7 +5,6 @@ from flask import (
     Response,
     abort,
     current_app,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -14,12 +13,14 @@ from flask import (
 )
 
 from archive import db as archive_db
-from archive.catalogue import photos, tags
+from archive.catalogue import tags
+from archive.contract import search as shapes
+from archive.contract.queries import SearchCsvQuery, SearchQuery
+from archive.preservation import export
 from archive.search import engine as search
-from archive.search import results_csv as search_export
 from archive.search.query import QueryError
 from archive.web import can_see_private, get_db
-from archive.web.api import MAX_PER_PAGE, photo_summary
+from archive.web.contract import links, operation, query
 from archive.web.gallery import page_arg
 
 bp = Blueprint("search", __name__)
@@ -39,40 +40,43 @@ def results():
 
 
 @bp.get("/api/search")
+@operation("search", (shapes.SearchPage, "A page of results"), query=SearchQuery,
+           errors={400: "The query or sort cannot be read (the message says why)"})
 def api_search():
-    per_page = page_arg("per_page") if "per_page" in request.args else current_app.config["PER_PAGE"]
+    """Search the visible photos, with facet counts"""
+    asked = query(SearchQuery)
     try:
-        result = search.search(get_db(), request.args.get("q", ""), page=page_arg(),
-                               per_page=min(per_page, MAX_PER_PAGE),
-                               sort=request.args.get("sort", "relevance"),
-                               include_private=can_see_private())
+        result = search.search(get_db(), asked.q, page=asked.page, per_page=asked.size(current_app.config["PER_PAGE"]),
+                               sort=asked.sort, include_private=can_see_private())
     except QueryError as exc:
-        return jsonify({"error": str(exc)}), 400
-    return jsonify(result_json(result))
+        abort(400, description=str(exc))
+    return shapes.search_page(result, links())
 
 
 @bp.get("/search.csv")
 @bp.get("/api/search.csv")
+@operation("searchCsv", (None, "CSV with a header row, one row a photo"), query=SearchCsvQuery,
+           errors={400: "The query or sort cannot be read (the message says why)"}, media_type="text/csv")
 def export_csv():
-    query = request.args.get("q", "")
+    """Every photo a search finds, as CSV, one row a photo"""
+    asked = query(SearchCsvQuery)
+    private = can_see_private()
     try:
-        ids = search.search_ids(get_db(), query, sort=request.args.get("sort", "relevance"),
-                                include_private=can_see_private())
+        ids = search.search_ids(get_db(), asked.q, sort=asked.sort, include_private=private)
     except QueryError as exc:
-        if request.path.startswith("/api/"):
-            return jsonify({"error": str(exc)}), 400
         abort(400, description=str(exc))
-    response = Response(stream_with_context(_csv_body(ids)), mimetype="text/csv")
+    response = Response(stream_with_context(_csv_body([int(i) for i in ids], links(), private)),
+                        mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="poster-archive-search.csv"'
     return response
 
 
-def _csv_body(ids):
+def _csv_body(ids, links_, private):
     # Its own connection: the request's is closed at teardown, which may come
     # before a long export has been sent.
     db = archive_db.connect(current_app.config["DATA_DIR"])
     try:
-        yield from search_export.csv_chunks(db, ids, permalink)
+        yield from export.csv_chunks(db, ids, links_, include_gps=private)
     finally:
         db.close()
 
@@ -107,32 +111,3 @@ def set_page(slug):
     parent = db["tags"].get(row["parent_id"]) if row["parent_id"] else None
     return render_template("search/set.html", tag=dict(row), parent=parent, children=children,
                            result=result, query=query, sort=sort, sorts=search.SORTS)
-
-
-def permalink(photo_id):
-    return url_for("gallery.photo", photo_id=photo_id, _external=True)
-
-
-def result_json(result):
-    """The JSON form of a search, as GET /api/search returns it and `search --json` prints it."""
-    page = result.page
-    return {
-        "query": result.query,
-        "sort": result.sort,
-        "total": page.total,
-        "page": page.page,
-        "per_page": page.per_page,
-        "pages": page.pages,
-        "results": [photo_result(row) for row in page.items],
-        "facets": result.facets,
-    }
-
-
-def photo_result(row):
-    return {
-        **photo_summary(row),
-        "permalink": permalink(row["id"]),
-        "camera": photos.camera_label(row),
-        "uploaded_at": row["uploaded_at"],
-        "tags": {facet: [t["slug"] for t in items] for facet, items in row["tags"].items()},
-    }

@@ -74,7 +74,6 @@ def create_app(config=None):
     errors.register(app)
     security.init_app(app)
     register_template_helpers(app)
-    app.jinja_env.filters["filesize"] = _filesize
     return app
 
 
@@ -103,9 +102,3 @@ def _persistent_secret(data_dir):
         f.write(key)
     return key
 
-
-def _filesize(size):
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1000

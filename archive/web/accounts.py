@@ -1,7 +1,5 @@
 """Logging in and out, the first admin's one-time link, and the API's session facts."""
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, UserMixin, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -11,7 +9,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from archive.accounts import auth
 from archive.contract.accounts import Session
-from archive.web import current_username, get_db
+from archive.web import current_username, get_db, local_path
 from archive.web.contract import operation
 
 bp = Blueprint("accounts", __name__)
@@ -41,17 +39,6 @@ def init_app(app):
     login_manager.init_app(app)
     # First of all before_request functions, ahead of CSRFProtect's.
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_early)
-
-
-def safe_next(target):
-    """A local path to go to after logging in, or None: never another site."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    # Werkzeug's full_path ends in "?" when there is no query string.
-    return target.rstrip("?") or "/"
 
 
 def client_address():
@@ -90,7 +77,7 @@ def _log_in(account):
 def login():
     form = LoginForm()
     if request.method == "GET":
-        form.next.data = safe_next(request.args.get("next")) or ""
+        form.next.data = local_path(request.args.get("next")) or ""
     status, retry_after = 200, None
     if form.validate_on_submit():
         try:
@@ -104,7 +91,7 @@ def login():
         else:
             _log_in(account)
             flash(f"Logged in as {account.username}.")
-            return redirect(safe_next(form.next.data) or url_for("gallery.index"))
+            return redirect(local_path(form.next.data) or url_for("gallery.index"))
     elif form.is_submitted():
         status = 400
     response = current_app.make_response((render_template("accounts/login.html", form=form), status))

@@ -6,7 +6,7 @@ from archive.catalogue import photos, versions
 from archive.contract import review as shapes
 from archive.contract.queries import ReviewQuery
 from archive.dedup import decisions as duplicates
-from archive.web import archivist_required, can_see_private, current_username, get_db, get_visible_photo
+from archive.web import archivist_required, byte_size, can_see_private, current_username, get_db, get_visible_photo
 from archive.web.contract import body, links, operation, query
 
 bp = Blueprint("review", __name__)
@@ -16,7 +16,7 @@ COMPARED = (
     ("File name", lambda p: p["original_filename"]),
     ("Format", lambda p: p["format"]),
     ("Size", lambda p: f"{p['width']} × {p['height']}"),
-    ("File size", lambda p: f"{p['file_size'] / 1e6:.2f} MB"),
+    ("File size", lambda p: byte_size(p["file_size"])),
     ("Taken", lambda p: (p["taken_at"] or "").replace("T", " ")),
     ("Camera", lambda p: photos.camera_label(p) or ""),
     ("Lens", lambda p: p["lens"] or ""),
@@ -35,18 +35,6 @@ DECISION_LABELS = {
     "related": "another shot of the same poster",
     "unrelated": "not related",
 }
-
-
-@bp.app_context_processor
-def review_helpers():
-    def review_open_count():
-        return duplicates.open_count(get_db(), include_private=can_see_private())
-
-    def photo_versions(photo_id):
-        return versions.versions_of(get_db(), photo_id, include_private=can_see_private())
-
-    return {"review_open_count": review_open_count, "photo_versions": photo_versions,
-            "decision_labels": DECISION_LABELS}
 
 
 def metadata_diff(a, b):
@@ -86,7 +74,7 @@ def queue_page():
     pairs = [(s, photos.get_photo(db, s["photo_a"]), photos.get_photo(db, s["photo_b"])) for s in items]
     return render_template("review/queue.html", pairs=pairs,
                            total=duplicates.open_count(db, include_private=can_see_private()),
-                           history=_visible_history(db))
+                           history=_visible_history(db), decision_labels=DECISION_LABELS)
 
 
 @bp.get("/review/<int:suggestion_id>")
@@ -98,7 +86,7 @@ def pair_page(suggestion_id):
     return render_template(
         "review/pair.html", suggestion=suggestion, a=a, b=b, diff=metadata_diff(a, b),
         suggested_primary=duplicates.choose_primary(db, members),
-        next_id=_next_open(after_id=suggestion_id),
+        next_id=_next_open(after_id=suggestion_id), decision_labels=DECISION_LABELS,
     )
 
 

@@ -1,25 +1,22 @@
-"""Search pages, browse pages per set, and their JSON and CSV forms."""
+"""The search page, its JSON and CSV forms, and the routes of the set pages (browse.py)."""
 
 from flask import (
     Blueprint,
     Response,
     abort,
     current_app,
-    redirect,
     render_template,
     request,
     stream_with_context,
-    url_for,
 )
 
 from archive import db as archive_db
-from archive.catalogue import tags
 from archive.contract import search as shapes
 from archive.contract.queries import SearchCsvQuery, SearchQuery
 from archive.preservation import export
 from archive.search import engine as search
 from archive.search.query import QueryError
-from archive.web import can_see_private, get_db
+from archive.web import browse, can_see_private, get_db
 from archive.web.contract import links, operation, query
 from archive.web.gallery import page_arg
 
@@ -34,9 +31,9 @@ def results():
                                sort=sort, include_private=can_see_private())
     except QueryError as exc:
         return render_template("search/results.html", query=query, sort=sort, result=None,
-                               error=str(exc), sorts=search.SORTS), 400
+                               error=str(exc), sorts=search.SORTS, may_edit=False), 400
     return render_template("search/results.html", query=query, sort=sort, result=result, error=None,
-                           sorts=search.SORTS)
+                           sorts=search.SORTS, may_edit=can_see_private())
 
 
 @bp.get("/api/search")
@@ -83,31 +80,9 @@ def _csv_body(ids, links_, private):
 
 @bp.get("/sets")
 def sets():
-    rows = search.tags_with_counts(get_db(), "set", include_private=can_see_private())
-    for row in rows:
-        row["depth"] = row["slug"].count("/")
-    return render_template("search/sets.html", sets=rows)
+    return browse.index_page("set")
 
 
 @bp.get("/sets/<path:slug>")
 def set_page(slug):
-    db = get_db()
-    row = tags.find_tag(db, "set", slug)
-    if row is None:
-        abort(404, description=f"no set called {slug!r}")
-    if row["slug"] != slug:  # an old name, kept as an alias after a rename or merge
-        return redirect(url_for("search.set_page", slug=row["slug"], **request.args), 301)
-    query = f"set:{row['slug']}"
-    sort = request.args.get("sort", "newest")
-    try:
-        result = search.search(db, query, page=page_arg(), per_page=current_app.config["PER_PAGE"],
-                               sort=sort, include_private=can_see_private())
-    except QueryError as exc:
-        abort(400, description=str(exc))
-    children = [dict(r) for r in db.query("SELECT * FROM tags WHERE parent_id = ? ORDER BY slug", [row["id"]])]
-    counts = {entry["value"]: entry["count"] for entry in result.facets["set"]}
-    for child in children:
-        child["count"] = counts.get(child["slug"], 0)
-    parent = db["tags"].get(row["parent_id"]) if row["parent_id"] else None
-    return render_template("search/set.html", tag=dict(row), parent=parent, children=children,
-                           result=result, query=query, sort=sort, sorts=search.SORTS)
+    return browse.tag_page("set", slug)

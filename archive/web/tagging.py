@@ -1,58 +1,20 @@
 """Tagging through the web: on a photo's page, in bulk from search results,
 the vocabulary pages for archivists, and the JSON endpoints behind them."""
 
-from datetime import date
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from archive.catalogue import photos, tagging, tags, tree, vocabulary
+from archive.catalogue import tagging, tags, tree, vocabulary
 from archive.contract import tags as shapes
 from archive.contract.queries import TagQuery
 from archive.search import engine as search
 from archive.search.query import QueryError
-from archive.web import archivist_required, can_see_private, current_username, get_db, get_visible_photo
+from archive.web import archivist_required, can_see_private, current_username, get_db, get_visible_photo, local_path
 from archive.web.contract import body, operation, query
 
 bp = Blueprint("tagging", __name__)
 
 AUTOCOMPLETE_LIMIT = 20
-
-
-@bp.app_template_global()
-def may_edit_tags():
-    """Whether to show tagging forms: the same people archivist_required lets
-    through to the routes behind them."""
-    return can_see_private()
-
-
-@bp.app_template_global()
-def tag_panel(photo):
-    """What the photo page's tag section shows besides the tags themselves."""
-    db = get_db()
-    return {
-        "suggestions": tagging.suggestions(db, photo, include_private=can_see_private()),
-        "history": tagging.history(db, photo["id"], limit=20),
-        "may_edit": may_edit_tags(),
-    }
-
-
-@bp.app_template_global()
-def cite_line(photo):
-    """A citation for one photo, with its permanent address."""
-    parts = [photos.display_title(photo).rstrip(".") + "."]
-    taken = (photo.get("taken_at") or "")[:10]
-    by = f" by {photo['photographer']}" if photo.get("photographer") else ""
-    parts.append(f"Photograph{by}, {taken or 'date unknown'}.")
-    parts.append(f"Backlot poster archive, photo {photo['id']}.")
-    parts.append(url_for("gallery.photo", photo_id=photo["id"], _external=True))
-    parts.append(f"(accessed {date.today().isoformat()})")
-    return " ".join(parts)
-
-
-@bp.app_template_global()
-def tag_search_url(tag):
-    return url_for("search.results", q=f"{tag['facet']}:{tag['slug']}")
 
 
 # -- tags on photos -------------------------------------------------------------
@@ -101,7 +63,7 @@ def api_photo_tags(photo_id):
 def bulk():
     """Add or remove tags on the chosen photos, or on every photo a query finds."""
     db = get_db()
-    back = _local(request.form.get("next")) or url_for("search.results")
+    back = local_path(request.form.get("next")) or url_for("search.results")
     specs = tags.split_specs(request.form.get("tags", ""))
     action = request.form.get("action")
     try:
@@ -128,17 +90,6 @@ def bulk():
 def _summary(counts):
     return f"{counts['added']} tag{'s' if counts['added'] != 1 else ''} added, " \
            f"{counts['removed']} removed"
-
-
-def _local(target):
-    """target if it is a path on this site, else None: never redirect elsewhere."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
-            or "\\" in target:
-        return None
-    return target
 
 
 # -- the vocabulary -------------------------------------------------------------

@@ -8,8 +8,8 @@ import json
 import re
 import tempfile
 from contextlib import contextmanager
-from pathlib import Path
 from http.cookies import SimpleCookie
+from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest

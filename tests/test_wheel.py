@@ -61,10 +61,12 @@ def test_a_built_wheel_serves_pages_from_a_fresh_virtualenv(tmp_path):
     (home / "poster.jpg").write_bytes(image_bytes(scene(320, 240, 3)))
     run(venv / "bin" / "manage-archive", "--data", "media", "import", "poster.jpg", cwd=home, env=env)
     served = run(python, "-c", """
+import os
+
 import archive
 from archive import create_app
 
-assert archive.__file__.startswith(%r), archive.__file__
+assert archive.__file__.startswith(os.environ["VENV"]), archive.__file__
 client = create_app({"DATA_DIR": "media"}).test_client()
 gallery = client.get("/")
 assert gallery.status_code == 200, gallery.status_code
@@ -74,5 +76,5 @@ assert page.status_code == 200 and "poster.jpg" in page.text
 assert client.get("/static/archive.css").status_code == 200
 assert client.get("/api/openapi.json").get_json()["paths"]["/api/photos"]
 print("served")
-""" % str(venv), cwd=home, env=env)
+""", cwd=home, env={**env, "VENV": str(venv)})
     assert served.strip() == "served"

@@ -3,9 +3,9 @@ groups (`duplicates --json`) and a photo's versions."""
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictInt
+from pydantic import Field, StrictInt, create_model
 
-from archive.catalogue import tags
+from archive.catalogue import photos, tags
 from archive.contract.photos import PhotoSummary, photo_summary
 from archive.contract.shapes import Body, Count, PhotoId, Shape, TagSlugs, explained
 from archive.dedup.decisions import DECISIONS, KINDS
@@ -80,16 +80,10 @@ class Groups(Shape):
     groups: list[Group]
 
 
-class VersionProvenance(Shape):
-    id: int
-    original_filename: str
-    trip: str
-    photographer: str
-    source: str
-    uploaded_by: str
-    uploaded_at: str
-    width: int
-    height: int
+# Where each version came from: the photo's provenance columns (catalogue/photos.py).
+VersionProvenance = create_model(
+    "VersionProvenance", __base__=Shape,
+    **{name: (photos.COLUMNS[name], ...) for name in ("id", *photos.PROVENANCE, "width", "height")})
 
 
 class Versions(Shape):

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import click
 
-from archive.cli.context import pass_archive
+from archive.catalogue import photos
+from archive.cli.context import base_url_option, pass_archive
+from archive.contract.links import Links
 from archive.preservation import backup as backup_module
 from archive.preservation import export, fixity
 from archive.search import engine as search
@@ -31,7 +33,7 @@ def verify(archive, repair, as_json):
     Example:
         python manage_archive.py --data media verify --repair
     """
-    total = archive.db.execute("SELECT count(*) FROM photos").fetchone()[0]
+    total = photos.count(archive.db)
     with click.progressbar(length=total, label="Verifying", file=sys.stderr,
                            hidden=as_json or not sys.stderr.isatty()) as bar:
         report = fixity.verify(archive.db, archive.data_dir, progress=lambda: bar.update(1))
@@ -121,8 +123,9 @@ def _parse_ids(text):
 @click.argument("query", required=False)
 @click.option("--ids", default=None, metavar="ID,ID,...", help="Only these photos, e.g. 3,5,8.")
 @click.option("--public-only", is_flag=True, help="Leave out private photos (and exact GPS).")
+@base_url_option
 @pass_archive
-def export_command(archive, fmt, dest, query, ids, public_only):
+def export_command(archive, fmt, dest, query, ids, public_only, base_url):
     """Export photos with their metadata to DEST: all photos, those a search
     QUERY finds (the gallery's query language), or --ids.
 
@@ -149,18 +152,22 @@ def export_command(archive, fmt, dest, query, ids, public_only):
             raise click.BadParameter(str(exc), param_hint="QUERY") from None
     if fmt != "bagit" and dest != "-" and Path(dest).is_dir():
         raise click.BadParameter(f"{dest} is a folder; give a file name or -", param_hint="DEST")
+    links, private = Links(base_url), not public_only
     try:
-        photos = export.select_photos(archive.db, selected, include_private=not public_only)
+        chosen = export.select_ids(archive.db, selected, include_private=private)
         if fmt == "bagit":
-            export.export_bagit(photos, archive.data_dir, dest)
-            click.echo(f"Wrote a bag of {len(photos)} photos to {dest}", err=True)
+            export.export_bagit(photos.get_photos(archive.db, chosen), archive.data_dir, dest, links)
+            click.echo(f"Wrote a bag of {len(chosen)} photos to {dest}", err=True)
             return
     except export.ExportError as exc:
         raise click.ClickException(str(exc)) from None
-    records = [export.photo_record(p, include_gps=not public_only) for p in photos]
-    text = export.to_csv(records) if fmt == "csv" else export.to_json(records) + "\n"
+    if fmt == "csv":
+        text = "".join(export.csv_chunks(archive.db, chosen, links, include_gps=private))
+    else:
+        rows = photos.get_photos(archive.db, chosen)
+        text = export.to_json([export.photo_record(row, include_gps=private) for row in rows]) + "\n"
     if dest == "-":
         click.echo(text, nl=False)
         return
     write_atomically(dest, lambda out: out.write(text.encode("utf-8")))
-    click.echo(f"Wrote {len(records)} photos to {dest}", err=True)
+    click.echo(f"Wrote {len(chosen)} photos to {dest}", err=True)

@@ -2,19 +2,19 @@
 
 import getpass
 import json
-import os
 import sys
 
 import click
 
 from archive.catalogue import photos, tagging, tags, vocabulary
-from archive.cli.context import pass_archive
+from archive.cli.context import base_url_option, pass_archive
+from archive.contract import search as shapes
+from archive.contract import shapes as contract
+from archive.contract.links import Links
+from archive.preservation import export
 from archive.search import engine as search
 from archive.search import index as search_index
-from archive.search import results_csv as search_export
 from archive.search.query import QueryError
-
-DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 
 def _who():
@@ -82,9 +82,7 @@ def search_reindex(archive):
 @click.option("--sort", type=click.Choice(list(search.SORTS)), default="relevance", show_default=True,
               help="Order of results.")
 @click.option("--public-only", is_flag=True, help="Leave out private photos, as visitors see it.")
-@click.option("--base-url", default=lambda: os.environ.get("ARCHIVE_BASE_URL", DEFAULT_BASE_URL),
-              show_default="$ARCHIVE_BASE_URL or " + DEFAULT_BASE_URL,
-              help="Where the archive is served, for the links in --json and --csv.")
+@base_url_option
 @pass_archive
 def search_command(archive, query, as_json, as_csv, page, per_page, sort, public_only, base_url):
     """Search the archive with the query language of the web and the API.
@@ -107,17 +105,13 @@ def search_command(archive, query, as_json, as_csv, page, per_page, sort, public
                                    include_private=include_private)
     except QueryError as exc:
         raise click.BadParameter(str(exc), param_hint="QUERY") from None
-    if as_csv or as_json:
-        from archive import create_app
-        from archive.web.search import permalink, result_json
-
-        app = create_app({"DATA_DIR": archive.data_dir})
-        with app.test_request_context("/", base_url=base_url):
-            if as_csv:
-                for chunk in search_export.csv_chunks(archive.db, ids, permalink):
-                    sys.stdout.write(chunk)
-            else:
-                click.echo(json.dumps(result_json(result), ensure_ascii=False))
+    if as_csv:
+        for chunk in export.csv_chunks(archive.db, [int(i) for i in ids], Links(base_url),
+                                       include_gps=include_private):
+            sys.stdout.write(chunk)
+        return
+    if as_json:
+        click.echo(contract.to_json(shapes.search_page(result, Links(base_url))))
         return
     page_ = result.page
     click.echo(f"{page_.total} photo{'' if page_.total == 1 else 's'}"
@@ -189,7 +183,7 @@ def tags_add(archive, spec, label, label_ko, description, parent, aliases, usern
                                        username=username)
     except (tags.UnknownTag, vocabulary.VocabularyError) as exc:
         _fail(exc)
-    row = archive.db["tags"].get(tag_id)
+    row = tags.get_tag(archive.db, tag_id)
     click.echo(f"created {row['facet']}:{row['slug']}")
 
 

@@ -13,10 +13,8 @@ members of a duplicate group stay photos of their own, reachable from the
 primary as versions.
 """
 
-import json
-
 from archive import clock
-from archive.db import write_transaction
+from archive.db import in_chunks, one, write_transaction
 from archive.dedup import generation
 
 KINDS = ("duplicate", "related")
@@ -38,7 +36,7 @@ def _pair(a, b):
 
 def _active_decision(db, a, b):
     a, b = _pair(a, b)
-    return _one(db, "SELECT * FROM match_decisions WHERE photo_a = ? AND photo_b = ?"
+    return one(db, "SELECT * FROM match_decisions WHERE photo_a = ? AND photo_b = ?"
                     " AND undone_at IS NULL ORDER BY id DESC LIMIT 1", [a, b])
 
 
@@ -81,8 +79,26 @@ def _open_rows(db, include_private):
     return [r for r in rows if group_of.get(r["photo_a"], -1) != group_of.get(r["photo_b"], -2)]
 
 
+# Open counts by database file, with the state they were counted at: the
+# number sits on every archivist's page, and counting means finding every
+# group, so it is counted again only once a suggestion, a decision, an undo
+# or a deletion (which bumps the generation) has changed what is open.
+_open_counts = {}
+
+
 def open_count(db, include_private=True):
-    return len(_open_rows(db, include_private))
+    """How many suggestions wait for a decision."""
+    if not include_private:  # visibility is not in the state below
+        return len(_open_rows(db, include_private))
+    state = db.execute(
+        "SELECT (SELECT max(id) FROM match_suggestions), (SELECT max(id) FROM match_decisions),"
+        " (SELECT count(*) FROM match_decisions WHERE undone_at IS NOT NULL)").fetchone()
+    key = (tuple(state), generation.current(db))
+    where = db.execute("PRAGMA database_list").fetchone()[2]
+    cached = _open_counts.get(where)
+    if cached is None or cached[0] != key:
+        cached = _open_counts[where] = (key, len(_open_rows(db, include_private)))
+    return cached[1]
 
 
 def queue(db, include_private=True, limit=50, offset=0):
@@ -91,7 +107,7 @@ def queue(db, include_private=True, limit=50, offset=0):
 
 
 def get_suggestion(db, suggestion_id):
-    row = _one(db, "SELECT * FROM match_suggestions WHERE id = ?", [suggestion_id])
+    row = one(db, "SELECT * FROM match_suggestions WHERE id = ?", [suggestion_id])
     if row is None:
         return None
     suggestion = dict(row)
@@ -129,13 +145,13 @@ def decide(db, suggestion_id, decision, who, primary_id=None):
         ).lastrowid
         if decision == "duplicate":
             generation.bump_generation(db)
-    return dict(_one(db, "SELECT * FROM match_decisions WHERE id = ?", [decision_id]))
+    return dict(one(db, "SELECT * FROM match_decisions WHERE id = ?", [decision_id]))
 
 
 def undo(db, decision_id, who):
     """Withdraw a decision: the pair's suggestion comes back to the queue."""
     with write_transaction(db):
-        row = _one(db, "SELECT * FROM match_decisions WHERE id = ?", [decision_id])
+        row = one(db, "SELECT * FROM match_decisions WHERE id = ?", [decision_id])
         if row is None:
             raise DecisionError(f"no decision {decision_id}")
         if row["undone_at"] is not None:
@@ -144,7 +160,20 @@ def undo(db, decision_id, who):
                    [clock.now_iso(), who or "", decision_id])
         if row["decision"] == "duplicate":
             generation.bump_generation(db)
-    return dict(_one(db, "SELECT * FROM match_decisions WHERE id = ?", [decision_id]))
+    return dict(one(db, "SELECT * FROM match_decisions WHERE id = ?", [decision_id]))
+
+
+def get_decision(db, decision_id):
+    """One decision, undone or not, or None."""
+    if not 0 < decision_id < 2**63:  # past SQLite's integers: no such decision
+        return None
+    return one(db, "SELECT * FROM match_decisions WHERE id = ?", [decision_id])
+
+
+def suggestion_of(db, photo_a, photo_b):
+    """The id of the suggestion for a pair of photos, or None."""
+    row = one(db, "SELECT id FROM match_suggestions WHERE photo_a = ? AND photo_b = ?", _pair(photo_a, photo_b))
+    return row["id"] if row else None
 
 
 def history(db, limit=50):
@@ -221,7 +250,7 @@ def _confirmed_primary(db, members):
     """The primary an archivist picked last for this group, if still a member."""
     marks = ", ".join("?" for _ in members)  # placeholders only
     ids = sorted(members)
-    row = _one(
+    row = one(
         db,
         "SELECT primary_id FROM match_decisions WHERE decision = 'duplicate' AND undone_at IS NULL"
         f" AND primary_id IS NOT NULL AND photo_a IN ({marks}) ORDER BY id DESC LIMIT 1",
@@ -268,28 +297,12 @@ def other_shot_ids(db, members):
     return related - members
 
 
-def photos_by_id(db, photo_ids):
-    """The photo rows of photo_ids, warnings decoded, in id order."""
-    return _photos(db, photo_ids)
-
-
 def primary_of(db, members):
     """The group's confirmed primary, or the first member for a lone photo."""
     return _confirmed_primary(db, members) if len(members) > 1 else min(members)
 
 
 def _photos(db, photo_ids):
-    ids = sorted(photo_ids)
-    rows = []
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ", ".join("?" for _ in chunk)  # placeholders only; values are bound
-        rows.extend(dict(r) for r in db.query(f"SELECT * FROM photos WHERE id IN ({marks})", chunk))
-    for row in rows:
-        if isinstance(row.get("warnings"), str):
-            row["warnings"] = json.loads(row["warnings"])
-    return rows
-
-
-def _one(db, sql, params):
-    return next(iter(db.query(sql, params)), None)
+    """The rows of photo_ids, for choosing among them (the repository,
+    catalogue/photos.py, sits above this package and reads them for showing)."""
+    return [dict(row) for row in in_chunks(db, "SELECT * FROM photos WHERE id IN ({marks})", sorted(photo_ids))]

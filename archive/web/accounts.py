@@ -1,8 +1,6 @@
 """Logging in and out, the first admin's one-time link, and the API's session facts."""
 
-from urllib.parse import urlsplit
-
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, UserMixin, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
@@ -10,7 +8,9 @@ from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from archive.accounts import auth
-from archive.web import current_username, get_db
+from archive.contract.accounts import Session
+from archive.web import current_username, get_db, local_path
+from archive.web.contract import operation
 
 bp = Blueprint("accounts", __name__)
 login_manager = LoginManager()
@@ -39,17 +39,6 @@ def init_app(app):
     login_manager.init_app(app)
     # First of all before_request functions, ahead of CSRFProtect's.
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_early)
-
-
-def safe_next(target):
-    """A local path to go to after logging in, or None: never another site."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    # Werkzeug's full_path ends in "?" when there is no query string.
-    return target.rstrip("?") or "/"
 
 
 def client_address():
@@ -88,7 +77,7 @@ def _log_in(account):
 def login():
     form = LoginForm()
     if request.method == "GET":
-        form.next.data = safe_next(request.args.get("next")) or ""
+        form.next.data = local_path(request.args.get("next")) or ""
     status, retry_after = 200, None
     if form.validate_on_submit():
         try:
@@ -102,7 +91,7 @@ def login():
         else:
             _log_in(account)
             flash(f"Logged in as {account.username}.")
-            return redirect(safe_next(form.next.data) or url_for("gallery.index"))
+            return redirect(local_path(form.next.data) or url_for("gallery.index"))
     elif form.is_submitted():
         status = 400
     response = current_app.make_response((render_template("accounts/login.html", form=form), status))
@@ -147,14 +136,13 @@ def setup(token):
 
 
 @bp.get("/api/session")
+@operation("session", (Session, "The session"))
 def session_info():
-    """Who is logged in, and the CSRF token a script sends (X-CSRFToken) with
-    every POST it makes on that session."""
+    """Who is logged in on this session, and the CSRF token to send as X-CSRFToken
+
+    A script sends the token with every POST it makes on that session."""
     from archive.web import _current_account
 
     account = _current_account()
-    return jsonify({
-        "username": current_username() or None,
-        "role": account.role if account else "visitor",
-        "csrf_token": generate_csrf(),
-    })
+    return Session(username=current_username() or None, role=account.role if account else "visitor",
+                   csrf_token=generate_csrf())

@@ -15,6 +15,7 @@ from pathlib import Path
 import bagit
 
 from archive.catalogue import tags
+from archive.preservation import destination
 from archive.storage import Storage
 
 FORMATS = ("bagit", "csv", "json")
@@ -97,14 +98,20 @@ def to_json(records):
     return json.dumps({"photos": records, "count": len(records)}, ensure_ascii=False, indent=1)
 
 
-def export_bagit(photos, data_dir, dest, bag_info=None):
+def export_bagit(photos, data_dir, dest, bag_info=None, force=False):
     """Write a BagIt bag at dest: each original with a metadata.json and a
     metadata.csv, an index of all photos as CSV and JSON, and SHA-256 and
     SHA-512 manifests. Built beside dest and renamed into place, so dest is
-    either a whole, valid bag or absent."""
+    either a whole, valid bag or absent (or the earlier bag it replaces).
+
+    force replaces an earlier bag at dest; no other folder is ever replaced."""
     dest = Path(dest)
-    if dest.exists():
-        raise ExportError(f"{dest} already exists; choose a new folder for the bag")
+    try:
+        destination.check(data_dir, dest, force, what="the bag")
+    except destination.DestinationError as exc:
+        raise ExportError(str(exc)) from None
+    if dest.exists() and not (dest / "bagit.txt").is_file():
+        raise ExportError(f"{dest} already exists and is not a bag; choose a new folder for the bag")
     if not dest.parent.is_dir():
         raise ExportError(f"{dest.parent} is not a folder")
     if not photos:
@@ -136,8 +143,20 @@ def export_bagit(photos, data_dir, dest, bag_info=None):
         }
         info.update(bag_info or {})
         bagit.make_bag(str(work), bag_info=info, checksums=["sha256", "sha512"])
-        os.rename(work, dest)
+        _put_in_place(work, dest)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
     return records
+
+
+def _put_in_place(work, dest):
+    if not dest.exists():
+        os.rename(work, dest)
+        return
+    # The earlier bag steps aside before the new one takes its name, and goes
+    # only once the new one is there.
+    old = Path(tempfile.mkdtemp(prefix=f".{dest.name}-old-", dir=dest.parent))
+    os.rename(dest, old / "bag")
+    os.rename(work, dest)
+    shutil.rmtree(old, ignore_errors=True)

@@ -16,6 +16,7 @@ import bagit
 
 from archive.catalogue import tags
 from archive.preservation import destination
+from archive.search.results_csv import spreadsheet_safe
 from archive.storage import Storage
 
 FORMATS = ("bagit", "csv", "json")
@@ -56,10 +57,13 @@ def select_photos(db, ids=None, include_private=True):
 def photo_record(photo, original_path=None, include_gps=True):
     """A photo as plain data: its columns, its tags by facet, where its file is.
 
-    Exact GPS positions are for archivists only; others get empty fields."""
+    include_gps: the record is for archivists. Exact GPS positions and the
+    login names of archivists (uploaded_by) are theirs only; a record for
+    anyone else has those fields empty."""
     record = {name: photo[name] for name in CSV_FIELDS if name in photo}
     if not include_gps:
         record["gps_lat"] = record["gps_lon"] = None
+        record["uploaded_by"] = None
     record["is_public"] = bool(photo["is_public"])
     warnings = photo.get("warnings", "[]")
     record["warnings"] = json.loads(warnings) if isinstance(warnings, str) else warnings
@@ -78,7 +82,7 @@ def csv_row(record):
     row["is_public"] = int(record["is_public"])
     for facet in CSV_FACETS:
         row[f"tags_{facet}"] = "; ".join(t["slug"] for t in record["tags"].get(facet, []))
-    return {name: "" if value is None else value for name, value in row.items()}
+    return {name: "" if value is None else spreadsheet_safe(value) for name, value in row.items()}
 
 
 def write_csv(records, out):

@@ -94,7 +94,7 @@ def _matching(db, query, sort, include_private):
     tree = parse(query)
     search_text.refresh_fts(db)
     snap = search_index.snapshot(db)
-    evaluator = _Evaluator(db, snap, ranked=sort == "relevance")
+    evaluator = _Evaluator(db, snap, ranked=sort == "relevance", include_private=include_private)
     mask = evaluator.mask(tree, positive=True) if tree is not None else snap.exists.copy()
     mask &= snap.exists
     if not include_private:
@@ -106,8 +106,9 @@ def _matching(db, query, sort, include_private):
 class _Evaluator:
     """Each node of the tree becomes a mask over photo ids."""
 
-    def __init__(self, db, snap, ranked):
+    def __init__(self, db, snap, ranked, include_private=True):
         self.db, self.snap, self.ranked = db, snap, ranked
+        self.include_private = include_private
         self.scores = None  # relevance of positive text terms (higher is better)
 
     def mask(self, node, positive):
@@ -128,9 +129,12 @@ class _Evaluator:
             return self._text(node, positive)
         if isinstance(node, Tag):
             row = tags.find_tag(self.db, node.facet, node.value)
-            if row is None:
+            mask = snap.photos_with_tags([row["id"]]) if row is not None else None
+            # For a visitor, a tag that only private photos carry (a private
+            # trip's name) is answered as if it did not exist.
+            if row is None or (not self.include_private and mask.any() and not (mask & snap.public).any()):
                 raise QueryError(f"no {node.facet} tag called {node.value!r}")
-            return snap.photos_with_tags([row["id"]])
+            return mask
         if isinstance(node, Taken):
             out = snap.taken != search_index.NO_TIME
             if node.start:
@@ -182,7 +186,10 @@ class _Evaluator:
         return np.fromstring(text, dtype=np.int64, sep=",") if text else np.zeros(0, np.int64)
 
     def _duplicates(self):
-        return self.snap.id_mask(sorted(duplicates.duplicate_photo_ids(self.db)))
+        # A visitor's is:duplicate counts only pairs of public photos.
+        public = self.snap.public
+        among = None if self.include_private else (lambda i: 0 <= i < len(public) and bool(public[i]))
+        return self.snap.id_mask(sorted(duplicates.duplicate_photo_ids(self.db, among)))
 
 
 def _ordered(ids, snap, sort, scores):

@@ -20,6 +20,7 @@ from archive.search import results_csv as search_export
 from archive.search.query import QueryError
 from archive.web import can_see_private, get_db
 from archive.web.api import MAX_PER_PAGE, photo_summary
+from archive.web.browse import browsable_tags
 from archive.web.gallery import page_arg
 
 bp = Blueprint("search", __name__)
@@ -79,7 +80,7 @@ def _csv_body(ids):
 
 @bp.get("/sets")
 def sets():
-    rows = search.tags_with_counts(get_db(), "set", include_private=can_see_private())
+    rows = browsable_tags("set")
     for row in rows:
         row["depth"] = row["slug"].count("/")
     return render_template("search/sets.html", sets=rows)
@@ -99,8 +100,12 @@ def set_page(slug):
         result = search.search(db, query, page=page_arg(), per_page=current_app.config["PER_PAGE"],
                                sort=sort, include_private=can_see_private())
     except QueryError as exc:
-        abort(400, description=str(exc))
-    children = [dict(r) for r in db.query("SELECT * FROM tags WHERE parent_id = ? ORDER BY slug", [row["id"]])]
+        if sort not in search.SORTS:
+            abort(400, description=str(exc))
+        abort(404, description=f"no set called {slug!r}")  # a visitor's, when only private photos carry it
+    visible = {child["slug"] for child in browsable_tags("set")}
+    children = [dict(r) for r in db.query("SELECT * FROM tags WHERE parent_id = ? ORDER BY slug", [row["id"]])
+                if r["slug"] in visible]
     counts = {entry["value"]: entry["count"] for entry in result.facets["set"]}
     for child in children:
         child["count"] = counts.get(child["slug"], 0)

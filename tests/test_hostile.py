@@ -203,6 +203,7 @@ def site(tmp_path_factory):
     """An archive under gunicorn: a public photo whose title is a spreadsheet
     formula and who uploaded it, its private near-copy from a private trip,
     tagged with a set and a subject no public photo carries."""
+    from click.testing import CliRunner
     from support import image_bytes, scene
 
     from archive.cli import cli
@@ -214,8 +215,6 @@ def site(tmp_path_factory):
     made.mkdir()
     (made / "public.jpg").write_bytes(image_bytes(scene(640, 480, seed=7)))
     (made / "copy.jpg").write_bytes(image_bytes(scene(640, 480, seed=7).resize((480, 360))))
-    from click.testing import CliRunner
-
     runner = CliRunner()
     out = runner.invoke(cli, ["--data", str(data_dir), "import", str(made / "public.jpg"), "--json"]).output
     public_id = json_lines(out)[0]["photo_id"]
@@ -331,6 +330,11 @@ def test_public_exports_do_not_name_archivists(site, tmp_path):
     subprocess.run(manage(site["data_dir"], "export", "--format", "json", dest, "--public-only"),
                    check=True, capture_output=True)
     assert "archie" not in dest.read_text()
+    bag = tmp_path / "public-bag"
+    subprocess.run(manage(site["data_dir"], "export", "--format", "bagit", bag, "--public-only"),
+                   check=True, capture_output=True)
+    assert "archie" not in (bag / "data" / "photos.json").read_text()
+    assert "archie" not in (bag / "data" / "photos" / f"{site['public']:06d}" / "metadata.json").read_text()
 
 
 def test_an_out_of_range_user_id_is_a_clean_404(site):

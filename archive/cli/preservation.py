@@ -2,7 +2,6 @@
 safe and taking it elsewhere."""
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -99,7 +98,8 @@ def backup_command(archive, dest, link, force):
     Example:
         python manage_archive.py --data media backup /mnt/backup/archive
     """
-    with click.progressbar(length=_count_files(archive.data_dir / "originals"), label="Backing up",
+    photos = archive.db.execute("SELECT count(*) FROM photos").fetchone()[0]
+    with click.progressbar(length=photos, label="Backing up",
                            file=sys.stderr, hidden=not sys.stderr.isatty()) as bar:
         try:
             result = backup_module.backup(archive.data_dir, dest, link=link, force=force,
@@ -137,10 +137,6 @@ def restore_command(archive, source, force):
         for problem in left:
             click.echo(f"PROBLEM: {problem.kind}: {problem.detail}", err=True)
         sys.exit(1)
-
-
-def _count_files(folder):
-    return sum(len(names) for _, _, names in os.walk(folder))
 
 
 def _parse_ids(text):
@@ -200,7 +196,7 @@ def export_command(archive, fmt, dest, query, ids, public_only, force):
     try:
         photos = export.select_photos(archive.db, selected, include_private=not public_only)
         if fmt == "bagit":
-            export.export_bagit(photos, archive.data_dir, dest, force=force)
+            export.export_bagit(photos, archive.data_dir, dest, force=force, include_gps=not public_only)
             click.echo(f"Wrote a bag of {len(photos)} photos to {dest}", err=True)
             return
     except export.ExportError as exc:

@@ -102,13 +102,14 @@ def to_json(records):
     return json.dumps({"photos": records, "count": len(records)}, ensure_ascii=False, indent=1)
 
 
-def export_bagit(photos, data_dir, dest, bag_info=None, force=False):
+def export_bagit(photos, data_dir, dest, bag_info=None, force=False, include_gps=True):
     """Write a BagIt bag at dest: each original with a metadata.json and a
     metadata.csv, an index of all photos as CSV and JSON, and SHA-256 and
     SHA-512 manifests. Built beside dest and renamed into place, so dest is
     either a whole, valid bag or absent (or the earlier bag it replaces).
 
-    force replaces an earlier bag at dest; no other folder is ever replaced."""
+    force replaces an earlier bag at dest; no other folder is ever replaced.
+    include_gps: as for photo_record (False for a bag for the public)."""
     dest = Path(dest)
     try:
         destination.check(data_dir, dest, force, what="the bag")
@@ -132,7 +133,8 @@ def export_bagit(photos, data_dir, dest, bag_info=None, force=False):
             if not source.exists():
                 raise ExportError(f"the original of photo {photo['id']} is missing from the archive")
             shutil.copyfile(source, folder / name)
-            record = photo_record(photo, original_path=f"data/photos/{photo['id']:06d}/{name}")
+            record = photo_record(photo, original_path=f"data/photos/{photo['id']:06d}/{name}",
+                                  include_gps=include_gps)
             records.append(record)
             (folder / "metadata.json").write_text(
                 json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -43,7 +43,7 @@ COLUMNS = {
     "trip": str,
     "photographer": str,
     "source": str,  # web | cli
-    "uploaded_by": str,
+    "uploaded_by": str | None,  # an archivist's login name: archivists only
     "uploaded_at": str,
     "is_public": bool,
 }

@@ -16,8 +16,8 @@ class TagRef(Shape):
 
 
 def _column(name, kind):
-    if name in ("gps_lat", "gps_lon"):
-        return (kind, Field(description="Only for archivists"))
+    if name in ("gps_lat", "gps_lon", "uploaded_by"):
+        return (kind, Field(description="Only for archivists; null in exports for anyone else"))
     return (kind, ...)
 
 

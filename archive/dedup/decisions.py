@@ -221,10 +221,15 @@ def group_members(db, photo_id):
     return {photo_id}
 
 
-def duplicate_photo_ids(db):
+def duplicate_photo_ids(db, among=None):
     """Every photo in a group of copies of one photograph, confirmed by an
-    archivist or found by the archive and not yet decided (search's is:duplicate)."""
+    archivist or found by the archive and not yet decided (search's is:duplicate).
+
+    among(photo_id) -> bool: count only pairs of photos it accepts, so a
+    visitor's search never learns that a public photo has a private copy."""
     edges = list(_decided_edges(db, "duplicate")) + _open_edges(db, "duplicate")
+    if among is not None:
+        edges = [(a, b) for a, b in edges if among(a) and among(b)]
     return set().union(*_components(edges)) if edges else set()
 
 

@@ -14,6 +14,7 @@ from archive.migrations import (
     m0004_auth,
     m0005_standards,
     m0006_display_edge,
+    m0020_sessions,
     m0040_search_index_identity,
 )
 
@@ -24,6 +25,7 @@ STEPS = (
     m0004_auth,
     m0005_standards,
     m0006_display_edge,
+    m0020_sessions,
     m0040_search_index_identity,
 )
 

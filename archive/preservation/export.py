@@ -16,6 +16,7 @@ import bagit
 from archive.catalogue import photos, tags
 from archive.contract import exports
 from archive.contract import shapes as contract
+from archive.preservation import destination
 from archive.storage import Storage
 
 FORMATS = ("bagit", "csv", "json")
@@ -31,6 +32,10 @@ CSV_COLUMNS = (
     "permalink", "display_title", "set", "subject", "film", "place", "keyword", "taken", "camera",
 )
 CHUNK = 500
+# A cell starting with one of these is run as a formula by spreadsheets
+# (=HYPERLINK(...), +cmd, @SUM, a tab or CR before them): OWASP's advice is
+# to lead such text with an apostrophe, which they show as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportError(ValueError):
@@ -59,10 +64,13 @@ def select_photos(db, ids=None, include_private=True):
 def photo_record(photo, original_path=None, include_gps=True):
     """A photo as plain data: its columns, its tags by facet, where its file is.
 
-    Exact GPS positions are for archivists only; others get empty fields."""
+    include_gps: the record is for archivists. Exact GPS positions and the
+    login names of archivists (uploaded_by) are theirs only; a record for
+    anyone else has those fields empty."""
     record = {name: photo[name] for name in photos.COLUMNS}
     if not include_gps:
         record["gps_lat"] = record["gps_lon"] = None
+        record["uploaded_by"] = None
     record["is_public"] = bool(photo["is_public"])
     record["warnings"] = photo["warnings"]
     record["tags"] = {
@@ -88,7 +96,15 @@ def csv_row(record, links):
         "taken": record["taken_at"],
         "camera": photos.camera_label(record),
     })
-    return ["" if row[name] is None else row[name] for name in CSV_COLUMNS]
+    return ["" if row[name] is None else spreadsheet_safe(row[name]) for name in CSV_COLUMNS]
+
+
+def spreadsheet_safe(value):
+    """A CSV cell that a spreadsheet shows as text, never runs as a formula.
+    Numbers stay numbers (a negative one is not text to escape)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def csv_chunks(db, ids, links, include_gps=True):
@@ -119,14 +135,21 @@ def to_json(records):
     return contract.to_json(exports.export_list(records), indent=1)
 
 
-def export_bagit(rows, data_dir, dest, links, bag_info=None):
+def export_bagit(rows, data_dir, dest, links, bag_info=None, force=False, include_gps=True):
     """Write a BagIt bag at dest: each original with a metadata.json and a
     metadata.csv, an index of all photos as CSV and JSON, and SHA-256 and
     SHA-512 manifests. Built beside dest and renamed into place, so dest is
-    either a whole, valid bag or absent."""
+    either a whole, valid bag or absent (or the earlier bag it replaces).
+
+    force replaces an earlier bag at dest; no other folder is ever replaced.
+    include_gps: as for photo_record (False for a bag for the public)."""
     dest = Path(dest)
-    if dest.exists():
-        raise ExportError(f"{dest} already exists; choose a new folder for the bag")
+    try:
+        destination.check(data_dir, dest, force, what="the bag")
+    except destination.DestinationError as exc:
+        raise ExportError(str(exc)) from None
+    if dest.exists() and not (dest / "bagit.txt").is_file():
+        raise ExportError(f"{dest} already exists and is not a bag; choose a new folder for the bag")
     if not dest.parent.is_dir():
         raise ExportError(f"{dest.parent} is not a folder")
     if not rows:
@@ -143,7 +166,8 @@ def export_bagit(rows, data_dir, dest, links, bag_info=None):
             if not source.exists():
                 raise ExportError(f"the original of photo {photo['id']} is missing from the archive")
             shutil.copyfile(source, folder / name)
-            record = photo_record(photo, original_path=f"data/photos/{photo['id']:06d}/{name}")
+            record = photo_record(photo, original_path=f"data/photos/{photo['id']:06d}/{name}",
+                                  include_gps=include_gps)
             records.append(record)
             (folder / "metadata.json").write_text(
                 contract.to_json(exports.ExportRecord.model_validate(record), indent=1), encoding="utf-8")
@@ -158,8 +182,20 @@ def export_bagit(rows, data_dir, dest, links, bag_info=None):
         }
         info.update(bag_info or {})
         bagit.make_bag(str(work), bag_info=info, checksums=["sha256", "sha512"])
-        os.rename(work, dest)
+        _put_in_place(work, dest)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
     return records
+
+
+def _put_in_place(work, dest):
+    if not dest.exists():
+        os.rename(work, dest)
+        return
+    # The earlier bag steps aside before the new one takes its name, and goes
+    # only once the new one is there.
+    old = Path(tempfile.mkdtemp(prefix=f".{dest.name}-old-", dir=dest.parent))
+    os.rename(dest, old / "bag")
+    os.rename(work, dest)
+    shutil.rmtree(old, ignore_errors=True)

@@ -99,7 +99,7 @@ def _matching(db, query, sort, include_private):
     tree = parse(query)
     search_text.refresh_fts(db)
     view = search_index.snapshot(db)
-    context = _Context(db, ranked=sort == "relevance")
+    context = _Context(db, view, ranked=sort == "relevance", include_private=include_private)
     masks, scores = [], []
     for seg, live in zip(view.segments, view.live):
         evaluator = _Evaluator(context, seg)
@@ -118,18 +118,32 @@ class _Context:
     """What every segment's evaluation of one query shares: looked-up tags,
     text plans, the duplicate photos."""
 
-    def __init__(self, db, ranked):
-        self.db, self.ranked = db, ranked
+    def __init__(self, db, view, ranked, include_private=True):
+        self.db, self.view, self.ranked = db, view, ranked
+        self.include_private = include_private
         self.text_scored = False
         self._tags, self._plans, self._duplicates = {}, {}, None
 
     def tag_id(self, node):
         if node not in self._tags:
             row = tags.find_tag(self.db, node.facet, node.value)
-            if row is None:
+            # For a visitor, a tag that only private photos carry (a private
+            # trip's name) is answered as if it did not exist.
+            if row is None or (not self.include_private and self._only_private_carry(row["id"])):
                 raise QueryError(f"no {node.facet} tag called {node.value!r}")
             self._tags[node] = row["id"]
         return self._tags[node]
+
+    def _only_private_carry(self, tag_id):
+        carried = False
+        for seg, live in zip(self.view.segments, self.view.live):
+            mask = seg.tag_mask(tag_id) & seg.has(EXISTS)
+            if live is not None:
+                mask &= live
+            if (mask & seg.has(PUBLIC)).any():
+                return False
+            carried = carried or bool(mask.any())
+        return carried
 
     def plan(self, node, head=False):
         key = (node, head)
@@ -139,8 +153,15 @@ class _Context:
 
     def duplicates(self):
         if self._duplicates is None:
-            self._duplicates = np.asarray(sorted(duplicates.duplicate_photo_ids(self.db)), np.int64)
+            # A visitor's is:duplicate counts only pairs of public photos, so
+            # it never tells that a public photo has a private copy.
+            among = None if self.include_private else self._is_public
+            self._duplicates = np.asarray(sorted(duplicates.duplicate_photo_ids(self.db, among)), np.int64)
         return self._duplicates
+
+    def _is_public(self, photo_id):
+        row = self.db.execute("SELECT is_public FROM photos WHERE id = ?", [photo_id]).fetchone()
+        return bool(row and row[0])
 
 
 class _Evaluator:

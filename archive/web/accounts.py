@@ -17,20 +17,28 @@ login_manager = LoginManager()
 
 
 class SessionUser(UserMixin):
-    """Flask-Login's view of an account. The id carries the account's session
-    token, so a new password or a disabled account ends old sessions."""
+    """Flask-Login's view of an account. Its id is the secret of a session
+    kept on the server (see archive.accounts.sessions), looked up on every
+    request: logging out, a new password or a disabled account end it."""
 
-    def __init__(self, account):
+    def __init__(self, account, secret):
         self.account = account
+        self.secret = secret
 
     def get_id(self):
-        return f"{self.account.id}:{self.account.session_token}"
+        return self.secret
+
+
+def _lifetimes():
+    config = current_app.config
+    return {"idle_seconds": config["SESSION_IDLE_MINUTES"] * 60,
+            "max_seconds": config["SESSION_MAX_HOURS"] * 3600}
 
 
 @login_manager.user_loader
-def _load_user(session_id):
-    account = auth.user_for_session(get_db(), session_id)
-    return SessionUser(account) if account else None
+def _load_user(secret):
+    account = auth.user_for_session(get_db(), secret, **_lifetimes())
+    return SessionUser(account, secret) if account else None
 
 
 def init_app(app):
@@ -70,7 +78,7 @@ class CreateAdminForm(FlaskForm):
 def _log_in(account):
     # A fresh session at login: nothing set before it (by anyone) carries over.
     session.clear()
-    login_user(SessionUser(account))
+    login_user(SessionUser(account, auth.start_session(get_db(), account, **_lifetimes())))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -85,6 +93,9 @@ def login():
         except auth.TooManyAttempts as exc:
             form.form_errors.append(f"Too many failed logins: {str(exc).split('; ', 1)[1]}.")
             status, retry_after = 429, exc.retry_after
+        except auth.Busy as exc:
+            form.form_errors.append("The archive is busy checking other logins: try again in a few seconds.")
+            status, retry_after = 503, exc.retry_after
         except auth.AccountError:
             form.form_errors.append("The username or password is wrong, or the account is disabled.")
             status = 401
@@ -102,6 +113,8 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    # The server forgets the session, so a copy of the cookie is worth nothing.
+    auth.end_session(get_db(), session.get("_user_id"))
     logout_user()
     session.clear()
     return redirect(url_for("gallery.index"))

@@ -43,7 +43,7 @@ FACETS = {
 def index_page(facet):
     """Every tag of a facet with its count of photos (the counts the search facets show)."""
     browsed = FACETS[facet]
-    rows = search.tags_with_counts(get_db(), facet, include_private=can_see_private())
+    rows = browsable_tags(facet)
     for row in rows:
         row["depth"] = tree.depth(row["slug"])
     if browsed.by_count:
@@ -66,14 +66,33 @@ def tag_page(facet, slug):
         result = search.search(db, query, page=page_arg(), per_page=current_app.config["PER_PAGE"], sort=sort,
                                include_private=can_see_private())
     except QueryError as exc:
-        abort(400, description=str(exc))
+        if sort not in search.SORTS:
+            abort(400, description=str(exc))
+        # Only private photos carry it: for a visitor it does not exist.
+        abort(404, description=f"no {facet} called {slug!r}")
     if result.page.page > result.page.pages and result.page.total:
         abort(404)
     counts = {entry["value"]: entry["count"] for entry in result.facets.get(facet, [])}
-    children = [{**child, "count": counts.get(child["slug"], 0)} for child in tree.children(db, row["id"])]
+    visible = {child["slug"] for child in browsable_tags(facet)}
+    children = [{**child, "count": counts.get(child["slug"], 0)} for child in tree.children(db, row["id"])
+                if child["slug"] in visible]
     return render_template("browse/tag.html", browsed=browsed, tag=row, parent=tree.parent(db, row),
                            children=children, result=result, query=query, sort=sort, sorts=search.SORTS,
                            may_edit=can_see_private())
+
+
+def browsable_tags(facet):
+    """The tags of a facet with their counts of photos this person may see.
+
+    A visitor is not shown a tag that only private photos carry (its name
+    may be private too: a trip's, a place's); one no photo carries yet is
+    the vocabulary's, and shown."""
+    db = get_db()
+    rows = search.tags_with_counts(db, facet, include_private=can_see_private())
+    if can_see_private():
+        return rows
+    carried = {row["slug"] for row in search.tags_with_counts(db, facet, include_private=True) if row["count"]}
+    return [row for row in rows if row["count"] or row["slug"] not in carried]
 
 
 @bp.get("/subjects")

@@ -331,7 +331,10 @@ class Original:
 
     def __init__(self, path, max_pixels, format=None, size=None):
         self.path, self.max_pixels = path, max_pixels
-        self.format, self.size = format, size  # the photo row's, for cost()
+        self.format, self.size = format, size  # the photo row's, for decoded_pixels()
+
+    def close(self):
+        """Nothing to let go (a Pyramid has an open file)."""
 
     def pixels_for(self, edge):
         """The upright image with a long edge of at least edge (or all of it)."""

@@ -43,9 +43,14 @@ HEADER_SECONDS = 10
 IDLE_SECONDS = 60
 # A child that has kept more than this of freed memory leaves after its task.
 KEEP_AT_MOST = 512 * MB
-# Past its CPU budget a child gets SIGXCPU; this much wall time later, the
-# parent ends it whatever it is doing (a decoder blocked on something).
+# Past its CPU budget a child gets SIGXCPU. A child that answers nothing for
+# this many times its CPU budget (plus the slack: a busy machine shares its
+# cores) is ended by the parent, whatever it is doing.
+WALL_PER_CPU_SECOND = 3
 WALL_SLACK_SECONDS = 30
+# A new child's start (a fresh interpreter importing the imaging libraries)
+# may take this long on a loaded machine before it answers at all.
+START_SECONDS = 120
 
 
 class OverBudget(RejectedImage):
@@ -129,7 +134,8 @@ class _Child:
 
     def _answer(self):
         budget = _Budget()
-        deadline = time.monotonic() + budget.seconds + WALL_SLACK_SECONDS
+        # Until the task's first word (its header budget) the child may still be starting.
+        deadline = time.monotonic() + START_SECONDS
         while True:
             remaining = deadline - time.monotonic()
             try:
@@ -140,14 +146,14 @@ class _Child:
                 ready = True
             if not ready:
                 self._stop()
-                raise OverBudget(f"the image took more than {budget.seconds} s to decode "
-                                 "and was stopped")
+                raise OverBudget(f"decoding the image did not finish in "
+                                 f"{budget.seconds * WALL_PER_CPU_SECOND + WALL_SLACK_SECONDS} s and was stopped")
             if message is None:
                 raise self._died(budget)
             kind = message[0]
             if kind == "budget":
                 budget = _Budget(message[1], message[2])
-                deadline = time.monotonic() + budget.seconds + WALL_SLACK_SECONDS
+                deadline = time.monotonic() + budget.seconds * WALL_PER_CPU_SECOND + WALL_SLACK_SECONDS
                 continue
             if kind == "done":
                 return message[1]

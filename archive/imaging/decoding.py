@@ -168,24 +168,62 @@ def screen(path, max_pixels):
 
     Only headers and structure are read: a file refused here costs next to
     nothing, however many pixels it declares."""
+    file_size = os.stat(path).st_size
+    declared = declared_webp_size(path)
+    if declared is not None:
+        _check_declared(*declared, file_size, max_pixels)
     with open_checked(path, max_pixels) as image:
         fmt, mode, (width, height) = image.format, image.mode, image.size
         orientation = _declared_orientation(image)
-    file_size = os.stat(path).st_size
     jpeg = None
     if fmt in ("JPEG", "MPO"):
         try:
             jpeg = jpeg_structure.check(path)
         except jpeg_structure.BrokenJPEG as exc:
             raise RejectedImage(str(exc)) from None
-    if width * height > BOMB_WARNING_PIXELS and file_size * MAX_PIXELS_PER_BYTE < width * height:
-        raise RejectedImage(
-            f"the image declares {width}×{height} pixels ({width * height / 1e6:.0f} megapixels) "
-            f"in a file of {file_size / 1000:,.0f} KB: past {BOMB_WARNING_PIXELS / 1e6:.0f} megapixels "
-            f"a picture needs at least one byte for every {MAX_PIXELS_PER_BYTE} pixels; "
-            "it is refused as a decompression bomb"
-        )
+    _check_declared(width, height, file_size, max_pixels)
     return Header(fmt, mode, width, height, orientation, file_size, jpeg)
+
+
+def _check_declared(width, height, file_size, max_pixels):
+    """The archive's pixel limit, and the data a picture that large needs."""
+    pixels = width * height
+    if pixels > max_pixels:
+        raise RejectedImage(f"the image is {width}×{height} ({pixels / 1e6:.0f} megapixels); "
+                            f"the limit is {max_pixels / 1e6:.0f} megapixels")
+    if pixels > BOMB_WARNING_PIXELS and file_size * MAX_PIXELS_PER_BYTE < pixels:
+        raise RejectedImage(
+            f"the image declares {width}×{height} pixels ({pixels / 1e6:.0f} megapixels) in a file of "
+            f"{_amount(file_size)}: past {BOMB_WARNING_PIXELS / 1e6:.0f} megapixels a picture needs at "
+            f"least one byte for every {MAX_PIXELS_PER_BYTE} pixels; it is refused as a decompression bomb"
+        )
+
+
+def declared_webp_size(path):
+    """(width, height) from a WebP file's own header, or None for any other
+    file. Pillow's WebP reader makes the whole canvas (4 bytes a pixel) as it
+    opens a file, so a WebP's size is checked before Pillow sees it."""
+    with open(path, "rb") as f:
+        head = f.read(30)
+    if len(head) < 30 or head[:4] != b"RIFF" or head[8:12] != b"WEBP":
+        return None
+    kind, body = head[12:16], head[20:30]
+    if kind == b"VP8X":
+        return int.from_bytes(body[4:7], "little") + 1, int.from_bytes(body[7:10], "little") + 1
+    if kind == b"VP8 " and body[3:6] == b"\x9d\x01\x2a":
+        return int.from_bytes(body[6:8], "little") & 0x3FFF, int.from_bytes(body[8:10], "little") & 0x3FFF
+    if kind == b"VP8L" and body[0] == 0x2F:
+        bits = int.from_bytes(body[1:5], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    return None
+
+
+def _amount(count):
+    if count >= 1_000_000:
+        return f"{count / 1e6:.1f} MB"
+    if count >= 1000:
+        return f"{count / 1000:.0f} KB"
+    return f"{count} bytes"
 
 
 def _declared_orientation(image):
@@ -425,8 +463,9 @@ def to_rgb(image):
 
 
 DEEP_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I", "F")
-# Rows of a deep image converted at once: about this many pixels.
-BAND_PIXELS = 4_000_000
+# Rows of a deep image converted at once: about this many pixels (each
+# step of the conversion holds a few bytes a pixel of one band).
+BAND_PIXELS = 1_000_000
 
 
 def _deep_to_grey(image):
@@ -444,7 +483,8 @@ def _deep_to_grey(image):
         array = np.asarray(image.crop((0, top, width, bottom)))
         if image.mode == "F":
             return np.nan_to_num(array.astype(np.float32))
-        return np.clip(array.astype(np.int64), 0, 65535)
+        # Clipped to 16 bits, a value times 255 still fits in 32.
+        return np.clip(array.astype(np.int32), 0, 65535)
 
     peak = max(values(top, bottom).max() for top, bottom in bands)
     grey = np.empty((height, width), np.uint8)

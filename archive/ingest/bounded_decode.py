@@ -19,9 +19,19 @@ from archive.imaging import decoding as imaging
 from archive.storage import write_atomically
 
 
+def screen(path, max_pixels):
+    """The file's Header, or RejectedImage: headers and structure only. A
+    WebP's own header is read first; Pillow then makes its canvas as it
+    opens it, which its budget must allow."""
+    size = imaging.declared_webp_size(path)
+    if size is not None:
+        bounded.allow(bounded.HEADER_MEMORY + size[0] * size[1] * 4, bounded.HEADER_SECONDS)
+    return imaging.screen(path, max_pixels)
+
+
 def analyse(path, max_pixels, max_bytes, pyramid_target, pyramid_pixels):
     """(Analysis, whether the pyramid file was written here) of a file."""
-    header = imaging.screen(path, max_pixels)
+    header = screen(path, max_pixels)
     large = header.pixels > pyramid_pixels
     decoded_pixels = header.pixels if large else _draft_pixels(header, DISPLAY_EDGE)
     _take_budget(header, decoded_pixels, large, max_bytes)
@@ -45,7 +55,7 @@ def analyse(path, max_pixels, max_bytes, pyramid_target, pyramid_pixels):
 def make_pyramid(path, target, max_pixels, max_bytes):
     """The tile pyramid of a photo already in the archive (imported before
     pyramids were made, or whose pyramid was deleted), written to target."""
-    header = imaging.screen(path, max_pixels)
+    header = screen(path, max_pixels)
     _take_budget(header, header.pixels, True, max_bytes)
     decoded = imaging.decode_upright(path, max_pixels, max(header.width, header.height))
     write_atomically(target, lambda out: pyramid.write(decoded.pixels, out), durable=False)

@@ -138,8 +138,9 @@ class FileWork:
             known = existing_photo(sha256)
             if known is not None:
                 return Outcome.duplicate(shown, known)
-            # A file refused by its header is never copied.
-            imaging.open_checked(path, self.max_image_pixels).close()
+            # A file refused by its header is never copied. Even headers are
+            # read in the bounded child: Pillow makes a WebP's canvas on open.
+            bounded.run(bounded_decode.screen, str(path), self.max_image_pixels)
         except imaging.RejectedImage as exc:
             return Outcome(path=shown, status="rejected", reason=str(exc))
         # The original is copied and flushed to the disk on another thread

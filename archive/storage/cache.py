@@ -8,9 +8,10 @@ every distinct request anyone sends. The cache is the files a request made
 display sizes); each photo's thumbnail, display image and tile pyramid are
 part of the archive and never counted or pruned.
 
-Serving a cached file marks it used (its modification time); a process that
-has written a twentieth of the budget since it last looked (or that has
-just started) prunes in the background: one process at a time (a lock
+Serving a cached file marks it used (its modification time). A process
+that writes to the cache prunes it in the background: at its first write,
+after each twentieth of the budget it writes, and every few seconds while
+its last prune left the cache over budget; one process at a time (a lock
 file), oldest first, down to nine tenths of the budget. A file used in the
 last few seconds is never removed, so a file is not taken away between a
 request finding it and sending it.
@@ -33,8 +34,19 @@ THUMBNAIL = 400
 MIN_AGE_SECONDS = 5
 PRUNE_TO = 0.9
 
-_written = {}  # (pid, derivatives folder) -> bytes written since the last prune
+# A process prunes again this soon at the earliest while its last prune
+# left the cache over budget (files too young to go, or another pruning).
+RETRY_SECONDS = 2
+
+_state = {}  # (pid, derivatives folder) -> _Pruning
 _lock = threading.Lock()
+
+
+class _Pruning:
+    def __init__(self):
+        self.written = 0  # bytes since the last prune began
+        self.last = 0.0  # when it began
+        self.over = True  # whether the cache may be over budget (unknown at start)
 
 
 def made_on_request(name):
@@ -52,21 +64,28 @@ def used(path):
         os.utime(path)
 
 
-def written(derivatives, nbytes, max_bytes, prune_now=False):
-    """Count a file this process just wrote to the cache; prune in the
-    background once this process has written enough since it last did."""
+def written(derivatives, nbytes, max_bytes):
+    """Count a file this process just wrote to the cache, and prune in the
+    background when due: after a twentieth of the budget written, or soon
+    again while the last prune left the cache over budget. Returns the
+    pruning thread, if one was started."""
     key = (os.getpid(), str(derivatives))
+    now = time.monotonic()
     with _lock:
-        first = key not in _written
-        _written[key] = _written.get(key, 0) + nbytes
-        due = first or prune_now or _written[key] >= max(max_bytes // 20, 1)
-        if due:
-            _written[key] = 0
-    if due:
-        thread = threading.Thread(target=prune, args=(derivatives, max_bytes), name="cache-prune", daemon=True)
-        thread.start()
-        return thread
-    return None
+        state = _state.setdefault(key, _Pruning())
+        state.written += nbytes
+        due = state.written >= max(max_bytes // 20, 1) or (state.over and now - state.last >= RETRY_SECONDS)
+        if not due:
+            return None
+        state.written, state.last = 0, now
+
+    def run():
+        result = prune(derivatives, max_bytes)
+        state.over = result is None or result[0] > max_bytes
+
+    thread = threading.Thread(target=run, name="cache-prune", daemon=True)
+    thread.start()
+    return thread
 
 
 def prune(derivatives, max_bytes):

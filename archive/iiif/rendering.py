@@ -99,11 +99,16 @@ def _make_pyramid_in_background(storage, original, target, config):
     def make():
         with handle:
             try:
-                if not target.exists():
-                    # A damaged original is reported by verify; here it stays without tiles.
-                    with contextlib.suppress(imaging.RejectedImage):
-                        bounded.run(bounded_decode.make_pyramid, str(original), str(target),
-                                    config["MAX_IMAGE_PIXELS"], config["DECODE_MAX_BYTES"], purpose="pyramid")
+                # One pyramid at a time for the whole server: each may take
+                # the decode budget (ARCHIVE_DECODE_MAX_MB) while it runs.
+                with open(_locks(storage.root) / "pyramid-builder", "a+b") as builder:
+                    fcntl.flock(builder, fcntl.LOCK_EX)
+                    if not target.exists():
+                        # A damaged original is reported by verify; here it stays without tiles.
+                        with contextlib.suppress(imaging.RejectedImage):
+                            bounded.run(bounded_decode.make_pyramid, str(original), str(target),
+                                        config["MAX_IMAGE_PIXELS"], config["DECODE_MAX_BYTES"],
+                                        purpose="pyramid")
             finally:
                 # Removed while still held: whoever tries it later finds the pyramid.
                 lock.unlink(missing_ok=True)

@@ -61,6 +61,10 @@ class ChildFailed(RejectedImage):
     """The child died without an answer (a decoder crash on hostile bytes)."""
 
 
+class _LeftIdle(Exception):
+    """The child had left, idle, before it read the task: send it again."""
+
+
 def run(function, *args, purpose="decode"):
     """function(*args) in this process's child for purpose, under its limits.
 
@@ -122,18 +126,19 @@ class _Child:
 
     def run(self, function, args):
         with self.lock:
-            self._start_if_needed()
-            try:
-                self.connection.send((function, args))
-            except (BrokenPipeError, EOFError, OSError):
-                # It left (idle) just as we asked: start another and ask again.
-                self._stop()
+            for attempt in (1, 2):
                 self._start_if_needed()
-                self.connection.send((function, args))
-            return self._answer()
+                try:
+                    self.connection.send((function, args))
+                    return self._answer()
+                except _LeftIdle:
+                    # It left for want of work just as we asked: ask a new one.
+                    self._stop()
+                    if attempt == 2:
+                        raise ChildFailed("the decoding process would not start") from None
 
     def _answer(self):
-        budget = _Budget()
+        budget, started = _Budget(), False
         # Until the task's first word (its header budget) the child may still be starting.
         deadline = time.monotonic() + START_SECONDS
         while True:
@@ -144,6 +149,10 @@ class _Child:
             except (EOFError, OSError):
                 message = None
                 ready = True
+            if message is None and ready and not started:
+                self.process.join(5)
+                if self.process.exitcode == 0:
+                    raise _LeftIdle()
             if not ready:
                 self._stop()
                 raise OverBudget(f"decoding the image did not finish in "
@@ -151,6 +160,7 @@ class _Child:
             if message is None:
                 raise self._died(budget)
             kind = message[0]
+            started = True
             if kind == "budget":
                 budget = _Budget(message[1], message[2])
                 deadline = time.monotonic() + budget.seconds * WALL_PER_CPU_SECOND + WALL_SLACK_SECONDS
@@ -189,7 +199,7 @@ class _Child:
 
     def _stop(self):
         if self.connection is not None:
-            self.connection.close()
+            self.connection.close()  # a child still reading sees the end and leaves
         if self.process is not None:
             if self.process.is_alive():
                 self.process.kill()

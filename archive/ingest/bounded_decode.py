@@ -29,9 +29,10 @@ def screen(path, max_pixels):
     return imaging.screen(path, max_pixels)
 
 
-def analyse(path, max_pixels, max_bytes, pyramid_target, pyramid_pixels):
-    """(Analysis, whether the pyramid file was written here) of a file."""
-    header = screen(path, max_pixels)
+def analyse(path, max_pixels, max_bytes, pyramid_target, pyramid_pixels, header=None):
+    """(Analysis, whether the pyramid file was written here) of a file;
+    header: what screen() found for it, if it was screened already."""
+    header = header or screen(path, max_pixels)
     large = header.pixels > pyramid_pixels
     decoded_pixels = header.pixels if large else _draft_pixels(header, DISPLAY_EDGE)
     _take_budget(header, decoded_pixels, large, max_bytes)

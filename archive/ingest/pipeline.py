@@ -140,7 +140,7 @@ class FileWork:
                 return Outcome.duplicate(shown, known)
             # A file refused by its header is never copied. Even headers are
             # read in the bounded child: Pillow makes a WebP's canvas on open.
-            bounded.run(bounded_decode.screen, str(path), self.max_image_pixels)
+            header = bounded.run(bounded_decode.screen, str(path), self.max_image_pixels)
         except imaging.RejectedImage as exc:
             return Outcome(path=shown, status="rejected", reason=str(exc))
         # The original is copied and flushed to the disk on another thread
@@ -151,7 +151,7 @@ class FileWork:
         pyramid_target = self.storage.derivative_path(sha256, pyramid.NAME)
         try:
             metadata = read_metadata(path)
-            analysis, wrote_pyramid = self.decode(path, pyramid_target)
+            analysis, wrote_pyramid = self.decode(path, pyramid_target, header)
         except imaging.RejectedImage as exc:
             _discard(staging)
             return Outcome(path=shown, status="rejected", reason=str(exc))
@@ -189,11 +189,11 @@ class FileWork:
             created_files=created,
         )
 
-    def decode(self, path, pyramid_target):
+    def decode(self, path, pyramid_target, header=None):
         """(Analysis, whether the pyramid was written) from the bounded child."""
         try:
             return bounded.run(bounded_decode.analyse, str(path), self.max_image_pixels,
-                               self.decode_max_bytes, str(pyramid_target), self.pyramid_pixels)
+                               self.decode_max_bytes, str(pyramid_target), self.pyramid_pixels, header)
         except (bounded.OverBudget, bounded.ChildFailed):
             # A child stopped while writing leaves its temp file: not ours to keep.
             for stray in pyramid_target.parent.glob(".tmp-*"):

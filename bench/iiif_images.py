@@ -8,7 +8,7 @@ Two parts, each against an in-run baseline:
 2. A 196-megapixel photo, as PNG and as JPEG: render from its tile pyramid
    (made once, as an import makes it) against what the archive did before
    pyramids, a decode of the original for each request (a full decode for
-   the PNG, draft mode for the JPEG). Each request runs in a forked child
+   the PNG, draft mode for the JPEG). Each request runs in a fresh process
    so its peak memory can be read on its own.
 
     python bench/iiif_images.py          # 24 MP and 196 MP originals
@@ -19,7 +19,6 @@ import argparse
 import io
 import math
 import multiprocessing
-import resource
 import statistics
 import struct
 import sys
@@ -123,19 +122,12 @@ def big_jpeg(png, path):
 
 
 def measured(function, *args):
-    """(seconds, peak memory growth in bytes) of function(*args) in a forked child."""
-    context = multiprocessing.get_context("fork")
+    """(seconds, peak memory growth in bytes) of function(*args), in a fresh
+    process: one forked from this one could reuse memory this one freed and
+    seem to need none."""
+    context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe(duplex=False)
-
-    def child():
-        start_rss = _rss()
-        started = time.perf_counter()
-        function(*args)
-        seconds = time.perf_counter() - started
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        theirs.send((seconds, max(0, peak - start_rss)))
-
-    process = context.Process(target=child)
+    process = context.Process(target=_measure_in_child, args=(theirs, function, args))
     process.start()
     theirs.close()
     result = ours.recv()
@@ -143,9 +135,19 @@ def measured(function, *args):
     return result
 
 
-def _rss():
+def _measure_in_child(connection, function, args):
+    start_rss = _status("VmRSS")
+    started = time.perf_counter()
+    function(*args)
+    seconds = time.perf_counter() - started
+    # VmHWM, this process's own peak: getrusage's maxrss would also count
+    # the parent's, from before the exec that made this one.
+    connection.send((seconds, max(0, _status("VmHWM") - start_rss)))
+
+
+def _status(field):
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) * 1024
     return 0
 

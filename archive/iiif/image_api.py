@@ -60,6 +60,7 @@ class Plan:
     quality: str  # color | gray | bitonal ("default" is color)
     format: str  # jpg | png | webp
     full: tuple  # full width, height
+    largest: tuple = None  # the size 'max' gives for this region (within maxArea)
 
     @property
     def cache_name(self):
@@ -85,7 +86,7 @@ class Plan:
         full_w, full_h = self.full
         if (x, y, w, h) == (0, 0, full_w, full_h):
             out_w, out_h = self.size
-            return (self.size == (w, h) or out_w % 256 == 0 or any(
+            return (self.size in ((w, h), self.largest) or out_w % 256 == 0 or any(
                 (out_w, out_h) == (math.ceil(full_w / f), math.ceil(full_h / f)) for f in _halvings(full_w, full_h)))
         for factor in scale_factors(full_w, full_h):
             span = TILE_SIZE * factor
@@ -123,7 +124,7 @@ def parse_request(width, height, region, size, rotation, quality_format, max_are
     mirror, degrees = parse_rotation(rotation)
     return Plan(region=box, size=out, mirror=mirror, rotation=degrees,
                 quality="color" if quality == "default" else quality, format=fmt,
-                full=(width, height))
+                full=(width, height), largest=parse_size("max", box[2], box[3], max_area))
 
 
 def parse_region(text, width, height):

@@ -427,11 +427,16 @@ def render_fit(path, edge, max_pixels, photo_display_edge=DISPLAY_EDGE):
 
 def encode_fit(source, edge, photo_display_edge=DISPLAY_EDGE):
     """JPEG bytes of the fit{edge} derivative, from an Original or a Pyramid."""
-    return encode_jpeg(fit_pixels(source, edge, photo_display_edge), quality_for(edge))
+    return encode_jpeg(fit_from(source, edge, photo_display_edge), quality_for(edge))
 
 
-def fit_pixels(source, edge, photo_display_edge=DISPLAY_EDGE):
-    """The pixels of one derivative, made as render_fit says."""
+def fit_pixels(path, edge, max_pixels, photo_display_edge=DISPLAY_EDGE):
+    """The pixels of one derivative, made from the original as render_fit says."""
+    return fit_from(Original(path, max_pixels), edge, photo_display_edge)
+
+
+def fit_from(source, edge, photo_display_edge=DISPLAY_EDGE):
+    """The pixels of one derivative from a source (an Original or a Pyramid)."""
     if edge in standard_edges(photo_display_edge):
         display = fit(source.pixels_for(DISPLAY_EDGE), photo_display_edge)
         return fit(display, edge)

@@ -99,7 +99,18 @@ def temp_file_is_dead(path):
         return True
     except PermissionError:
         return False  # alive, another user's
-    return False
+    return _zombie(int(parts[1]))
+
+
+def _zombie(pid):
+    """A process killed but not yet reaped still answers kill(pid, 0): an
+    import killed with -9 leaves its workers so until init reaps them, which
+    in a container may be never. (Linux; elsewhere a process counts as alive.)"""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rpartition(")")[2].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def dead_temp_files(data_dir):

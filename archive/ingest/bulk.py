@@ -1,13 +1,13 @@
 """Bulk import: many files through the one pipeline, in parallel.
 
 Worker processes do the file phase (hash, decode once, derivatives, store the
-original); this process is the one writer and commits in batches. The files
+original; each decode in the worker's own bounded child); this process is the
+one writer and commits in batches. The files
 are content-addressed and the rows are committed only after their files are
 in place, so an import stopped at any moment can simply be run again: what
 was committed is reported as duplicates, the rest is finished.
 """
 
-import ctypes
 import os
 import signal
 import time
@@ -61,15 +61,13 @@ def import_files(ingester, files, provenance_for, tag_pairs=(), workers=1):
 
     provenance_for(path) gives each file's Provenance."""
     if workers <= 1 or len(files) <= 1:
-        keep_freed_memory()
         prepared_stream = (_prepare_here(ingester, path) for path in files)
         yield from _commit_in_batches(ingester, prepared_stream, provenance_for, tag_pairs, files)
         return
-    data_dir = ingester.storage.root
     with ProcessPoolExecutor(
         max_workers=workers,
         initializer=_start_worker,
-        initargs=(str(data_dir), ingester.files.max_file_bytes, ingester.files.max_image_pixels),
+        initargs=ingester.files.settings,
     ) as pool:
         prepared_stream = pool.map(_prepare_in_worker, [str(p) for p in files], chunksize=2)
         try:
@@ -82,8 +80,8 @@ def import_files(ingester, files, provenance_for, tag_pairs=(), workers=1):
 def dry_run(ingester, files):
     """What an import would do, without decoding, writing or committing anything.
 
-    A file whose header reads but whose data is broken shows as 'new' here and
-    is rejected by the real import."""
+    Headers and JPEG structure are checked (screen()); a file whose data is
+    broken past them shows as 'new' here and is rejected by the real import."""
     seen = {}
     for path in files:
         shown = str(path)
@@ -97,7 +95,7 @@ def dry_run(ingester, files):
             if sha256 in seen:
                 yield Outcome(path=shown, status="duplicate", reason=f"the same file as {seen[sha256]}")
                 continue
-            imaging.open_checked(path, ingester.files.max_image_pixels).close()
+            imaging.screen(path, ingester.files.max_image_pixels)
         except imaging.RejectedImage as exc:
             yield Outcome(path=shown, status="rejected", reason=str(exc))
             continue
@@ -139,31 +137,12 @@ def _prepare_here(ingester, path):
 _worker = {}
 
 
-def _start_worker(data_dir, max_file_bytes, max_image_pixels):
+def _start_worker(data_dir, *file_settings):
     # Ctrl-C is the writer's to handle: it rolls back its batch and stops
     # the pool, instead of every worker printing a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    keep_freed_memory()
-    _worker["files"] = FileWork(data_dir, max_file_bytes, max_image_pixels)
+    _worker["files"] = FileWork(data_dir, *file_settings)
     _worker["db"] = archive_db.connect(data_dir)
-
-
-def keep_freed_memory():
-    """Let this process keep the memory it frees, instead of giving it back.
-
-    Every photo's decode and reductions take tens of megabytes in a few large
-    blocks. glibc serves such blocks with mmap and unmaps them on free, so the
-    kernel hands them back zero-filled, page by page, for the next photo: a
-    sixth of an import's time went to page faults. Serving them from the heap
-    and keeping the freed heap makes the next photo reuse the same pages; the
-    peak memory is the same. Elsewhere than glibc this does nothing."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return
-    m_trim_threshold, m_mmap_threshold = -1, -3  # from glibc's malloc.h
-    libc.mallopt(m_mmap_threshold, 32 * 1024 * 1024)  # glibc's largest allowed
-    libc.mallopt(m_trim_threshold, 256 * 1024 * 1024)
 
 
 def _prepare_in_worker(path):

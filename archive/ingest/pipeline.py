@@ -3,6 +3,11 @@
 file -> validate -> sha256 -> exact duplicate? -> metadata -> one reduced
 decode -> hashes + derivatives -> original stored -> one transaction.
 
+The decode is the first time the file's pixels are touched, and the file
+may be hostile: it runs in a child process under a memory and CPU budget
+worked out from the header (see bounded_decode.py), never in the server or
+the import command itself.
+
 It runs in two phases so a bulk import can spread the first over worker
 processes while one writer does the second (see bulk.py):
 
@@ -28,12 +33,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from archive import clock, threads
+from archive import config as archive_config
 from archive.catalogue import settings, tags
 from archive.db import write_transaction
 from archive.dedup import lookup as dedup
+from archive.imaging import bounded, pyramid
 from archive.imaging import decoding as imaging
+from archive.ingest import bounded_decode
 from archive.ingest.metadata import Metadata, read_metadata
-from archive.storage import Storage, move_to_trash, sha256_of_file, take_back, write_atomically
+from archive.storage import Storage, move_to_trash, sha256_of_file, take_back, temp_file_is_dead, write_atomically
 
 SOURCES = ("web", "cli")
 
@@ -95,17 +103,31 @@ class Prepared:
     created_files: list  # what this prepare wrote, removed if the commit fails
 
 
+_DEFAULTS = archive_config.defaults()
+
+
 class FileWork:
     """The file phase of the pipeline; needs no database connection."""
 
-    def __init__(self, data_dir, max_file_bytes, max_image_pixels):
+    def __init__(self, data_dir, max_file_bytes, max_image_pixels,
+                 decode_max_bytes=_DEFAULTS["DECODE_MAX_BYTES"], pyramid_pixels=_DEFAULTS["PYRAMID_PIXELS"]):
         self.storage = Storage(data_dir)
         self.max_file_bytes = max_file_bytes
         self.max_image_pixels = max_image_pixels
+        self.decode_max_bytes = decode_max_bytes
+        self.pyramid_pixels = pyramid_pixels
 
     @classmethod
     def from_config(cls, config):
-        return cls(config["DATA_DIR"], config["MAX_FILE_BYTES"], config["MAX_IMAGE_PIXELS"])
+        return cls(config["DATA_DIR"], config["MAX_FILE_BYTES"], config["MAX_IMAGE_PIXELS"],
+                   config.get("DECODE_MAX_BYTES", _DEFAULTS["DECODE_MAX_BYTES"]),
+                   config.get("PYRAMID_PIXELS", _DEFAULTS["PYRAMID_PIXELS"]))
+
+    @property
+    def settings(self):
+        """What a worker process needs to make its own FileWork."""
+        return (str(self.storage.root), self.max_file_bytes, self.max_image_pixels,
+                self.decode_max_bytes, self.pyramid_pixels)
 
     def prepare(self, path, shown, existing_photo=lambda sha256: None, owned=False):
         """A Prepared, or an Outcome when the file is a duplicate or rejected.
@@ -121,8 +143,9 @@ class FileWork:
             known = existing_photo(sha256)
             if known is not None:
                 return Outcome.duplicate(shown, known)
-            # A file refused by its header is never copied.
-            imaging.open_checked(path, self.max_image_pixels).close()
+            # A file refused by its header is never copied. Even headers are
+            # read in the bounded child: Pillow makes a WebP's canvas on open.
+            header = bounded.run(bounded_decode.screen, str(path), self.max_image_pixels)
         except imaging.RejectedImage as exc:
             return Outcome(path=shown, status="rejected", reason=str(exc))
         # The original is copied and flushed to the disk on another thread
@@ -130,16 +153,17 @@ class FileWork:
         # on the CPU, and an import spends no time waiting on both in turn.
         stage = self.storage.stage_in_place if owned else self.storage.stage_copy
         staging = threads.pool("staging").submit(stage, path)
+        pyramid_target = self.storage.derivative_path(sha256, pyramid.NAME)
         try:
             metadata = read_metadata(path)
-            analysis = imaging.analyse(path, self.max_image_pixels)
+            analysis, wrote_pyramid = self.decode(path, pyramid_target, header)
         except imaging.RejectedImage as exc:
             _discard(staging)
             return Outcome(path=shown, status="rejected", reason=str(exc))
         except BaseException:
             _discard(staging)
             raise
-        created = []
+        created = [str(pyramid_target)] if wrote_pyramid else []
         try:
             original, was_created = self.storage.place_original(staging.result(), sha256, analysis.ext)
             if was_created:
@@ -169,6 +193,18 @@ class FileWork:
             fingerprint=analysis.fingerprint,
             created_files=created,
         )
+
+    def decode(self, path, pyramid_target, header=None):
+        """(Analysis, whether the pyramid was written) from the bounded child."""
+        try:
+            return bounded.run(bounded_decode.analyse, str(path), self.max_image_pixels,
+                               self.decode_max_bytes, str(pyramid_target), self.pyramid_pixels, header)
+        except (bounded.OverBudget, bounded.ChildFailed):
+            # A child stopped while writing leaves its temp file: not ours to keep.
+            for stray in pyramid_target.parent.glob(".tmp-*"):
+                if temp_file_is_dead(stray):
+                    stray.unlink(missing_ok=True)
+            raise
 
     def checked_size(self, path):
         try:

@@ -14,7 +14,8 @@ _HAS = {
     "gps": "(p.gps_lat IS NOT NULL AND p.gps_lon IS NOT NULL)",
     "title": "p.title != ''",
     "caption": "p.caption != ''",
-    "transcription": "p.transcription != ''",
+    "transcription": "(p.transcription != '' OR EXISTS (SELECT 1 FROM transcription_drafts d"
+                     " JOIN transcription_lines l ON l.draft_id = d.id WHERE d.photo_id = p.id))",
     "date": "p.taken_at IS NOT NULL",
 }
 

@@ -29,6 +29,7 @@ from archive.dedup import lookup as dedup
 from archive.imaging import decoding as imaging
 from archive.ingest.metadata import Metadata, read_metadata
 from archive.storage import Storage, sha256_of_file, write_atomically
+from archive.transcription import queue as transcription_queue
 
 SOURCES = ("web", "cli")
 
@@ -264,6 +265,8 @@ class Ingester:
             "is_public": int(settings.default_public(self.db, self.default_public)),
         }
         photo_id = self.db["photos"].insert(row).last_pk
+        # Read later by a transcription worker, never on the import's path.
+        transcription_queue.enqueue(self.db, photo_id)
         tag_ids = [tags.resolve_tag(self.db, facet, value) for facet, value in tag_pairs]
         if provenance.trip:
             tag_ids.append(tags.resolve_tag(self.db, "trip", provenance.trip))

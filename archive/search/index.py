@@ -116,7 +116,8 @@ class Snapshot:
         """(Re)read photo columns: all photos, or those in ids (rows gone are cleared)."""
         columns = ("SELECT id, is_public, taken_at, uploaded_at, camera_make, camera_model,"
                    " gps_lat IS NOT NULL AND gps_lon IS NOT NULL, title != '', caption != '',"
-                   " transcription != '', taken_at IS NOT NULL FROM photos")
+                   " transcription != '' OR EXISTS (SELECT 1 FROM transcription_drafts d JOIN transcription_lines l"
+                   " ON l.draft_id = d.id WHERE d.photo_id = photos.id), taken_at IS NOT NULL FROM photos")
         if ids is None:
             rows = db.execute(columns).fetchall()
         else:

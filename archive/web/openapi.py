@@ -3,10 +3,13 @@
 Objects allow keys beyond those listed (other parts of the archive add
 fields); every listed key is promised. Keep this in step with the /api/ routes
 in web/ (api, upload, accounts, publishing, search, tagging, review,
-standards_api): tests check the running server against it.
+standards_api; transcription describes its own route): tests check the
+running server against it.
 """
 
 import copy
+
+from archive.web import transcription
 
 OPENAPI_VERSION = "3.0.3"
 
@@ -680,6 +683,7 @@ SPEC = {
                                       "content": _json({"type": "object"})}},
             }
         },
+        **transcription.OPENAPI_PATHS,
     },
     "components": {
         "schemas": {
@@ -695,6 +699,7 @@ SPEC = {
             "Decision": DECISION,
             "Group": GROUP,
             "Versions": VERSIONS,
+            **transcription.OPENAPI_SCHEMAS,
             "Error": {"type": "object", "required": ["error"], "properties": {"error": _STRING}},
         },
         "securitySchemes": {

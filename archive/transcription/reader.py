@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
+from archive.transcription import layout
 from archive.transcription.choice import RAPIDOCR, TESSERACT, Reading, weigh
 
 ENGINE = "rapidocr+tesseract"
@@ -33,10 +34,14 @@ PIPELINE_REVISION = 1
 DETECTION_EDGE = 1280
 # A line's crop for Tesseract: its short side scaled to about this many
 # pixels, with a margin of the line's own background around it.
-TESSERACT_LINE_PX = 48
+TESSERACT_LINE_PX = 32
 TESSERACT_MARGIN_PX = 12
 # A crop this much taller than wide is a column of vertical text.
 COLUMN_RATIO = 1.5
+# Columns found in a block of rows replace the rows when their believed
+# readings hold this many times the sure letters; and at most this many.
+COLUMNS_BETTER = 1.15
+MAX_COLUMNS = 8
 
 KOREAN_DATA = ("kor", "kor_vert")
 # Where Debian's tesseract-ocr-kor puts its data; TESSDATA_PREFIX (Tesseract's
@@ -104,16 +109,16 @@ class Reader:
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
         })
         data = str(tessdata_dir())
-        self._line = tesserocr.PyTessBaseAPI(path=data, lang="kor", psm=tesserocr.PSM.SINGLE_LINE,
+        self._tess_line = tesserocr.PyTessBaseAPI(path=data, lang="kor", psm=tesserocr.PSM.SINGLE_LINE,
                                              oem=tesserocr.OEM.LSTM_ONLY)
-        self._column = tesserocr.PyTessBaseAPI(path=data, lang="kor_vert",
+        self._tess_column = tesserocr.PyTessBaseAPI(path=data, lang="kor_vert",
                                                psm=tesserocr.PSM.SINGLE_BLOCK_VERT_TEXT,
                                                oem=tesserocr.OEM.LSTM_ONLY)
         self.version = _version(models, tesserocr.tesseract_version())
 
     def close(self):
-        self._line.End()
-        self._column.End()
+        self._tess_line.End()
+        self._tess_column.End()
 
     def read(self, image):
         """The lines on an RGB image, top to bottom, each with its readings."""
@@ -122,15 +127,48 @@ class Reader:
         boxes = getattr(found, "boxes", None)
         if boxes is None or len(boxes) == 0:
             return []
-        lines = []
-        for box in np.asarray(boxes, np.float64).tolist():
-            crop = straightened(image, box)
-            vertical = crop.height >= COLUMN_RATIO * crop.width
-            readings = weigh([self._rapidocr(crop, vertical), self._tesseract(crop, vertical)], vertical)
+        boxes = [layout.upright(box) for box in np.asarray(boxes, np.float64).tolist()]
+        lines = [self._line(image, box) for box in boxes]
+        for members in layout.blocks(boxes):
+            rows = [lines[i] for i in members if lines[i] is not None]
+            if any(_latin(line) for line in rows):
+                continue
+            columns = self._columns(image, [boxes[i] for i in members])
+            if not columns:
+                continue
+            # Chinese read across columns is still Chinese, and as sure:
+            # only a clearly better reading replaces the rows. Either way the
+            # other reading stays, for search.
+            if _sure_letters(columns) > COLUMNS_BETTER * _sure_letters(rows):
+                _keep_also(columns[0], rows)
+                for i in members:
+                    lines[i] = None
+                lines.extend(columns)
+            elif rows:
+                _keep_also(rows[0], columns)
+        return sorted((line for line in lines if line is not None), key=_reading_order)
+
+    def _line(self, image, box):
+        crop = straightened(image, box)
+        vertical = crop.height >= COLUMN_RATIO * crop.width
+        readings = weigh([self._rapidocr(crop, vertical), self._tesseract(crop, vertical)], vertical)
+        if not readings:
+            return None
+        return Line(box=_rounded(box), vertical=vertical, readings=readings)
+
+    def _columns(self, image, boxes):
+        """A block of stacked rows read as columns (see layout.py)."""
+        block = layout.block_box(boxes)
+        crop = straightened(image, block)
+        spans = layout.column_spans(crop.convert("L"))
+        columns = []
+        for span in spans[:MAX_COLUMNS]:
+            piece = crop.crop((span[0], 0, span[1], crop.height))
+            readings = weigh([self._rapidocr(piece, True), self._tesseract(piece, True)], vertical=True)
             if readings:
-                lines.append(Line(box=[[round(x, 1), round(y, 1)] for x, y in box], vertical=vertical,
-                                  readings=readings))
-        return sorted(lines, key=_reading_order)
+                columns.append(Line(box=_rounded(layout.span_box(block, crop.size, span)), vertical=True,
+                                    readings=readings))
+        return columns
 
     def _rapidocr(self, crop, vertical):
         # rapidocr's own crops turn a column on its side before reading it.
@@ -142,7 +180,7 @@ class Reader:
         return Reading(texts[0], float(scores[0]), RAPIDOCR)
 
     def _tesseract(self, crop, vertical):
-        api = self._column if vertical else self._line
+        api = self._tess_column if vertical else self._tess_line
         grey = crop.convert("L")
         short = grey.width if vertical else grey.height
         scale = TESSERACT_LINE_PX / max(short, 1)
@@ -165,6 +203,31 @@ def straightened(image, box):
     quad = [*top_left, *bottom_left, *bottom_right, *top_right]
     return image.transform((max(1, round(width)), max(1, round(height))), Image.Transform.QUAD, quad,
                            Image.Resampling.BICUBIC)
+
+
+def _rounded(box):
+    return [[round(x, 1), round(y, 1)] for x, y in box]
+
+
+def _sure_letters(lines):
+    """How many letters the lines' believed readings hold, each counted at its confidence."""
+    return sum(line.readings[0].confidence * sum(ch.isalnum() for ch in line.readings[0].text) for line in lines)
+
+
+def _latin(line):
+    text = line.readings[0].text
+    letters = [ch for ch in text if ch.isalnum()]
+    return bool(letters) and sum(ch.isascii() for ch in letters) >= len(letters) / 2
+
+
+def _keep_also(line, others):
+    """Add the other lines' readings to line's, after its own, for search."""
+    seen = {reading.text for reading in line.readings}
+    for other in others:
+        for reading in other.readings:
+            if reading.text not in seen:
+                seen.add(reading.text)
+                line.readings.append(reading)
 
 
 def _reading_order(line):

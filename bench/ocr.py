@@ -16,8 +16,9 @@ imports them into a fresh archive and reads them three ways, in one run:
 A word counts as found when the archive's search for it (the search a
 person types, through archive.search) lists its photo. The character error
 rate compares each sign's text with the believed readings of the lines
-found on it (white space ignored). CPU-seconds are per photo, decode
-included, model loading not.
+found on it (white space ignored); "wrong" counts the photos a search finds
+on which its word is not painted, per search. CPU-seconds are per photo,
+decode included, model loading not.
 
 The thresholds in archive/transcription/choice.py were tuned on the tuning
 seeds (--tuning); the default run reports on held-out seeds never tuned on.
@@ -190,10 +191,17 @@ def edit_distance(a, b):
     return previous[-1]
 
 
+def painted_on(signs_of, ids, word):
+    """The photos a search for word should find: it is painted there."""
+    return {ids[path] for path, signs in signs_of.items() for sign in signs
+            if word in sign["words"] or (not word.isascii() and word in sign["text"])}
+
+
 def score(data_dir, signs_of, ids):
-    """{script: [found, words]} by search, and {script: [edits, characters]}."""
+    """{script: [found, words]} by search, {script: [edits, characters]}, and
+    (photos found wrongly, searches)."""
     db = archive_db.connect(data_dir)
-    found, errors = {}, {}
+    found, errors, wrong = {}, {}, [0, 0]
     for path, signs in signs_of.items():
         photo_id = ids[path]
         made = drafts.for_photo(db, photo_id)
@@ -201,10 +209,12 @@ def score(data_dir, signs_of, ids):
         for sign in signs:
             script = sign["script"]
             for word in sign["words"]:
-                hits = search.search_ids(db, word, include_private=True)
+                hits = {int(i) for i in search.search_ids(db, word, include_private=True)}
                 tally = found.setdefault(script, [0, 0])
-                tally[0] += int(photo_id in set(int(i) for i in hits))
+                tally[0] += int(photo_id in hits)
                 tally[1] += 1
+                wrong[0] += len(hits - painted_on(signs_of, ids, word))
+                wrong[1] += 1
             x0, y0, x1, y1 = sign["box"]
             read = "".join("".join(line["text"].split()) for line in lines
                            if x0 <= line["x"] + line["w"] / 2 <= x1 and y0 <= line["y"] + line["h"] / 2 <= y1)
@@ -213,7 +223,7 @@ def score(data_dir, signs_of, ids):
             tally[0] += edit_distance(truth, read)
             tally[1] += len(truth)
     db.close()
-    return found, errors
+    return found, errors, wrong
 
 
 def main():
@@ -258,8 +268,8 @@ def main():
             began = time.monotonic()
             seconds = read(data_dir)
             wall = time.monotonic() - began
-            found, errors = score(data_dir, signs_of, ids)
-            rows.append((name, found, errors, sum(seconds) / len(seconds), wall))
+            found, errors, wrong = score(data_dir, signs_of, ids)
+            rows.append((name, found, errors, wrong, sum(seconds) / len(seconds), wall))
         print_table(rows)
         two_pass = rows[-1][1]
         overall = sum(f for f, _ in two_pass.values()) / sum(n for _, n in two_pass.values())
@@ -272,18 +282,21 @@ def main():
 def print_table(rows):
     scripts = ocr_signs.SCRIPTS
     width = max(len(row[0]) for row in rows) + 2
-    header = f"{'reader':<{width}}" + "".join(f"{s:>9}" for s in scripts) + f"{'all':>9}{'CER':>8}{'CPU-s/photo':>13}{'wall s':>8}"
+    header = (f"{'reader':<{width}}" + "".join(f"{s:>9}" for s in scripts)
+              + f"{'all':>9}{'CER':>8}{'wrong':>8}{'CPU-s/photo':>13}{'wall s':>8}")
     print()
-    print("words found by search, per script and overall; character error rate; CPU-seconds per photo")
+    print("words found by search, per script and overall; character error rate; photos found without the")
+    print("word, per search; CPU-seconds per photo (decode included, model loading not); wall time of the run")
     print(header)
-    for name, found, errors, cpu, wall in rows:
+    for name, found, errors, wrong, cpu, wall in rows:
         cells = []
         for script in scripts:
             hit, total = found.get(script, [0, 0])
             cells.append(f"{hit / total:>9.1%}" if total else f"{'-':>9}")
         hits, total = sum(f for f, _ in found.values()), sum(n for _, n in found.values())
         edits, chars = sum(e for e, _ in errors.values()), sum(n for _, n in errors.values())
-        print(f"{name:<{width}}" + "".join(cells) + f"{hits / total:>9.1%}{edits / chars:>8.3f}{cpu:>13.2f}{wall:>8.0f}")
+        print(f"{name:<{width}}" + "".join(cells)
+              + f"{hits / total:>9.1%}{edits / chars:>8.3f}{wrong[0] / wrong[1]:>8.3f}{cpu:>13.2f}{wall:>8.0f}")
     counts = {s: rows[0][1].get(s, [0, 0])[1] for s in scripts}
     print(f"{'(words)':<{width}}" + "".join(f"{counts[s]:>9}" for s in scripts) + f"{sum(counts.values()):>9}")
 

@@ -4,11 +4,13 @@ Every line is read twice (reader.py). rapidocr's model knows Chinese,
 Japanese and Latin letters but no Hangul: on a Korean line it reads nothing,
 or a Chinese character of a like shape, sometimes with a high score.
 Tesseract's Korean model reads Hangul well and everything else as
-Hangul-looking rubbish, but then with low confidence. So a confident,
-mostly-Hangul Tesseract reading wins its line; otherwise rapidocr's reading
-does. The loser is kept too when it is plausible at all, so search finds a
-word whichever reading got it right; rubbish is dropped, so it cannot
-match searches for words that are not there.
+Hangul-looking rubbish, but then mostly with low confidence. So only a
+mostly-Hangul Tesseract reading counts, and a line believes the reading
+with the most sure letters (confidence times letters): a confident word
+beats a confident one-letter look-alike. The loser is kept too when it is
+plausible at all, so search finds a word whichever reading got it right;
+rubbish is dropped, so it cannot match searches for words that are not
+there.
 
 The thresholds were tuned on bench/ocr.py's tuning photos (seeds apart from
 those it reports on).
@@ -19,9 +21,10 @@ from dataclasses import asdict, dataclass
 RAPIDOCR = "rapidocr"
 TESSERACT = "tesseract"
 
-# A Tesseract Korean reading at least this confident, and mostly Hangul,
-# beats rapidocr's reading of the same line.
+# A Tesseract Korean reading less confident than this never comes first.
 HANGUL_TRUSTED = 0.6
+# A rapidocr reading this confident saw as many letters as it read.
+RAPIDOCR_SURE = 0.9
 # Below these a reading is not kept at all.
 RAPIDOCR_KEPT = 0.5
 TESSERACT_KEPT = 0.5
@@ -39,17 +42,19 @@ class Reading:
         return {**asdict(self), "confidence": round(self.confidence, 3)}
 
 
-def is_hangul(ch):
-    code = ord(ch)
-    return 0xAC00 <= code <= 0xD7A3 or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F
+def is_syllable(ch):
+    """A whole Hangul syllable block: a sign paints these, never bare jamo."""
+    return 0xAC00 <= ord(ch) <= 0xD7A3
+
+
+def letters(text):
+    return sum(ch.isalnum() for ch in text)
 
 
 def hangul_share(text):
-    """The share of text's letters and digits that are Hangul."""
-    letters = [ch for ch in text if ch.isalnum()]
-    if not letters:
-        return 0.0
-    return sum(map(is_hangul, letters)) / len(letters)
+    """The share of text's letters and digits that are Hangul syllables."""
+    count = letters(text)
+    return sum(map(is_syllable, text)) / count if count else 0.0
 
 
 def cleaned(text, vertical=False):
@@ -75,9 +80,17 @@ def weigh(readings, vertical=False):
         elif reading.confidence >= RAPIDOCR_KEPT:
             kept.append(reading)
 
+    # Hangul syllables and Chinese characters are square blocks alike: a
+    # Korean reading of half the blocks that rapidocr surely saw is a misreading.
+    sure = max((letters(r.text) for r in kept if r.reader == RAPIDOCR and r.confidence >= RAPIDOCR_SURE),
+               default=0)
+    kept = [r for r in kept if r.reader != TESSERACT or 2 * letters(r.text) > sure]
+
     def rank(reading):
-        trusted = reading.reader == TESSERACT and reading.confidence >= HANGUL_TRUSTED
-        return (not trusted, reading.reader == TESSERACT, -reading.confidence)
+        # Sure letters: a confident one-letter look-alike loses to a
+        # confident word, from either engine.
+        doubtful = reading.reader == TESSERACT and reading.confidence < HANGUL_TRUSTED
+        return (doubtful, -reading.confidence * letters(reading.text))
 
     best_first, seen = [], set()
     for reading in sorted(kept, key=rank):

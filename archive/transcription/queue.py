@@ -3,8 +3,9 @@
 An import adds each new photo with one insert in its own transaction
 (enqueue), so reading never slows an import down. Workers claim photos for
 a lease: a worker that dies leaves its claims to expire, and the photos go
-to the next worker. A photo that fails MAX_ATTEMPTS times stays in the
-queue with its last error, for `transcribe` to retry or a person to look at.
+to the next worker. A photo that fails waits a lease before its next try;
+after MAX_ATTEMPTS it stays in the queue with its last error, for
+`transcribe` to retry or a person to look at.
 """
 
 from datetime import datetime, timedelta
@@ -41,9 +42,10 @@ def finish(db, photo_id):
 
 
 def fail(db, photo_id, reason):
-    """Count a failed reading; the photo waits again until MAX_ATTEMPTS."""
-    db.execute("UPDATE transcription_queue SET attempts = attempts + 1, last_error = ?, claimed_at = NULL,"
-               " claimed_by = '' WHERE photo_id = ?", [reason, photo_id])
+    """Count a failed reading. The photo is tried again after a lease (a
+    missing file may be restored by then), until MAX_ATTEMPTS."""
+    db.execute("UPDATE transcription_queue SET attempts = attempts + 1, last_error = ?, claimed_at = ?,"
+               " claimed_by = '' WHERE photo_id = ?", [reason, clock.now_iso(), photo_id])
 
 
 def release(db, worker):

@@ -36,6 +36,8 @@ DETECTION_EDGE = 1280
 # pixels, with a margin of the line's own background around it.
 TESSERACT_LINE_PX = 32
 TESSERACT_MARGIN_PX = 12
+# A word Tesseract is this sure of is kept even when the rest of its line is rubbish.
+SURE_WORD = 0.85
 # A crop this much taller than wide is a column of vertical text.
 COLUMN_RATIO = 1.5
 # Columns found in a block of rows replace the rows when their believed
@@ -151,7 +153,7 @@ class Reader:
     def _line(self, image, box):
         crop = straightened(image, box)
         vertical = crop.height >= COLUMN_RATIO * crop.width
-        readings = weigh([self._rapidocr(crop, vertical), self._tesseract(crop, vertical)], vertical)
+        readings = weigh([self._rapidocr(crop, vertical), *self._tesseract(crop, vertical)], vertical)
         if not readings:
             return None
         return Line(box=_rounded(box), vertical=vertical, readings=readings)
@@ -164,7 +166,7 @@ class Reader:
         columns = []
         for span in spans[:MAX_COLUMNS]:
             piece = crop.crop((span[0], 0, span[1], crop.height))
-            readings = weigh([self._rapidocr(piece, True), self._tesseract(piece, True)], vertical=True)
+            readings = weigh([self._rapidocr(piece, True), *self._tesseract(piece, True)], vertical=True)
             if readings:
                 columns.append(Line(box=_rounded(layout.span_box(block, crop.size, span)), vertical=True,
                                     readings=readings))
@@ -190,7 +192,15 @@ class Reader:
         background = int(np.median(np.asarray(grey)))
         api.SetImage(ImageOps.expand(grey, border=TESSERACT_MARGIN_PX, fill=background))
         text = api.GetUTF8Text()
-        return Reading(text, api.MeanTextConf() / 100, TESSERACT)
+        whole = Reading(text, api.MeanTextConf() / 100, TESSERACT)
+        if not text.strip() or whole.confidence >= SURE_WORD:
+            return [whole]
+        # A sure word beside a smudge read as rubbish: the word on its own too.
+        sure = [(word, confidence / 100) for word, confidence in api.MapWordConfidences()
+                if confidence / 100 >= SURE_WORD and any(ch.isalnum() for ch in word)]
+        if not sure:
+            return [whole]
+        return [whole, Reading(" ".join(w for w, _ in sure), sum(c for _, c in sure) / len(sure), TESSERACT)]
 
 
 def straightened(image, box):

@@ -128,11 +128,11 @@ def _read_photo(the_reader, photo_id, original_path, max_pixels):
     if original_path is None:
         return None
     started = time.process_time()
+    if not os.path.exists(original_path):
+        return "the original file is missing (see `verify`)"
     try:
         decoded = imaging.decode_upright(original_path, max_pixels, READING_EDGE)
         image = imaging.fit(decoded.pixels, READING_EDGE)
-    except FileNotFoundError:
-        return "the original file is missing (see `verify`)"
     except imaging.RejectedImage as exc:
         return f"the original cannot be decoded: {exc}"
     except OSError as exc:

@@ -13,7 +13,7 @@ from archive.transcription import queue, reader, work
 
 workers_option = click.option(
     "--workers", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default="the number of CPUs",
-    help="Processes that read at once; each loads the OCR models (about 300 MB).")
+    help="Processes that read at once; each holds the OCR models and uses up to about 600 MB.")
 
 
 def _ids(value):

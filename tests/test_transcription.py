@@ -10,7 +10,7 @@ from photo_helpers import add_photo
 from archive.catalogue import deletion
 from archive.search import engine as search
 from archive.search.fulltext import fts_expression, korean_pieces
-from archive.transcription import choice, drafts, queue, reader
+from archive.transcription import choice, drafts, layout, queue, reader
 from archive.transcription.choice import RAPIDOCR, TESSERACT, Reading
 
 
@@ -150,3 +150,27 @@ def test_drafted_words_reach_the_search_command(run_cli, db, data_dir):
     drafts.save(db, photo, draft(line("喫茶店")))
     printed = json.loads(run_cli("search", "喫茶", "--json").output)
     assert [r["id"] for r in printed["results"]] == [photo]
+
+
+def test_columns_read_as_rows_are_found_again():
+    from PIL import Image, ImageDraw
+
+    # A column tilted a little, whichever corner the detector began at, stays a column.
+    tilted = [[110, 0], [130, 100], [100, 106], [80, 6]]
+    assert layout.upright(tilted)[0] == [80, 6]
+    # Two short rows stacked close (boxes overlapping a little) make a block;
+    # a long line of text and a row far below do not join it.
+    rows = [[[0, 0], [200, 0], [200, 100], [0, 100]], [[5, 90], [205, 90], [205, 190], [5, 190]],
+            [[0, 400], [900, 400], [900, 500], [0, 500]], [[0, 700], [200, 700], [200, 800], [0, 800]]]
+    assert layout.blocks(rows) == [[0, 1]]
+    assert layout.block_box(rows[:2]) == [[0.0, 0.0], [205.0, 0.0], [205.0, 190.0], [0.0, 190.0]]
+    # A board with two columns of strokes splits into them, right one first.
+    board = Image.new("L", (220, 300), 230)
+    draw = ImageDraw.Draw(board)
+    for x in (30, 140):
+        for y in range(20, 280, 40):
+            draw.rectangle((x, y, x + 50, y + 25), outline=20, width=4)
+    spans = layout.column_spans(board)
+    assert len(spans) == 2 and spans[0][0] > 120 and spans[1][1] < 100
+    # One row of letters is not columns.
+    assert layout.column_spans(board.crop((0, 20, 220, 50))) == []

@@ -92,6 +92,3 @@ def search_text(db, photo_ids):
             texts.setdefault(photo_id, []).append(" ; ".join(words))
     return {photo_id: " ; ".join(lines) for photo_id, lines in texts.items()}
 
-
-def photos_with_drafts(db):
-    return {row[0] for row in db.execute("SELECT DISTINCT photo_id FROM transcription_drafts")}

@@ -1,18 +1,19 @@
 """The two OCR passes over one image, on the CPU, with nothing downloaded.
 
 1. rapidocr finds the text lines on the image shrunk to DETECTION_EDGE
-   (faster than its default, and it finds more lines there), then reads each
-   line, cut straight from the full image, with its PP-OCR models: Chinese,
-   simplified and traditional, Japanese and Latin letters.
+   (rather than its default 2000: quicker, and the lines are still found),
+   then reads each line, cut straight from the full image, with its PP-OCR
+   models: Chinese, simplified and traditional, Japanese and Latin letters.
 2. Tesseract reads each line again with Debian's Korean data: `kor` for a
    line, `kor_vert` in its vertical-block page mode for a column.
+3. Short rows stacked into a block, which are often columns read across
+   (layout.py), are cut into columns and read again as vertical text.
 
 choice.py decides which reading each line keeps. rapidocr's models ship in
-its wheel and are named here by rapidocr's own defaults; its language and
-model settings are never changed, because any other choice makes it fetch a
-model from the network. Only the reader's lines and its readings leave
-this module; the libraries are imported when a Reader is made, so the rest
-of the archive never loads onnxruntime.
+its wheel; the reader names rapidocr's own default files by path and never
+changes its language or model settings, because any other choice makes it
+fetch a model from the network. The libraries are imported when a Reader
+is made, so the rest of the archive never loads onnxruntime.
 """
 
 import importlib.util
@@ -112,10 +113,10 @@ class Reader:
         })
         data = str(tessdata_dir())
         self._tess_line = tesserocr.PyTessBaseAPI(path=data, lang="kor", psm=tesserocr.PSM.SINGLE_LINE,
-                                             oem=tesserocr.OEM.LSTM_ONLY)
+                                                  oem=tesserocr.OEM.LSTM_ONLY)
         self._tess_column = tesserocr.PyTessBaseAPI(path=data, lang="kor_vert",
-                                               psm=tesserocr.PSM.SINGLE_BLOCK_VERT_TEXT,
-                                               oem=tesserocr.OEM.LSTM_ONLY)
+                                                    psm=tesserocr.PSM.SINGLE_BLOCK_VERT_TEXT,
+                                                    oem=tesserocr.OEM.LSTM_ONLY)
         self.version = _version(models, tesserocr.tesseract_version())
 
     def close(self):

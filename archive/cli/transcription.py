@@ -66,6 +66,10 @@ def transcribe_command(archive, everything, ids_text, workers, as_json):
     except work.SelectionError as exc:
         raise click.BadParameter(str(exc), param_hint="--ids") from None
     transcriber = _transcriber(archive, min(workers, max(1, len(photo_ids))))
+    if not photo_ids:  # nothing to read: no need to load the models
+        if not as_json:
+            click.echo("0 photos transcribed: every photo has a draft (--all reads them again)")
+        return
     counts = {"transcribed": 0, "failed": 0, "gone": 0}
     lines = 0
     show_bar = not as_json and sys.stderr.isatty()

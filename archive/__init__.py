@@ -70,9 +70,10 @@ def create_app(config=None):
                       review.bp):
         app.register_blueprint(blueprint)
     from archive.web import iiif, standards_api
+    from archive.web import transcription as transcription_views
 
-    app.register_blueprint(iiif.bp)
-    app.register_blueprint(standards_api.bp)
+    for blueprint in (iiif.bp, standards_api.bp, transcription_views.bp):
+        app.register_blueprint(blueprint)
     from archive.web import browse
 
     app.register_blueprint(browse.bp)

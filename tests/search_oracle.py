@@ -11,7 +11,7 @@ archive/search/fulltext.py for what the columns hold).
 """
 
 from archive.catalogue import tags
-from archive.search.fulltext import hangul_runs, is_hangul
+from archive.search.fulltext import is_pieced, pieced_runs
 from archive.search.query import And, Camera, Has, Is, Not, Or, QueryError, Tag, Taken, Text, parse
 from archive.search.segment import DESCRIPTIVE_FACETS, TAG_FACETS
 
@@ -29,12 +29,12 @@ def fts_expression(text, phrase=False, head=False):
     pairs = "ko2_head" if head else "{ko2 ko2_head}"
     ends = "ko1_head" if head else "{ko1 ko1_head}"
     parts = []
-    latin = "".join(" " if is_hangul(ch) else ch for ch in text)
+    latin = "".join(" " if is_pieced(ch) else ch for ch in text)
     if any(ch.isalnum() for ch in latin):
         # The ko columns hold only Korean, so "every column" needs no filter.
         prefix = "{" + " ".join(HEAD_COLUMNS) + "} : " if head else ""
         parts.append(prefix + _quoted(latin.strip()))
-    runs = hangul_runs(text)
+    runs = pieced_runs(text)
     long_runs = [run for run in runs if len(run) > 1]
     if phrase and long_runs and len(long_runs) == len(runs):
         pieces = [run[i : i + 2] for run in runs for i in range(len(run) - 1)]
@@ -55,7 +55,8 @@ _HAS = {
     "gps": "(p.gps_lat IS NOT NULL AND p.gps_lon IS NOT NULL)",
     "title": "p.title != ''",
     "caption": "p.caption != ''",
-    "transcription": "p.transcription != ''",
+    "transcription": "(p.transcription != '' OR EXISTS (SELECT 1 FROM transcription_drafts d"
+                     " JOIN transcription_lines l ON l.draft_id = d.id WHERE d.photo_id = p.id))",
     "date": "p.taken_at IS NOT NULL",
 }
 

@@ -42,6 +42,7 @@ from archive.imaging import decoding as imaging
 from archive.ingest import bounded_decode
 from archive.ingest.metadata import Metadata, read_metadata
 from archive.storage import Storage, move_to_trash, sha256_of_file, take_back, temp_file_is_dead, write_atomically
+from archive.transcription import queue as transcription_queue
 
 SOURCES = ("web", "cli")
 
@@ -335,6 +336,8 @@ class Ingester:
             "is_public": int(settings.default_public(self.db, self.default_public)),
         }
         photo_id = self.db["photos"].insert(row).last_pk
+        # Read later by a transcription worker, never on the import's path.
+        transcription_queue.enqueue(self.db, photo_id)
         tag_ids = [tags.resolve_tag(self.db, facet, value) for facet, value in tag_pairs]
         if provenance.trip:
             tag_ids.append(tags.resolve_tag(self.db, "trip", provenance.trip))

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from archive.catalogue.photos import camera_label
-from archive.search.fulltext import is_hangul
+from archive.search.fulltext import is_pieced
 from archive.search.tokens import tokenizer
 
 # Facets whose tags are counted beside results; year and camera come from photos.
@@ -238,7 +238,8 @@ class _Builder:
         self.camera = np.full(size, -1, np.int16)
         sql = ("SELECT id, is_public, taken_at, uploaded_at, camera_make, camera_model,"
                " gps_lat IS NOT NULL AND gps_lon IS NOT NULL, title != '', caption != '',"
-               " transcription != '', taken_at IS NOT NULL FROM photos WHERE")
+               " transcription != '' OR EXISTS (SELECT 1 FROM transcription_drafts d JOIN transcription_lines l"
+               " ON l.draft_id = d.id WHERE d.photo_id = photos.id), taken_at IS NOT NULL FROM photos WHERE")
         times = {}
 
         def seconds(iso):
@@ -335,7 +336,7 @@ class _Builder:
                     term_id = vocabulary.get(term)
                     if term_id is None:
                         term_id = vocabulary[term] = len(vocabulary)
-                        hangul.append(not term.isascii() and any(is_hangul(ch) for ch in term))
+                        hangul.append(not term.isascii() and any(is_pieced(ch) for ch in term))
                     found.append(term_id)
                 found = tuple(found)
                 if len(chunk_ids) >= 1_000_000:

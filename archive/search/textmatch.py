@@ -11,7 +11,7 @@ only in the title and the tags, which count for more in relevance.
 
 import numpy as np
 
-from archive.search.fulltext import hangul_runs, is_hangul
+from archive.search.fulltext import is_pieced, pieced_runs
 from archive.search.segment import FTS_COLUMNS
 from archive.search.tokens import tokenizer
 
@@ -36,10 +36,10 @@ def plan(text, phrase=False, head=False):
     tokens = tokenizer()
     pairs, ends = (PAIRS_HEAD, ENDS_HEAD) if head else (PAIRS, ENDS)
     parts = []
-    latin = "".join(" " if is_hangul(ch) else ch for ch in text)
+    latin = "".join(" " if is_pieced(ch) else ch for ch in text)
     if any(ch.isalnum() for ch in latin):
         parts.append((("phrase", tuple(tokens.tokens(latin)), LATIN_HEAD if head else LATIN),))
-    runs = hangul_runs(text)
+    runs = pieced_runs(text)
     long_runs = [run for run in runs if len(run) > 1]
     if phrase and long_runs and len(long_runs) == len(runs):
         pieces = " ".join(run[i : i + 2] for run in runs for i in range(len(run) - 1))

@@ -95,6 +95,33 @@ def overall(samples, found):
     return (correct / claimed if claimed else 1.0), correct / max(wanted, 1), claimed - correct
 
 
+def hard_matches(images):
+    """{(i, j): kind} over every pair of images, the archive's comparison."""
+    prints = [fingerprint(imaging.fit(image, imaging.THUMBNAIL_EDGE)) for image in images]
+    found = {}
+    for i in range(len(prints)):
+        for j in range(i + 1, len(prints)):
+            verdict = matching.compare(prints[j], prints[i])
+            if verdict is not None:
+                found[(i, j)] = verdict.kind
+    return found
+
+
+def print_hard_sets(args):
+    """Pictures whose broad shapes agree although they are different
+    photographs: every pair called a duplicate is a false one."""
+    sets = dedup_dataset.hard_different(use_corpus=not args.no_corpus, limit=12 if args.quick else None)
+    print(f"\n{'different photographs, alike in shape':<40} {'pairs':>6}   {'as duplicate':>12} {'as related':>10}")
+    for name, groups in sets.items():
+        pairs = duplicates = related = 0
+        for images in groups:
+            found = hard_matches(images)
+            pairs += len(images) * (len(images) - 1) // 2
+            duplicates += sum(1 for kind in found.values() if kind == "duplicate")
+            related += sum(1 for kind in found.values() if kind == "related")
+        print(f"{name:<40} {pairs:>6}   {duplicates:>12} {related:>10}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a dozen photographs instead of all")
@@ -148,6 +175,8 @@ def main():
         if n:
             print(f"{transform:<30} {n:>4}   {kinds['related'] / n:>10.3f} {(n - kinds[None]) / n:>10.3f}   "
                   f"{plain_hits / n:>10.3f}")
+    print_hard_sets(args)
+
     related_claimed = [(i, j) for (i, j), kind in ours.items() if kind == "related"]
     related_wrong = sum(1 for i, j in related_claimed if truth(samples[i], samples[j]) is None)
     print(f"\nrelated suggestions: {len(related_claimed)}, of which between different photographs: {related_wrong}")

@@ -44,15 +44,16 @@ def truth(a, b):
     return "related" if "related" in (a.kind, b.kind) else "duplicate"
 
 
-def archive_matches(prints):
+def archive_matches(prints, thumbnails):
     """Every pair the archive's matcher reports, as {(i, j): kind}: the same
-    index search and comparison as import and rescan use."""
+    index search and comparison (with the detail check on the 400 px
+    thumbnails) as import and rescan use."""
     index = dedup.NearDuplicateIndex()
     codes = np.array([dedup.index_row(p) for p in prints], np.int64)
     index.hashes.add(np.arange(len(prints)), codes)
     found = {}
     for i, j in dedup.all_candidate_pairs(index):
-        verdict = matching.compare(prints[j], prints[i])
+        verdict = matching.compare(prints[j], prints[i], pictures=lambda i=i, j=j: (thumbnails[j], thumbnails[i]))
         if verdict is not None:
             found[(min(i, j), max(i, j))] = verdict.kind
     return found
@@ -97,11 +98,12 @@ def overall(samples, found):
 
 def hard_matches(images):
     """{(i, j): kind} over every pair of images, the archive's comparison."""
-    prints = [fingerprint(imaging.fit(image, imaging.THUMBNAIL_EDGE)) for image in images]
+    thumbnails = [imaging.fit(image, imaging.THUMBNAIL_EDGE) for image in images]
+    prints = [fingerprint(thumbnail) for thumbnail in thumbnails]
     found = {}
     for i in range(len(prints)):
         for j in range(i + 1, len(prints)):
-            verdict = matching.compare(prints[j], prints[i])
+            verdict = matching.compare(prints[j], prints[i], pictures=lambda i=i, j=j: (thumbnails[j], thumbnails[i]))
             if verdict is not None:
                 found[(i, j)] = verdict.kind
     return found
@@ -131,9 +133,10 @@ def main():
     started = time.perf_counter()
     samples = dedup_dataset.build(use_corpus=not args.no_corpus, limit=12 if args.quick else None)
     built = time.perf_counter()
-    prints = [fingerprint(imaging.fit(s.image, imaging.THUMBNAIL_EDGE)) for s in samples]
+    thumbnails = [imaging.fit(s.image, imaging.THUMBNAIL_EDGE) for s in samples]
+    prints = [fingerprint(thumbnail) for thumbnail in thumbnails]
     printed = time.perf_counter()
-    ours = archive_matches(prints)
+    ours = archive_matches(prints, thumbnails)
     matched = time.perf_counter()
     plain = plain_phash_matches(prints)
 

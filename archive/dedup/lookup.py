@@ -96,6 +96,17 @@ def load_fingerprints(db, photo_ids):
     return found
 
 
+def photo_shas(db, photo_ids):
+    """{photo_id: sha256} for the photos that still exist."""
+    found = {}
+    ids = list(photo_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)  # placeholders only; values are bound
+        found.update(db.execute(f"SELECT id, sha256 FROM photos WHERE id IN ({marks})", chunk).fetchall())
+    return found
+
+
 # ------------------------------------------------------------------- index
 
 
@@ -184,8 +195,12 @@ class Match:
         return {"photo_id": self.photo_id, "kind": self.verdict.kind}
 
 
-def find_matches(db, print_, exclude=()):
-    """Stored photos that are duplicates or other shots of print_, best first."""
+def find_matches(db, print_, exclude=(), pictures=None, sha256=None):
+    """Stored photos that are duplicates or other shots of print_, best first.
+
+    pictures (a pictures.Pictures) and sha256 (the new photo's bytes, whose
+    thumbnail is already written) let the matcher check the fine detail of a
+    pair the hashes call copies; without them the hashes decide alone."""
     if print_.detail < matching.FLAT_DETAIL:
         return []  # a flat image matches everything flat and so nothing
     index = index_for(db)
@@ -193,10 +208,15 @@ def find_matches(db, print_, exclude=()):
         index.refresh(db)
         ids = [i for i in index.candidates(print_) if i not in exclude][:MAX_CANDIDATES]
     stored = load_fingerprints(db, ids)
+    shas = photo_shas(db, stored) if pictures is not None and sha256 else {}
     found = []
     for photo_id in ids:
         if photo_id in stored:
-            verdict = matching.compare(print_, stored[photo_id])
+            look = None
+            if photo_id in shas:
+                def look(other=shas[photo_id]):
+                    return pictures.pair(sha256, other)
+            verdict = matching.compare(print_, stored[photo_id], pictures=look)
             if verdict is not None:
                 found.append(Match(photo_id, verdict))
     found.sort(key=lambda m: (m.verdict.kind != "duplicate",
@@ -204,12 +224,12 @@ def find_matches(db, print_, exclude=()):
     return found
 
 
-def record_new_photo(db, photo_id, print_):
+def record_new_photo(db, photo_id, print_, pictures=None, sha256=None):
     """Inside the new photo's transaction: find its matches, store its
     fingerprint and the suggestions. Returns the matches as JSON dicts."""
     # Looked up before the new row is written, so this process's index never
     # holds a photo whose transaction might still roll back.
-    matches = find_matches(db, print_, exclude={photo_id})
+    matches = find_matches(db, print_, exclude={photo_id}, pictures=pictures, sha256=sha256)
     save_fingerprint(db, photo_id, print_)
     for match in matches:
         duplicates.suggest(db, photo_id, match.photo_id, match.verdict)

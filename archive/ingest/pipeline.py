@@ -16,6 +16,7 @@ fails, the files this import created are removed again.
 """
 
 import contextlib
+import functools
 import json
 import os
 import sqlite3
@@ -26,6 +27,7 @@ from archive import clock, threads
 from archive.catalogue import settings, tags
 from archive.db import write_transaction
 from archive.dedup import lookup as dedup
+from archive.dedup.pictures import Pictures
 from archive.imaging import decoding as imaging
 from archive.ingest.metadata import Metadata, read_metadata
 from archive.storage import Storage, sha256_of_file, write_atomically
@@ -197,6 +199,11 @@ class Ingester:
     def storage(self):
         return self.files.storage
 
+    @functools.cached_property
+    def pictures(self):
+        """Thumbnails for the matcher's detail check, a few kept between photos."""
+        return Pictures(self.storage)
+
     def ingest(self, path, provenance, tag_pairs=(), display_path=None, owned=False):
         """Import one file. Never raises for a bad file: that is a 'rejected' outcome.
 
@@ -270,7 +277,8 @@ class Ingester:
         tag_ids += [tags.resolve_tag(self.db, "keyword", word)
                     for word in prepared.metadata.descriptive.keywords if tags.slugify(word)]
         tags.tag_photo(self.db, photo_id, tag_ids, added_by=provenance.uploaded_by)
-        matches = dedup.record_new_photo(self.db, photo_id, prepared.fingerprint)
+        matches = dedup.record_new_photo(self.db, photo_id, prepared.fingerprint,
+                                         pictures=self.pictures, sha256=prepared.sha256)
         return photo_id, matches
 
 

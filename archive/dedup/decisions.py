@@ -21,6 +21,12 @@ from archive.dedup import generation
 
 KINDS = ("duplicate", "related")
 DECISIONS = ("duplicate", "related", "unrelated")
+# Each decision in words, for messages and screens.
+DECISION_WORDS = {
+    "duplicate": "the same photograph",
+    "related": "another shot of the same poster",
+    "unrelated": "not related",
+}
 # Fields whose presence makes one copy's metadata richer than another's.
 METADATA_FIELDS = (
     "title", "caption", "transcription", "taken_at", "camera_make", "camera_model", "lens",
@@ -36,16 +42,16 @@ def _pair(a, b):
     return (a, b) if a < b else (b, a)
 
 
-def _active_decision(db, a, b):
+def active_decision(db, a, b):
     a, b = _pair(a, b)
-    return _one(db, "SELECT * FROM match_decisions WHERE photo_a = ? AND photo_b = ?"
+    return one(db, "SELECT * FROM match_decisions WHERE photo_a = ? AND photo_b = ?"
                     " AND undone_at IS NULL ORDER BY id DESC LIMIT 1", [a, b])
 
 
 def suggest(db, photo_id, other_id, verdict):
     """Store a suggestion unless the pair is already suggested or decided."""
     a, b = _pair(photo_id, other_id)
-    if _active_decision(db, a, b) is not None:
+    if active_decision(db, a, b) is not None:
         return False
     cursor = db.execute(
         "INSERT OR IGNORE INTO match_suggestions (photo_a, photo_b, kind, phash_distance,"
@@ -67,7 +73,7 @@ _OPEN = (
 )
 
 
-def _open_rows(db, include_private):
+def open_rows(db, include_private):
     """Open suggestions, best first, less those whose two photos already sit
     in one confirmed group: that question was answered through the others."""
     rows = [dict(row) for row in db.query(
@@ -75,27 +81,27 @@ def _open_rows(db, include_private):
         [int(include_private)],
     )]
     group_of = {}
-    for number, members in enumerate(_components(_decided_edges(db, "duplicate"))):
+    for number, members in enumerate(components(decided_edges(db, "duplicate"))):
         for photo_id in members:
             group_of[photo_id] = number
     return [r for r in rows if group_of.get(r["photo_a"], -1) != group_of.get(r["photo_b"], -2)]
 
 
 def open_count(db, include_private=True):
-    return len(_open_rows(db, include_private))
+    return len(open_rows(db, include_private))
 
 
 def queue(db, include_private=True, limit=50, offset=0):
     """Open suggestions, duplicates first, closest first."""
-    return _open_rows(db, include_private)[offset : offset + limit]
+    return open_rows(db, include_private)[offset : offset + limit]
 
 
 def get_suggestion(db, suggestion_id):
-    row = _one(db, "SELECT * FROM match_suggestions WHERE id = ?", [suggestion_id])
+    row = one(db, "SELECT * FROM match_suggestions WHERE id = ?", [suggestion_id])
     if row is None:
         return None
     suggestion = dict(row)
-    decision = _active_decision(db, row["photo_a"], row["photo_b"])
+    decision = active_decision(db, row["photo_a"], row["photo_b"])
     suggestion["decision"] = dict(decision) if decision else None
     return suggestion
 
@@ -129,13 +135,13 @@ def decide(db, suggestion_id, decision, who, primary_id=None):
         ).lastrowid
         if decision == "duplicate":
             generation.bump_generation(db)
-    return dict(_one(db, "SELECT * FROM match_decisions WHERE id = ?", [decision_id]))
+    return dict(one(db, "SELECT * FROM match_decisions WHERE id = ?", [decision_id]))
 
 
 def undo(db, decision_id, who):
     """Withdraw a decision: the pair's suggestion comes back to the queue."""
     with write_transaction(db):
-        row = _one(db, "SELECT * FROM match_decisions WHERE id = ?", [decision_id])
+        row = one(db, "SELECT * FROM match_decisions WHERE id = ?", [decision_id])
         if row is None:
             raise DecisionError(f"no decision {decision_id}")
         if row["undone_at"] is not None:
@@ -144,7 +150,7 @@ def undo(db, decision_id, who):
                    [clock.now_iso(), who or "", decision_id])
         if row["decision"] == "duplicate":
             generation.bump_generation(db)
-    return dict(_one(db, "SELECT * FROM match_decisions WHERE id = ?", [decision_id]))
+    return dict(one(db, "SELECT * FROM match_decisions WHERE id = ?", [decision_id]))
 
 
 def history(db, limit=50):
@@ -155,7 +161,7 @@ def history(db, limit=50):
 # ------------------------------------------------------------------ groups
 
 
-def _components(edges):
+def components(edges):
     parent = {}
 
     def find(x):
@@ -173,7 +179,8 @@ def _components(edges):
     return [members for members in groups.values() if len(members) > 1]
 
 
-def _decided_edges(db, decision):
+def decided_edges(db, decision):
+    """The (photo_a, photo_b) pairs with a standing decision of this kind."""
     return db.execute(
         "SELECT photo_a, photo_b FROM match_decisions WHERE decision = ? AND undone_at IS NULL",
         [decision],
@@ -181,12 +188,12 @@ def _decided_edges(db, decision):
 
 
 def _open_edges(db, kind):
-    return [(r["photo_a"], r["photo_b"]) for r in _open_rows(db, True) if r["kind"] == kind]
+    return [(r["photo_a"], r["photo_b"]) for r in open_rows(db, True) if r["kind"] == kind]
 
 
 def group_members(db, photo_id):
     """The photos confirmed as the same photograph as photo_id, itself included."""
-    for members in _components(_decided_edges(db, "duplicate")):
+    for members in components(decided_edges(db, "duplicate")):
         if photo_id in members:
             return members
     return {photo_id}
@@ -195,8 +202,8 @@ def group_members(db, photo_id):
 def duplicate_photo_ids(db):
     """Every photo in a group of copies of one photograph, confirmed by an
     archivist or found by the archive and not yet decided (search's is:duplicate)."""
-    edges = list(_decided_edges(db, "duplicate")) + _open_edges(db, "duplicate")
-    return set().union(*_components(edges)) if edges else set()
+    edges = list(decided_edges(db, "duplicate")) + _open_edges(db, "duplicate")
+    return set().union(*components(edges)) if edges else set()
 
 
 def neighbour_ids(db, photo_id):
@@ -221,7 +228,7 @@ def _confirmed_primary(db, members):
     """The primary an archivist picked last for this group, if still a member."""
     marks = ", ".join("?" for _ in members)  # placeholders only
     ids = sorted(members)
-    row = _one(
+    row = one(
         db,
         "SELECT primary_id FROM match_decisions WHERE decision = 'duplicate' AND undone_at IS NULL"
         f" AND primary_id IS NOT NULL AND photo_a IN ({marks}) ORDER BY id DESC LIMIT 1",
@@ -237,10 +244,10 @@ def all_groups(db):
     `duplicates --json` contract prints them."""
     groups = []
     for kind in KINDS:
-        for members in _components(_decided_edges(db, kind)):
+        for members in components(decided_edges(db, kind)):
             primary = _confirmed_primary(db, members) if kind == "duplicate" else choose_primary(db, members)
             groups.append(_group_json(db, kind, "confirmed", primary, members))
-        for members in _components(_open_edges(db, kind)):
+        for members in components(_open_edges(db, kind)):
             groups.append(_group_json(db, kind, "suggested", choose_primary(db, members), members))
     groups.sort(key=lambda g: (g["kind"], g["state"], g["primary"]))
     return groups
@@ -261,7 +268,7 @@ def other_shot_ids(db, members):
     """Photos confirmed as other shots of the same poster as any of members
     (with their own copies), members themselves left out."""
     related = set()
-    for members_related in _components(_decided_edges(db, "related")):
+    for members_related in components(decided_edges(db, "related")):
         if members_related & members:
             for other in members_related - members:
                 related |= group_members(db, other)
@@ -291,5 +298,6 @@ def _photos(db, photo_ids):
     return rows
 
 
-def _one(db, sql, params):
+def one(db, sql, params):
+    """The first row of a query, or None."""
     return next(iter(db.query(sql, params)), None)

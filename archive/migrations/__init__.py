@@ -14,6 +14,7 @@ from archive.migrations import (
     m0004_auth,
     m0005_standards,
     m0006_display_edge,
+    m0060_review_batches,
 )
 
 STEPS = (
@@ -23,6 +24,7 @@ STEPS = (
     m0004_auth,
     m0005_standards,
     m0006_display_edge,
+    m0060_review_batches,
 )
 
 

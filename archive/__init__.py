@@ -10,6 +10,14 @@ from archive import db as archive_db
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def templates_folder():
+    """The page templates: inside the package when installed from a wheel
+    (pyproject maps the checkout's templates/ there), at the top of the
+    checkout when run from it, where the owner keeps them."""
+    packaged = Path(__file__).resolve().parent / "templates"
+    return packaged if packaged.is_dir() else PROJECT_ROOT / "templates"
+
+
 def create_app(config=None):
     # Flask is imported here rather than above: every command line command
     # imports this package, and most of them (import, verify, backup...)
@@ -19,7 +27,7 @@ def create_app(config=None):
 
     app = Flask(
         __name__,
-        template_folder=str(PROJECT_ROOT / "templates"),
+        template_folder=str(templates_folder()),
         static_folder="static",
     )
     app.config.update(archive_config.defaults())
@@ -74,7 +82,6 @@ def create_app(config=None):
     errors.register(app)
     security.init_app(app)
     register_template_helpers(app)
-    app.jinja_env.filters["filesize"] = _filesize
     return app
 
 
@@ -103,9 +110,3 @@ def _persistent_secret(data_dir):
         f.write(key)
     return key
 
-
-def _filesize(size):
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1000

@@ -70,4 +70,11 @@ def defaults():
         # are believed (client address for login throttling, HTTPS for
         # Secure cookies). 0 when the server faces the network itself.
         "TRUSTED_PROXIES": _int_env("ARCHIVE_TRUSTED_PROXIES", 0),
+        # A login session ends after this long without a request, and after
+        # the second however busy it is.
+        "SESSION_IDLE_MINUTES": _int_env("ARCHIVE_SESSION_IDLE_MINUTES", 120),
+        "SESSION_MAX_HOURS": _int_env("ARCHIVE_SESSION_MAX_HOURS", 24),
+        # Deleted photos' originals wait in trash/ this long (a backup running
+        # meanwhile still finds them) before `purge` or `verify --repair` removes them.
+        "TRASH_DAYS": _int_env("ARCHIVE_TRASH_DAYS", 7),
     }

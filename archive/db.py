@@ -77,3 +77,22 @@ def write_transaction(db):
         raise
     else:
         db.conn.execute("COMMIT")
+
+
+def one(db, sql, params=()):
+    """The first row a query finds, as a dict, or None."""
+    row = next(iter(db.query(sql, params)), None)
+    return dict(row) if row is not None else None
+
+
+CHUNK = 500  # ids bound per statement, well under SQLite's limit on parameters
+
+
+def in_chunks(db, sql, ids):
+    """Rows of `sql` for many ids, a few hundred bound at a time. `sql` holds
+    one "{marks}" where the placeholders go: "... WHERE id IN ({marks})".
+    Only question marks are put in the text; every id stays a parameter."""
+    ids = list(ids)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        yield from db.query(sql.format(marks=",".join("?" * len(chunk))), chunk)

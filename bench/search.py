@@ -1,19 +1,33 @@
 """Search benchmark: 20 representative queries with their facets, timed on an
 archive of N synthetic photos (about 10 tags each, caption text in English and
-Korean), against a plain baseline in the same run (tests/search_oracle.py: the same
-query as one SQL statement, text by LIKE, facets by GROUP BY, no full-text
-index and no in-memory index).
+Korean), for the shared index (archive.search) against today's design before
+it (bench/search_before.py: an in-memory index each process builds for
+itself) and a plain SQL baseline (tests/search_oracle.py: the query as one
+SQL statement, text by LIKE, facets by GROUP BY), all in the same run.
 
-    python bench/search.py            # 100,000 photos (a few minutes)
-    python bench/search.py --quick    # 5,000 photos
+It reports: the time to build the shared index; the cold start of a fresh
+process (start, open, answer one search with facets) for both designs; p50
+and p95 of each query; whether both designs return the same page, total and
+facets; and the memory of 4 worker processes that each ran every query,
+as proportional set size (a page shared by four counts a quarter in each),
+against one worker alone.
 
-Target: p95 <= 50 ms per query with facets at 100,000 photos.
+    python bench/search.py                      # 100,000 photos
+    python bench/search.py --photos 1000000     # a million (the archive is cached)
+    python bench/search.py --quick              # 5,000 photos
+
+Generated archives are kept in a cache folder (--cache; default in the temp
+folder) and copied for each run, so a second run at a million photos does not
+generate them again. Targets: worst query p95 <= 50 ms with facets, a new
+process answering within 5 s, 4 workers under 1.5x the memory of one.
 """
 
 import argparse
 import math
 import random
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -24,14 +38,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 # The SQL baseline is the test suite's oracle, kept beside the tests.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+import search_before  # noqa: E402
 import search_oracle as search_sql  # noqa: E402
 
 from archive import db as archive_db  # noqa: E402
-from archive.catalogue import (
-    tagging,
-    vocabulary,  # noqa: E402
-)
-from archive.search import engine as search
+from archive.catalogue import tagging, vocabulary  # noqa: E402
+from archive.search import engine as search  # noqa: E402
+from archive.search import fulltext  # noqa: E402
+
+DESIGNS = {"shared": search, "before": search_before}
+CACHE_VERSION = 1
 
 QUERIES = [
     ("", "newest"),
@@ -128,6 +144,25 @@ def build(db, n, rng):
     return len(pairs)
 
 
+def cached_archive(n, cache):
+    """A data directory holding an archive of n photos whose full-text rows
+    are current, generated once into cache and copied from it afterwards."""
+    source = Path(cache) / f"photos-{n}-v{CACHE_VERSION}"
+    if not (source / "done").exists():
+        shutil.rmtree(source, ignore_errors=True)
+        db = archive_db.connect(source)
+        start = time.perf_counter()
+        pair_count = build(db, n, random.Random(4))
+        fulltext.refresh_fts(db)
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.close()
+        (source / "done").write_text(f"{pair_count}\n")
+        print(f"generated {n:,} photos with {pair_count:,} tags ({pair_count / n:.1f} a photo) "
+              f"in {time.perf_counter() - start:.1f} s, cached in {source}")
+    pair_count = int((source / "done").read_text())
+    return source, pair_count
+
+
 def _width(text):
     """Columns text takes in a terminal: Korean letters take two."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
@@ -148,56 +183,132 @@ def percentile(values, p):
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
+def worker(design, data_dir):
+    """One worker process: run every query once, say so, wait to be measured."""
+    db = archive_db.connect(Path(data_dir))
+    for query, sort in QUERIES:
+        DESIGNS[design].search(db, query, sort=sort)
+    print("ready", flush=True)
+    sys.stdin.readline()
+
+
+def cold_start(design, data_dir):
+    """Seconds from starting a fresh process to its first answer (with facets)."""
+    code = ("import sys; sys.path[:0] = sys.argv[3:]; from pathlib import Path; "
+            "from archive import db; import search_before; from archive.search import engine; "
+            "d = db.connect(Path(sys.argv[2])); "
+            "r = (engine if sys.argv[1] == 'shared' else search_before).search(d, 'poster set:european-street'); "
+            "print(r.page.total)")
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code, design, str(data_dir), str(ROOT), str(ROOT / "bench"),
+                    str(ROOT / "tests")], check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def pss_mb(pid):
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def workers_memory(design, data_dir, count):
+    """PSS in MB of count workers together, each having run every query."""
+    procs = [subprocess.Popen([sys.executable, __file__, "--worker", design, str(data_dir)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for _ in range(count)]
+    try:
+        for proc in procs:
+            if proc.stdout.readline().strip() != "ready":
+                raise RuntimeError(f"a {design} worker failed")
+        return sum(pss_mb(proc.pid) for proc in procs)
+    finally:
+        for proc in procs:
+            proc.communicate("exit\n", timeout=600)
+
+
+def same_answers(db, query, sort):
+    """Does the shared index give today's page, total and facets?"""
+    a = search.search(db, query, sort=sort)
+    b = search_before.search(db, query, sort=sort)
+    return (a.page.total == b.page.total and [r["id"] for r in a.page.items] == [r["id"] for r in b.page.items]
+            and a.facets == b.facets)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="5,000 photos instead of 100,000")
     parser.add_argument("--photos", type=int, help="how many photos (overrides --quick)")
     parser.add_argument("--repeats", type=int, default=50, help="timed runs of each query (default 50)")
-    parser.add_argument("--baseline-repeats", type=int, default=3, help="timed runs of each baseline query")
+    parser.add_argument("--before-repeats", type=int, default=5, help="timed runs of each query, today's design")
+    parser.add_argument("--baseline-repeats", type=int, default=3, help="timed runs of each SQL baseline query")
+    parser.add_argument("--workers", type=int, default=4, help="worker processes measured together (default 4)")
+    parser.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "poster-archive-search-bench"),
+                        help="where generated archives are kept between runs")
+    parser.add_argument("--worker", nargs=2, metavar=("DESIGN", "DATA_DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        return worker(*args.worker)
     n = args.photos or (5_000 if args.quick else 100_000)
-    rng = random.Random(4)
+    source, pair_count = cached_archive(n, args.cache)
     with tempfile.TemporaryDirectory() as folder:
-        db = archive_db.connect(Path(folder))
+        data_dir = Path(folder) / "media"
+        shutil.copytree(source, data_dir, ignore=shutil.ignore_patterns("done"))
+        print(f"archive of {n:,} photos with {pair_count:,} tags ({pair_count / n:.1f} a photo)")
+        db = archive_db.connect(data_dir)
         start = time.perf_counter()
-        pair_count = build(db, n, rng)
-        print(f"built {n:,} photos with {pair_count:,} tags ({pair_count / n:.1f} a photo) "
-              f"in {time.perf_counter() - start:.1f} s")
+        search.search(db, "")
+        print(f"shared index written (first search, once for every process): {time.perf_counter() - start:.1f} s, "
+              f"{sum(p.stat().st_size for p in (data_dir / 'search-index').rglob('*')) / 2**20:.0f} MB on disk")
         start = time.perf_counter()
-        search.search(db, "", include_private=False)  # full-text index and in-memory index, from nothing
-        print(f"first search (indexes every photo): {time.perf_counter() - start:.1f} s")
+        search_before.search(db, "")
+        print(f"today's design, in-memory index (first search, in every process): "
+              f"{time.perf_counter() - start:.1f} s")
         start = time.perf_counter()
         tagging.change_tags(db, list(range(1, 101)), add=["keyword:bench-touch"], username="bench")
         search.search(db, "keyword:bench-touch")
         print(f"tag 100 photos, then search (catching up incrementally): "
               f"{(time.perf_counter() - start) * 1000:.0f} ms")
+        colds = {design: cold_start(design, data_dir) for design in DESIGNS}
+        print(f"cold start of a fresh process (start, open, first search with facets): "
+              f"shared {colds['shared']:.1f} s, today's {colds['before']:.1f} s")
 
         rows, all_times = [], []
         for query, sort in QUERIES:
-            times, result = timed(lambda: search.search(db, query, sort=sort, include_private=False),
-                                  args.repeats)
+            times, result = timed(lambda: search.search(db, query, sort=sort), args.repeats)
             all_times.extend(times)
+            before_times, _ = timed(lambda: search_before.search(db, query, sort=sort), args.before_repeats)
             base_times, (base_total, _, _) = timed(
                 lambda: search_sql.search(db, query, include_private=False), args.baseline_repeats)
             rows.append((query, sort, result.page.total, statistics.median(times), percentile(times, 95),
+                         statistics.median(before_times), percentile(before_times, 95),
+                         "yes" if same_answers(db, query, sort) else "NO",
                          base_total, statistics.median(base_times)))
         width = max(_width(q) for q, *_ in rows)
         print()
         print(f"{'query':{width}}  {'sort':10} {'results':>8} {'p50 ms':>7} {'p95 ms':>7} "
-              f"{'baseline':>9} {'base p50':>9} {'speedup':>8}")
-        for query, sort, total, p50, p95, base_total, base_p50 in rows:
+              f"{'today p50':>9} {'today p95':>9} {'same':>4} {'SQL rows':>9} {'SQL p50':>9} {'vs SQL':>7}")
+        for query, sort, total, p50, p95, b50, b95, same, base_total, base_p50 in rows:
             shown = query or "(everything)"
             print(f"{shown}{' ' * (width - _width(shown))}  {sort:10} {total:8,} {p50:7.1f} {p95:7.1f} "
-                  f"{base_total:9,} {base_p50:9.1f} {base_p50 / p50:7.0f}x")
+                  f"{b50:9.1f} {b95:9.1f} {same:>4} {base_total:9,} {base_p50:9.1f} {base_p50 / p50:6.0f}x")
         overall = percentile(all_times, 95)
         worst = max(r[4] for r in rows)
         print()
         print(f"all {len(all_times)} timed searches: p50 {statistics.median(all_times):.1f} ms, "
               f"p95 {overall:.1f} ms; worst query p95 {worst:.1f} ms; target p95 <= 50 ms: "
               f"{'met' if worst <= 50 else 'NOT met'}")
-        print("(baseline counts differ for text queries: LIKE matches substrings, FTS5 matches words)")
+        print("(SQL counts differ for text queries: LIKE matches substrings, FTS5 matches words)")
         db.close()
+        print()
+        for design, label in (("shared", "shared index"), ("before", "today's design")):
+            one = workers_memory(design, data_dir, 1)
+            many = workers_memory(design, data_dir, args.workers)
+            print(f"memory (PSS) of {label}: 1 worker {one:,.0f} MB, {args.workers} workers {many:,.0f} MB "
+                  f"({many / one:.2f}x one)")
 
+
+ROOT = Path(__file__).resolve().parent.parent
 
 if __name__ == "__main__":
     main()

@@ -4,11 +4,52 @@ statement over the base tables, text by LIKE, facets by GROUP BY.
 No full-text index and no in-memory index: this is the baseline the search
 benchmark (bench/search.py) measures archive.search against, and a second opinion in the tests for
 everything but full text (LIKE finds substrings where FTS5 finds words).
+
+For full text, fts_expression() writes a word or phrase as the FTS5 MATCH
+expression on photos_fts that archive.search must agree with (see
+archive/search/fulltext.py for what the columns hold).
 """
 
 from archive.catalogue import tags
-from archive.search.index import DESCRIPTIVE_FACETS, TAG_FACETS
+from archive.search.fulltext import hangul_runs, is_hangul
 from archive.search.query import And, Camera, Has, Is, Not, Or, QueryError, Tag, Taken, Text, parse
+from archive.search.segment import DESCRIPTIVE_FACETS, TAG_FACETS
+
+HEAD_COLUMNS = ("title", "tags")
+
+
+def _quoted(text):
+    return '"' + text.replace('"', '""') + '"'
+
+
+def fts_expression(text, phrase=False, head=False):
+    """The FTS5 MATCH expression for one word or quoted phrase, or None when
+    it holds nothing searchable (only punctuation, say). With head=True it
+    looks only in titles and tags, which count for more in relevance."""
+    pairs = "ko2_head" if head else "{ko2 ko2_head}"
+    ends = "ko1_head" if head else "{ko1 ko1_head}"
+    parts = []
+    latin = "".join(" " if is_hangul(ch) else ch for ch in text)
+    if any(ch.isalnum() for ch in latin):
+        # The ko columns hold only Korean, so "every column" needs no filter.
+        prefix = "{" + " ".join(HEAD_COLUMNS) + "} : " if head else ""
+        parts.append(prefix + _quoted(latin.strip()))
+    runs = hangul_runs(text)
+    long_runs = [run for run in runs if len(run) > 1]
+    if phrase and long_runs and len(long_runs) == len(runs):
+        pieces = [run[i : i + 2] for run in runs for i in range(len(run) - 1)]
+        parts.append(f"{pairs} : " + _quoted(" ".join(pieces)))
+    else:
+        for run in runs:
+            if len(run) == 1:
+                parts.append(f"({pairs} : {_quoted(run)} * OR {ends} : {_quoted(run)})")
+            else:
+                pieces = " ".join(run[i : i + 2] for i in range(len(run) - 1))
+                parts.append(f"{pairs} : " + _quoted(pieces))
+    if not parts:
+        return None
+    return " AND ".join(parts)
+
 
 _HAS = {
     "gps": "(p.gps_lat IS NOT NULL AND p.gps_lon IS NOT NULL)",

@@ -17,6 +17,43 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 HARD_LIMIT_SECONDS = 900
+NGINX = "/usr/sbin/nginx"
+
+
+class Server(str):
+    """The server's base URL (what tests use), carrying the id of the process
+    that runs it, for tests that look at the server's memory."""
+
+    def __new__(cls, base, pid):
+        server = super().__new__(cls, base)
+        server.pid = pid
+        return server
+
+
+def peak_memory_mb(server):
+    """The peak resident memory of the server's processes, added up (MB)."""
+    total = 0
+    for pid in _process_tree(server.pid):
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue  # ended meanwhile
+        match = next((line for line in status.splitlines() if line.startswith("VmHWM:")), None)
+        total += int(match.split()[1]) if match else 0
+    return total / 1024
+
+
+def _process_tree(pid):
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                queue += [int(child) for child in task.read_text().split()]
+            except OSError:
+                pass
+    return found
 
 
 def free_port():
@@ -49,7 +86,7 @@ def running(command, port, env=None, ready_path="/"):
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_ready(base + ready_path, process, log)
-        yield base
+        yield Server(base, process.pid)
     finally:
         try:
             os.killpg(process.pid, signal.SIGTERM)
@@ -77,6 +114,35 @@ def flask_dev(data_dir, port=None, env=None):
     port = port or free_port()
     command = [sys.executable, "manage_archive.py", "--data", str(data_dir), "serve", "--port", str(port)]
     return running(command, port, env)
+
+
+def nginx_in_front(upstream, data_dir, workdir, port=None):
+    """docs/nginx.conf as the README's production recipe has it, on a fresh
+    port in front of `upstream` (a running gunicorn's base URL). Only the
+    addresses and paths of this machine are put in; the rest is the file."""
+    port = port or free_port()
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    site = (PROJECT_ROOT / "docs" / "nginx.conf").read_text()
+    site = site.replace("server 127.0.0.1:8000;", f"server {upstream.removeprefix('http://')};")
+    site = site.replace("listen 80;", f"listen 127.0.0.1:{port};")
+    site = site.replace("alias /srv/archive/media/;", f"alias {Path(data_dir).resolve()}/;")
+    temp_paths = "\n".join(f"    {kind}_temp_path {workdir / kind};"
+                           for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    user = "user root;" if os.geteuid() == 0 else ""  # its workers read the test's private temp folders
+    (workdir / "nginx.conf").write_text(f"""{user}
+worker_processes 1;
+daemon off;
+pid {workdir / "nginx.pid"};
+error_log {workdir / "error.log"};
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+{temp_paths}
+{site}
+}}
+""")
+    return running([NGINX, "-c", str(workdir / "nginx.conf"), "-p", str(workdir)], port)
 
 
 def _wait_until_ready(url, process, log, seconds=30):

@@ -94,9 +94,17 @@ PASSWORD = "correct horse battery staple"
 def logged_in_client(app, user):
     """A test client holding the session Flask-Login gives `user` at login,
     without paying for a scrypt check per client."""
+    from archive import db as archive_db
+    from archive.accounts import auth
+
+    db = archive_db.connect(app.config["DATA_DIR"])
+    try:
+        secret = auth.start_session(db, user)
+    finally:
+        db.close()
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = f"{user.id}:{user.session_token}"
+        session["_user_id"] = secret
         session["_fresh"] = True
     return client
 

@@ -1,4 +1,5 @@
-"""Admins delete photos for good: rows, tags, originals and derivatives."""
+"""Admins delete photos: rows, tags and derivatives go; the original waits in
+the trash until `purge` or `verify --repair` removes it after the retention."""
 
 import pytest
 from support import files_under, json_lines
@@ -12,7 +13,12 @@ def photos(run_cli, make_image, db):
 
 
 def stored_files(data_dir, photo):
-    return [f for f in files_under(data_dir) if photo["sha256"] in f]
+    """The photo's files where the archive serves them from (not the trash)."""
+    return [f for f in files_under(data_dir) if photo["sha256"] in f and not f.startswith("trash/")]
+
+
+def trashed(data_dir, photo):
+    return [f for f in files_under(data_dir / "trash") if photo["sha256"] in f]
 
 
 def test_admin_deletes_a_photo_from_its_page(photos, admin_client, data_dir, db):
@@ -26,8 +32,24 @@ def test_admin_deletes_a_photo_from_its_page(photos, admin_client, data_dir, db)
     assert db.execute("SELECT count(*) FROM photos WHERE id = ?", [doomed["id"]]).fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM photo_tags WHERE photo_id = ?", [doomed["id"]]).fetchone()[0] == 0
     assert stored_files(data_dir, doomed) == []
+    assert trashed(data_dir, doomed) == [f"{doomed['sha256'][:2]}/{doomed['sha256'][2:4]}/{doomed['sha256']}.jpg"]
     assert len(stored_files(data_dir, kept)) == 3
     assert admin_client.get(f"/photos/{doomed['id']}").status_code == 404
+
+
+def test_the_trash_is_purged_after_its_retention(photos, run_cli, data_dir, db, monkeypatch):
+    run_cli("delete", photos[0]["id"], "--yes")
+    assert run_cli("purge").output.startswith("purged 0 deleted original(s) older than 7 day(s)")
+    assert len(trashed(data_dir, photos[0])) == 1
+    repaired = run_cli("verify", "--repair", "--json")
+    assert repaired.exit_code == 0 and '"trash_purged": 0' in repaired.output
+    monkeypatch.setenv("ARCHIVE_TRASH_DAYS", "0")
+    repaired = run_cli("verify", "--repair", "--json")
+    assert repaired.exit_code == 0 and '"trash_purged": 1' in repaired.output
+    assert trashed(data_dir, photos[0]) == []
+    run_cli("delete", photos[1]["id"], "--yes")
+    assert run_cli("purge", "--days", "0").output.startswith("purged 1 deleted original(s)")
+    assert files_under(data_dir / "trash") == []
 
 
 def test_deleting_needs_the_confirmation_box(photos, admin_client, data_dir, db):
@@ -60,6 +82,7 @@ def test_delete_from_the_cli(photos, run_cli, data_dir, db):
     assert result.output.strip() == f"deleted 2 photos: {photos[0]['id']}, {photos[1]['id']}"
     assert db["photos"].count == 0
     assert [f for f in files_under(data_dir) if f.startswith(("originals", "derivatives"))] == []
+    assert len(files_under(data_dir / "trash")) == 2
 
 
 def test_the_cli_asks_before_deleting(photos, data_dir, db):

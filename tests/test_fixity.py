@@ -22,7 +22,7 @@ def test_a_sound_archive_verifies_clean(run_cli, make_image):
     _import(run_cli, make_image)
     code, report = _verify(run_cli)
     assert code == 0
-    assert report == {"ok": True, "photos": 3, "originals_checked": 3, "problems": []}
+    assert report == {"ok": True, "photos": 3, "originals_checked": 3, "problems": [], "swept_temp_files": 0, "trash_purged": 0}
 
 
 def test_a_changed_original_is_reported_and_never_touched(run_cli, make_image, data_dir):
@@ -52,7 +52,8 @@ def test_missing_and_broken_derivatives_are_rebuilt(run_cli, make_image, data_di
     assert code == 0 and all(p["repaired"] for p in report["problems"])
     assert thumb.read_bytes() == good_thumb  # rebuilt the same from the original
     assert display.read_bytes()[:2] == b"\xff\xd8"
-    assert _verify(run_cli) == (0, {"ok": True, "photos": 3, "originals_checked": 3, "problems": []})
+    assert _verify(run_cli) == (0, {"ok": True, "photos": 3, "originals_checked": 3, "problems": [],
+                                  "swept_temp_files": 0, "trash_purged": 0})
 
 
 def test_orphans_and_missing_originals(run_cli, make_image, data_dir, db):

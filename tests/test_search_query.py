@@ -1,8 +1,9 @@
 """The query language's grammar, without a database."""
 
 import pytest
+from search_oracle import fts_expression
 
-from archive.search.fulltext import fts_expression, korean_pieces
+from archive.search.fulltext import korean_pieces
 from archive.search.query import And, Camera, Has, Is, Not, Or, QueryError, Tag, Taken, Text, narrowed, parse
 
 

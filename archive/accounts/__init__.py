@@ -1,1 +1,1 @@
-"""Accounts: users, roles, passwords, login throttling and the first admin's link."""
+"""Accounts: users, roles, passwords, login throttling, server-side sessions and the first admin's link."""

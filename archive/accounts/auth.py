@@ -5,14 +5,17 @@ Visitors have no account: an account is an archivist or an admin, and an
 admin may do everything an archivist may.
 """
 
+import contextlib
 import functools
 import hashlib
 import re
 import secrets
+import threading
 import time
 import unicodedata
 from dataclasses import dataclass
 
+from archive.accounts import sessions
 from archive.clock import now_iso
 from archive.db import write_transaction
 
@@ -29,6 +32,20 @@ FAILURE_WINDOW_SECONDS = 15 * 60
 MAX_FAILURES_PER_USER_AND_ADDRESS = 5
 MAX_FAILURES_PER_ADDRESS = 30
 
+# scrypt takes about 32 MB and a tenth of a second of one core per password.
+# A process checks or hashes at most this many at once; a login that cannot
+# get a turn within HASHING_WAIT_SECONDS is told to come back, so a crowd of
+# logins queues on a semaphore instead of filling the memory.
+MAX_CONCURRENT_HASHES = 2
+HASHING_WAIT_SECONDS = 5
+
+# Sessions: an idle one ends after this long, any one after the second.
+SESSION_IDLE_SECONDS = 2 * 60 * 60
+SESSION_MAX_SECONDS = 24 * 60 * 60
+# A session's last-seen time is written at most this often, so a busy
+# archivist's page views are not each a database write.
+SESSION_TOUCH_SECONDS = 60
+
 SETUP_TOKEN_SECONDS = 60 * 60
 
 # Checked against when the name is unknown, so a wrong name costs as much
@@ -44,13 +61,34 @@ class AccountError(ValueError):
     """A request about accounts that cannot be done, with a message for the person."""
 
 
+class Busy(AccountError):
+    """Too many passwords are being checked in this process right now."""
+
+    retry_after = HASHING_WAIT_SECONDS
+
+    def __init__(self):
+        super().__init__("the archive is busy checking other logins; try again in a few seconds")
+
+
+_hashing = threading.BoundedSemaphore(MAX_CONCURRENT_HASHES)
+
+
+@contextlib.contextmanager
+def _hashing_turn():
+    if not _hashing.acquire(timeout=HASHING_WAIT_SECONDS):
+        raise Busy()
+    try:
+        yield
+    finally:
+        _hashing.release()
+
+
 @dataclass
 class User:
     id: int
     username: str
     role: str
     disabled: bool
-    session_token: str
     created_at: str
     last_login_at: str | None
 
@@ -72,8 +110,7 @@ def _user(row):
     if row is None:
         return None
     return User(id=row["id"], username=row["username"], role=row["role"],
-                disabled=bool(row["disabled"]), session_token=row["session_token"],
-                created_at=row["created_at"], last_login_at=row["last_login_at"])
+                disabled=bool(row["disabled"]), created_at=row["created_at"], last_login_at=row["last_login_at"])
 
 
 def _one(db, sql, params):
@@ -113,10 +150,18 @@ def hash_password(password):
     # the command line starts: loading it takes a twentieth of a second.
     from werkzeug.security import generate_password_hash
 
-    return generate_password_hash(check_password(password), method="scrypt")
+    check_password(password)
+    with _hashing_turn():
+        return generate_password_hash(password, method="scrypt")
+
+
+SQLITE_MAX_INTEGER = 2**63 - 1
 
 
 def get_user(db, user_id):
+    """The user with this id, or None; an id SQLite cannot hold names nobody."""
+    if not 0 < user_id <= SQLITE_MAX_INTEGER:
+        return None
     return _user(_one(db, "SELECT * FROM users WHERE id = ?", [user_id]))
 
 
@@ -144,7 +189,7 @@ def add_user(db, username, password, role="archivist"):
             raise AccountError(f"there is already a user named {name!r}")
         user_id = db["users"].insert({
             "username": name, "password_hash": password_hash, "role": role, "disabled": 0,
-            "session_token": secrets.token_hex(16), "created_at": now_iso(),
+            "created_at": now_iso(),
         }).last_pk
     return get_user(db, user_id)
 
@@ -154,8 +199,8 @@ def set_password(db, username, password):
     password_hash = hash_password(password)
     user = require_user(db, username)
     with write_transaction(db):
-        db.execute("UPDATE users SET password_hash = ?, session_token = ? WHERE id = ?",
-                   [password_hash, secrets.token_hex(16), user.id])
+        db.execute("UPDATE users SET password_hash = ? WHERE id = ?", [password_hash, user.id])
+        end_sessions_of(db, user.id)
     return get_user(db, user.id)
 
 
@@ -166,8 +211,8 @@ def set_disabled(db, username, disabled=True):
     with write_transaction(db):
         if disabled and user.is_admin and _other_active_admins(db, user.id) == 0:
             raise AccountError(f"{user.username!r} is the only admin left; make another admin first")
-        db.execute("UPDATE users SET disabled = ?, session_token = ? WHERE id = ?",
-                   [int(disabled), secrets.token_hex(16), user.id])
+        db.execute("UPDATE users SET disabled = ? WHERE id = ?", [int(disabled), user.id])
+        end_sessions_of(db, user.id)
     return get_user(db, user.id)
 
 
@@ -189,17 +234,6 @@ def _other_active_admins(db, user_id):
 
 def admin_exists(db):
     return db.execute("SELECT count(*) FROM users WHERE role = 'admin' AND disabled = 0").fetchone()[0] > 0
-
-
-def user_for_session(db, session_id):
-    """The active user a login cookie names ("<id>:<session token>"), or None."""
-    user_id, _, token = (session_id or "").partition(":")
-    if not user_id.isdigit() or not token:
-        return None
-    user = get_user(db, int(user_id))
-    if user is None or user.disabled or not secrets.compare_digest(user.session_token, token):
-        return None
-    return user
 
 
 # -- logging in ---------------------------------------------------------------
@@ -233,33 +267,72 @@ def check_throttle(db, username, address, now=None):
             raise TooManyAttempts(times[-1] + FAILURE_WINDOW_SECONDS - now)
 
 
-def record_failure(db, username, address, now=None):
+def claim_attempt(db, username, address, now=None):
+    """Count an attempt as a failure before its password is checked; returns
+    the rows to take back if it turns out right.
+
+    The check and the count are one write transaction, so however many
+    logins arrive at once, in however many processes, no more than the limit
+    get as far as a password check."""
     now = time.time() if now is None else now
     with write_transaction(db):
-        for key in _keys(username, address):
-            db.execute("INSERT INTO login_failures (key, at) VALUES (?, ?)", [key, now])
+        check_throttle(db, username, address, now)
+        rows = [db.execute("INSERT INTO login_failures (key, at) VALUES (?, ?)", [key, now]).lastrowid
+                for key in _keys(username, address)]
         # Old rows are no use to anyone; dropping them keeps the table small.
         db.execute("DELETE FROM login_failures WHERE at <= ?", [now - FAILURE_WINDOW_SECONDS])
+    return rows
 
 
 def authenticate(db, username, password, address, now=None):
     """The user whose name and password these are, else AccountError.
 
     Throttled per name and address, and per address; the password is not even
-    checked while a limit holds, so guessing cannot go on in the meantime."""
+    checked while a limit holds, so guessing cannot go on in the meantime.
+    Raises Busy when this process is checking as many passwords as it may."""
     from werkzeug.security import check_password_hash
 
-    check_throttle(db, username, address, now)
+    check_throttle(db, username, address, now)  # a refusal costs no turn at hashing
     row = _one(db, "SELECT * FROM users WHERE username = ?", [normalise_username(username)])
     password = (password or "")[:MAX_PASSWORD_LENGTH]
-    valid = check_password_hash(row["password_hash"] if row else _dummy_hash(), password)
+    with _hashing_turn():
+        attempt = claim_attempt(db, username, address, now)
+        valid = check_password_hash(row["password_hash"] if row else _dummy_hash(), password)
     if not valid or row is None or row["disabled"]:
-        record_failure(db, username, address, now)
         raise AccountError("the username or password is wrong, or the account is disabled")
     with write_transaction(db):
-        db.execute("DELETE FROM login_failures WHERE key = ?", [_keys(username, address)[0]])
+        db.execute("DELETE FROM login_failures WHERE key = ? OR rowid = ?",
+                   [_keys(username, address)[0], attempt[1]])
         db.execute("UPDATE users SET last_login_at = ? WHERE id = ?", [now_iso(), row["id"]])
     return get_user(db, row["id"])
+
+
+# -- sessions -------------------------------------------------------------------
+
+
+def start_session(db, user, idle_seconds=SESSION_IDLE_SECONDS, max_seconds=SESSION_MAX_SECONDS):
+    """A new server-side session for a user who just logged in; returns the
+    secret for the cookie. Sessions nobody can use any more are dropped here."""
+    sessions.purge_expired(db, idle_seconds, max_seconds)
+    return sessions.start(db, user.id)
+
+
+def end_session(db, secret):
+    sessions.end(db, secret)
+
+
+def end_sessions_of(db, user_id):
+    sessions.end_all_of(db, user_id)
+
+
+def user_for_session(db, secret, idle_seconds=SESSION_IDLE_SECONDS, max_seconds=SESSION_MAX_SECONDS,
+                     now=None):
+    """The active user of a live session, or None."""
+    user_id = sessions.user_id_of(db, secret, idle_seconds, max_seconds, SESSION_TOUCH_SECONDS, now)
+    user = get_user(db, user_id) if user_id is not None else None
+    if user is None or user.disabled:
+        return None
+    return user
 
 
 # -- the first admin ------------------------------------------------------------
@@ -303,6 +376,6 @@ def create_first_admin(db, token, username, password, now=None):
             raise AccountError(f"there is already a user named {name!r}")
         user_id = db["users"].insert({
             "username": name, "password_hash": password_hash, "role": "admin", "disabled": 0,
-            "session_token": secrets.token_hex(16), "created_at": now_iso(),
+            "created_at": now_iso(),
         }).last_pk
     return get_user(db, user_id)

@@ -1,1 +1,2 @@
-"""The catalogue: photo rows, tags and their vocabulary, sets, publishing settings, deletion."""
+"""The catalogue: the photo row (one repository), tags, the tag tree and the vocabulary,
+sets, versions, publishing settings, deletion."""

@@ -1,16 +1,21 @@
-"""Deleting photos for good (an admin's power).
+"""Deleting photos (an admin's power).
 
 The rows go in one transaction (tags and anything else that references the
-photo go with them through ON DELETE CASCADE); the files go after the commit,
-so a crash in between leaves unreferenced files that nobody can see, never a
-row whose file is missing.
+photo go with them through ON DELETE CASCADE). The originals go into the
+trash (archive.storage.trash) inside that same transaction, under the write
+lock: an import of the same bytes commits either before (and the photo is
+not deleted unless named) or after (and finds the original gone, so takes
+it back from the trash). Derivatives are removed after the commit; a crash
+in between leaves only rebuildable files nobody can see. The trash keeps
+each original until `purge` or `verify --repair` removes it after the
+retention, so a backup running meanwhile still finds what its snapshot names.
 """
 
 import contextlib
 import os
 
 from archive.db import write_transaction
-from archive.storage import Storage
+from archive.storage import Storage, move_to_trash, take_back
 
 
 class DeleteError(ValueError):
@@ -18,30 +23,41 @@ class DeleteError(ValueError):
 
 
 def delete_photos(db, data_dir, photo_ids):
-    """Delete these photos, their originals and derivatives; returns the ids.
-    An unknown id is an error and deletes nothing."""
+    """Delete these photos; their originals go to the trash, their
+    derivatives away. Returns the ids. An unknown id is an error and
+    deletes nothing."""
     photo_ids = sorted(set(int(i) for i in photo_ids))
     if not photo_ids:
         raise DeleteError("name at least one photo")
     storage = Storage(data_dir)
-    with write_transaction(db):
-        rows = [next(iter(db.query("SELECT id, sha256, ext FROM photos WHERE id = ?", [i])), None)
-                for i in photo_ids]
-        missing = [i for i, row in zip(photo_ids, rows) if row is None]
-        if missing:
-            raise DeleteError("no photo " + ", ".join(map(str, missing)))
-        for row in rows:
-            db.execute("DELETE FROM photos WHERE id = ?", [row["id"]])
+    trashed = []
+    try:
+        with write_transaction(db):
+            rows = [next(iter(db.query("SELECT id, sha256, ext FROM photos WHERE id = ?", [i])), None)
+                    for i in photo_ids]
+            missing = [i for i, row in zip(photo_ids, rows) if row is None]
+            if missing:
+                raise DeleteError("no photo " + ", ".join(map(str, missing)))
+            for row in rows:
+                db.execute("DELETE FROM photos WHERE id = ?", [row["id"]])
+            for row in rows:
+                if move_to_trash(storage, row["sha256"], row["ext"]):
+                    trashed.append(row)
+    except BaseException:
+        # The rows are back: so are their originals.
+        for row in trashed:
+            take_back(storage, row["sha256"], row["ext"])
+        raise
     for row in rows:
-        _remove_files(storage, row["sha256"], row["ext"])
+        _remove_derivatives(storage, row["sha256"])
     return photo_ids
 
 
-def _remove_files(storage, sha256, ext):
-    paths = [storage.original_path(sha256, ext)]
+def _remove_derivatives(storage, sha256):
     folder = storage.derivatives / sha256[:2] / sha256[2:4]
-    if folder.is_dir():
-        paths += [p for p in folder.iterdir() if p.name.startswith(f"{sha256}-")]
-    for path in paths:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
+    if not folder.is_dir():
+        return
+    for path in folder.iterdir():
+        if path.name.startswith(f"{sha256}-"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)

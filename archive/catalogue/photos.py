@@ -1,10 +1,64 @@
-"""Reading photos: one photo, a page of them, and their plain-data form."""
+"""The photo row: its columns, who may see it, and reading it (one photo,
+many, a page).
+
+Everything that shows or exports photos reads them here, so a row arrives the
+same way everywhere: a dict of its columns, with "warnings" decoded from JSON
+and "tags" the list of its tag rows (by facet, then label).
+"""
 
 import json
 import math
 from dataclasses import dataclass
 
 from archive.catalogue import tags
+from archive.db import in_chunks, one
+
+# The photo's columns as the rest of the archive sees them, in the order every
+# export lists them (the CSV, the JSON records, a bag's metadata), each with
+# what it holds. The table itself is made by the migrations; a test checks the
+# two agree, so a new column is either here or in INTERNAL.
+COLUMNS = {
+    "id": int,
+    "sha256": str,
+    "original_filename": str,
+    "format": str,
+    "mime_type": str,
+    "file_size": int,
+    "width": int,
+    "height": int,
+    "title": str,
+    "caption": str,
+    "transcription": str,
+    "rights": str,
+    "taken_at": str | None,  # ISO 8601 camera time, no zone
+    "camera_make": str | None,
+    "camera_model": str | None,
+    "lens": str | None,
+    "exposure_time": str | None,
+    "f_number": float | None,
+    "iso": int | None,
+    "focal_length": float | None,
+    "gps_lat": float | None,  # exact positions: archivists only
+    "gps_lon": float | None,
+    "trip": str,
+    "photographer": str,
+    "source": str,  # web | cli
+    "uploaded_by": str | None,  # an archivist's login name: archivists only
+    "uploaded_at": str,
+    "is_public": bool,
+}
+# Columns the archive keeps for itself: how the file is stored and drawn, its
+# hashes, and the import's warnings (exported decoded, beside the columns).
+INTERNAL = ("ext", "orientation", "phash", "dhash", "display_edge", "warnings")
+# Where a photo came from: the part of the row that a duplicate group merges.
+PROVENANCE = ("original_filename", "trip", "photographer", "source", "uploaded_by", "uploaded_at")
+
+PUBLIC_ONLY = " AND photos.is_public = 1"
+
+
+def visibility(include_private):
+    """The clause that keeps private photos from those who may not see them."""
+    return "" if include_private else PUBLIC_ONLY
 
 
 @dataclass
@@ -31,25 +85,59 @@ def get_photo(db, photo_id, include_private=True):
     """One photo with its tags, or None; a private one is None unless included."""
     if not 0 < photo_id < 2**63:  # past SQLite's integers: no such photo, not an overflow
         return None
-    row = next(iter(db.query("SELECT * FROM photos WHERE id = ?", [photo_id])), None)
-    if row is None or (not row["is_public"] and not include_private):
-        return None
-    photo = dict(row)
-    photo["warnings"] = json.loads(photo["warnings"])
-    photo["tags"] = tags.tags_of_photo(db, photo_id)
-    return photo
+    row = one(db, "SELECT * FROM photos WHERE id = ?" + visibility(include_private), [photo_id])
+    return _with_tags(db, [row])[0] if row else None
+
+
+def get_photos(db, photo_ids, include_private=True):
+    """The photos of photo_ids with their tags, in that order; an unknown or
+    hidden id is left out."""
+    wanted = [int(i) for i in photo_ids]
+    found = {row["id"]: dict(row) for row in in_chunks(
+        db, "SELECT * FROM photos WHERE id IN ({marks})" + visibility(include_private), wanted)}
+    return _with_tags(db, [found[i] for i in dict.fromkeys(wanted) if i in found])
+
+
+def get_by_sha256(db, sha256):
+    """The photo row whose original has this SHA-256 (no tags), or None."""
+    return one(db, "SELECT * FROM photos WHERE sha256 = ?", [sha256])
+
+
+def existing_ids(db, photo_ids, include_private=True):
+    """Which of photo_ids name a photo this caller may see."""
+    return {row["id"] for row in in_chunks(
+        db, "SELECT id FROM photos WHERE id IN ({marks})" + visibility(include_private), photo_ids)}
+
+
+def all_ids(db, include_private=True):
+    """Every visible photo's id, oldest first."""
+    return [row["id"] for row in db.query(
+        "SELECT id FROM photos WHERE 1" + visibility(include_private) + " ORDER BY id")]
+
+
+def count(db, include_private=True):
+    return db.execute("SELECT count(*) FROM photos WHERE 1" + visibility(include_private)).fetchone()[0]
+
+
+def total_bytes(db):
+    """The size of every original together."""
+    return db.execute("SELECT coalesce(sum(file_size), 0) FROM photos").fetchone()[0]
 
 
 def list_photos(db, page=1, per_page=48, include_private=True):
-    """Newest uploads first."""
-    # Both statements are fixed text; only the visibility clause differs.
-    where = "" if include_private else " WHERE is_public = 1"
-    total = db.execute("SELECT count(*) FROM photos" + where).fetchone()[0]
-    rows = db.query(
-        "SELECT * FROM photos" + where + " ORDER BY uploaded_at DESC, id DESC LIMIT ? OFFSET ?",
-        [per_page, (page - 1) * per_page],
-    )
-    return Page(items=[dict(row) for row in rows], page=page, per_page=per_page, total=total)
+    """A page of photos with their tags, newest uploads first."""
+    ids = [row["id"] for row in db.query(
+        "SELECT id FROM photos WHERE 1" + visibility(include_private)
+        + " ORDER BY uploaded_at DESC, id DESC LIMIT ? OFFSET ?", [per_page, (page - 1) * per_page])]
+    return Page(items=get_photos(db, ids), page=page, per_page=per_page, total=count(db, include_private))
+
+
+def _with_tags(db, rows):
+    tags_of = tags.tags_of_photos(db, [row["id"] for row in rows])
+    for row in rows:
+        row["warnings"] = json.loads(row["warnings"])
+        row["tags"] = tags_of[row["id"]]
+    return rows
 
 
 def display_title(photo):

@@ -7,7 +7,7 @@ from photos of the same trip taken within minutes of it.
 
 from datetime import datetime, timedelta
 
-from archive.catalogue import tags
+from archive.catalogue import photos, tags
 from archive.db import write_transaction
 from archive.dedup import decisions as duplicates
 
@@ -17,11 +17,6 @@ MAX_BULK = 5000
 
 class TaggingError(ValueError):
     """Tags that cannot be applied; the message says why."""
-
-
-def split_specs(text):
-    """'subject:advert, keyword:cinema' or one per line -> ['subject:advert', 'keyword:cinema']."""
-    return [part.strip() for part in (text or "").replace("\n", ",").split(",") if part.strip()]
 
 
 def resolve_specs(db, specs, create=True):
@@ -48,11 +43,7 @@ def _check_photos(db, photo_ids):
         raise TaggingError("choose at least one photo")
     if len(photo_ids) > MAX_BULK:
         raise TaggingError(f"at most {MAX_BULK} photos at a time")
-    found = set()
-    for start in range(0, len(photo_ids), 500):
-        chunk = photo_ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        found.update(row[0] for row in db.execute(f"SELECT id FROM photos WHERE id IN ({marks})", chunk))
+    found = photos.existing_ids(db, photo_ids)
     missing = [i for i in photo_ids if i not in found]
     if missing:
         raise TaggingError(f"no photo {missing[0]}")

@@ -4,6 +4,7 @@ import re
 import unicodedata
 
 from archive.clock import now_iso
+from archive.db import in_chunks, one
 
 # Facets whose tags archivists curate; a value outside the vocabulary is an
 # error. In the free facets a new value simply becomes a new tag.
@@ -30,6 +31,11 @@ def slugify_path(text):
     return "/".join(part for part in (slugify(p) for p in text.split("/")) if part)
 
 
+def split_specs(text):
+    """'subject:advert, keyword:cinema' or one per line -> ['subject:advert', 'keyword:cinema']."""
+    return [part.strip() for part in (text or "").replace("\n", ",").split(",") if part.strip()]
+
+
 def parse_tag_spec(spec):
     """'facet:value' -> (facet, value), with a clear error for anything else."""
     facet, sep, value = spec.partition(":")
@@ -41,19 +47,28 @@ def parse_tag_spec(spec):
     return facet, value
 
 
+def count_tags(db):
+    return db.execute("SELECT count(*) FROM tags").fetchone()[0]
+
+
+def get_tag(db, tag_id):
+    """The tag row with this id, or None."""
+    return one(db, "SELECT * FROM tags WHERE id = ?", [tag_id])
+
+
 def find_tag(db, facet, value):
     """The tag row a value names in a facet: by slug, alias or label (either language)."""
     slug = slugify_path(value)
-    row = _one(db, "SELECT * FROM tags WHERE facet = ? AND slug = ?", [facet, slug])
+    row = one(db, "SELECT * FROM tags WHERE facet = ? AND slug = ?", [facet, slug])
     if row is None:
-        row = _one(
+        row = one(
             db,
             "SELECT tags.* FROM tag_aliases JOIN tags ON tags.id = tag_aliases.tag_id"
             " WHERE tag_aliases.facet = ? AND tag_aliases.alias = ?",
             [facet, slug],
         )
     if row is None:
-        row = _one(
+        row = one(
             db,
             "SELECT * FROM tags WHERE facet = ? AND (lower(label) = lower(?) OR label_ko = ?)",
             [facet, value.strip(), value.strip()],
@@ -72,7 +87,7 @@ def resolve_tag(db, facet, value, create=True):
     if not slug:
         raise UnknownTag(f"{value!r} makes an empty tag")
     # Free tags are flat: 'a/b' becomes 'a-b', which may exist already.
-    existing = _one(db, "SELECT id FROM tags WHERE facet = ? AND slug = ?", [facet, slug])
+    existing = one(db, "SELECT id FROM tags WHERE facet = ? AND slug = ?", [facet, slug])
     if existing is not None:
         return existing["id"]
     return db["tags"].insert({"facet": facet, "slug": slug, "label": value.strip()}).last_pk
@@ -106,7 +121,7 @@ def tag_photo(db, photo_id, tag_ids, added_by=""):
 
 def record_history(db, action, tag_id, photo_id=None, username="", detail="", at=None):
     """One line of the tag history (table from migration 0003_search): who, when, what."""
-    tag = _one(db, "SELECT facet, slug FROM tags WHERE id = ?", [tag_id])
+    tag = one(db, "SELECT facet, slug FROM tags WHERE id = ?", [tag_id])
     db.execute(
         "INSERT INTO tag_history (at, username, action, photo_id, tag_id, facet, slug, detail)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -127,12 +142,22 @@ def tags_of_photo(db, photo_id):
     ]
 
 
+def tags_of_photos(db, photo_ids):
+    """{photo id: its tag rows, ordered by facet then label} for many photos."""
+    found = {photo_id: [] for photo_id in photo_ids}
+    for row in in_chunks(
+        db,
+        "SELECT photo_tags.photo_id, tags.* FROM photo_tags JOIN tags ON tags.id = photo_tags.tag_id"
+        " WHERE photo_tags.photo_id IN ({marks}) ORDER BY tags.facet, tags.label",
+        list(found),
+    ):
+        row = dict(row)
+        found[row.pop("photo_id")].append(row)
+    return found
+
+
 def slugs_by_facet(tag_rows):
     grouped = {}
     for row in tag_rows:
         grouped.setdefault(row["facet"], []).append(row["slug"])
     return grouped
-
-
-def _one(db, sql, params):
-    return next(iter(db.query(sql, params)), None)

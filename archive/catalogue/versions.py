@@ -2,7 +2,7 @@
 same photograph, the union of their tags and captions, their provenance, and
 the other shots of the same poster."""
 
-from archive.catalogue import tags
+from archive.catalogue import photos
 from archive.dedup import decisions
 
 
@@ -11,30 +11,18 @@ def versions_of(db, photo_id, include_private=True):
     captions and provenance, and the other shots of the same poster."""
     members = decisions.group_members(db, photo_id)
     primary = decisions.primary_of(db, members) if len(members) > 1 else photo_id
-    rows = [r for r in decisions.photos_by_id(db, members) if include_private or r["is_public"]]
+    rows = photos.get_photos(db, sorted(members), include_private=include_private)
     rows.sort(key=lambda r: (r["id"] != primary, r["id"]))
-    union_tags, seen = [], set()
-    for row in rows:
-        for tag in tags.tags_of_photo(db, row["id"]):
-            if tag["id"] not in seen:
-                seen.add(tag["id"])
-                union_tags.append(tag)
+    union_tags = list({tag["id"]: tag for row in rows for tag in row["tags"]}.values())
     union_tags.sort(key=lambda t: (t["facet"], t["label"]))
-    captions = []
-    for row in rows:
-        if row["caption"] and row["caption"] not in captions:
-            captions.append(row["caption"])
-    related_rows = [r for r in decisions.photos_by_id(db, decisions.other_shot_ids(db, members))
-                    if include_private or r["is_public"]]
+    captions = list(dict.fromkeys(row["caption"] for row in rows if row["caption"]))
     return {
         "primary": primary,
         "versions": rows,
         "tags": union_tags,
         "captions": captions,
-        "provenance": [
-            {key: row[key] for key in ("id", "original_filename", "trip", "photographer", "source",
-                                       "uploaded_by", "uploaded_at", "width", "height")}
-            for row in rows
-        ],
-        "other_shots": sorted(related_rows, key=lambda r: r["id"]),
+        "provenance": [{key: row[key] for key in ("id", *photos.PROVENANCE, "width", "height")}
+                       for row in rows],
+        "other_shots": photos.get_photos(db, sorted(decisions.other_shot_ids(db, members)),
+                                         include_private=include_private),
     }

@@ -9,11 +9,10 @@ is its parent's slug, a slash, and its own ("european-street/cafe").
 import csv
 import io
 
-from archive.catalogue import tags
+from archive.catalogue import tags, tree
+from archive.catalogue.tree import HIERARCHICAL_FACETS, MAX_DEPTH
 from archive.db import write_transaction
 
-HIERARCHICAL_FACETS = ("set", "place")
-MAX_DEPTH = 3  # migration 0003_search's triggers follow children three levels down
 CSV_COLUMNS = ("facet", "slug", "label", "label_ko", "description", "parent", "aliases")
 
 
@@ -84,8 +83,15 @@ def aliases_of(db, tag_id):
         "SELECT alias FROM tag_aliases WHERE tag_id = ? ORDER BY alias", [tag_id])]
 
 
-def children_of(db, tag_id):
-    return [dict(row) for row in db.query("SELECT * FROM tags WHERE parent_id = ? ORDER BY slug", [tag_id])]
+def photo_count(db, tag_id):
+    """Photos carrying the tag, private ones included."""
+    return db.execute("SELECT count(*) FROM photo_tags WHERE tag_id = ?", [tag_id]).fetchone()[0]
+
+
+def tag_history(db, tag_id, limit=30):
+    """The latest changes to one tag and its use, newest first."""
+    return [dict(row) for row in db.query(
+        "SELECT * FROM tag_history WHERE tag_id = ? ORDER BY id DESC LIMIT ?", [tag_id, limit])]
 
 
 def create_tag(db, facet, name, label=None, label_ko="", description="", parent=None,
@@ -122,7 +128,7 @@ def _parent(db, facet, parent):
     if facet not in HIERARCHICAL_FACETS:
         raise VocabularyError(f"{facet} tags have no hierarchy; only {' and '.join(HIERARCHICAL_FACETS)} do")
     row = get_tag(db, facet, parent)
-    if row["slug"].count("/") + 1 >= MAX_DEPTH:
+    if not tree.fits_under(row):
         raise VocabularyError(f"{facet} tags nest at most {MAX_DEPTH} levels deep")
     return row
 
@@ -195,7 +201,7 @@ def rename_tag(db, tag_id, new_slug, username=""):
         parent_row = _parent(db, facet, parent_path) if parent_path else None
         if parent_row and (parent_row["id"] == tag_id or parent_row["slug"].startswith(tag["slug"] + "/")):
             raise VocabularyError("a set cannot move inside itself")
-        if parent_row and parent_row["slug"].count("/") + 1 + _height(db, tag_id) > MAX_DEPTH:
+        if parent_row and not tree.fits_under(parent_row, tree.height(db, tag_id)):
             raise VocabularyError(f"{facet} tags nest at most {MAX_DEPTH} levels deep")
         # The tag's own aliases may be reused: the new slug may be an old name.
         db.execute("DELETE FROM tag_aliases WHERE facet = ? AND alias = ? AND tag_id = ?",
@@ -207,18 +213,13 @@ def rename_tag(db, tag_id, new_slug, username=""):
     return path
 
 
-def _height(db, tag_id):
-    children = children_of(db, tag_id)
-    return 1 + max((_height(db, child["id"]) for child in children), default=0)
-
-
 def _move(db, tag, path, parent_id):
     """Set a tag's slug (and parent), re-prefix its children; old slugs become aliases."""
     old = tag["slug"]
     _check_free(db, tag["facet"], path, tag["id"])
     db["tags"].update(tag["id"], {"slug": path, "parent_id": parent_id})
     _add_alias(db, tag["facet"], tag["id"], old)
-    for child in children_of(db, tag["id"]):
+    for child in tree.children(db, tag["id"]):
         _move(db, child, path + child["slug"][len(old):], tag["id"])
 
 
@@ -243,7 +244,7 @@ def merge_tags(db, source_id, target_id, username=""):
             added += len(tags.tag_photo(db, photo_id, [target_id], added_by=username))
             tags.record_history(db, "removed", source_id, photo_id=photo_id, username=username,
                                 detail=detail)
-        for child in children_of(db, source_id):
+        for child in tree.children(db, source_id):
             _move(db, child, target["slug"] + child["slug"][len(source["slug"]):], target_id)
         aliases = aliases_of(db, source_id)
         tags.record_history(db, "merged", source_id, username=username, detail=detail)
@@ -258,7 +259,7 @@ def delete_tag(db, tag_id, confirm=False, username=""):
     """Delete a tag. One still on photos needs confirm=True; one with child sets never goes."""
     with write_transaction(db):
         tag = _row(db, tag_id)
-        children = children_of(db, tag_id)
+        children = tree.children(db, tag_id)
         if children:
             raise VocabularyError(f"{tag['facet']}:{tag['slug']} has {len(children)} child tags; "
                                   "move, merge or delete them first")

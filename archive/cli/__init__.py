@@ -37,6 +37,7 @@ for command in (
     server.serve,
     server.info,
     preservation.verify,
+    preservation.purge,
     preservation.backup_command,
     preservation.restore_command,
     preservation.export_command,

@@ -1,5 +1,6 @@
 """What every command is handed: the archive's settings and its database."""
 
+import os
 from pathlib import Path
 
 import click
@@ -30,3 +31,13 @@ class Archive:
 
 
 pass_archive = click.make_pass_decorator(Archive)
+
+
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+# For commands that print links (JSON, CSV, a bag's metadata): where the
+# archive is served, as the web would say it.
+base_url_option = click.option(
+    "--base-url", default=lambda: os.environ.get("ARCHIVE_BASE_URL", DEFAULT_BASE_URL),
+    show_default="$ARCHIVE_BASE_URL or " + DEFAULT_BASE_URL,
+    help="Where the archive is served, for the links in what this prints.")

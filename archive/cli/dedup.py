@@ -6,13 +6,16 @@ import sys
 import click
 
 from archive.cli.context import pass_archive
+from archive.contract import review as shapes
+from archive.contract import shapes as contract
 from archive.dedup import decisions as duplicates
 from archive.dedup import rescan
 from archive.storage import Storage
 
 
 def _echo_json(value):
-    click.echo(json.dumps(value, ensure_ascii=False))
+    """A shape of the contract as GET /api/... gives it, or plain data."""
+    click.echo(contract.to_json(value) if isinstance(value, contract.Shape) else json.dumps(value, ensure_ascii=False))
 
 
 @click.command("duplicates")
@@ -28,7 +31,7 @@ def duplicates_command(archive, as_json):
     """
     groups = duplicates.all_groups(archive.db)
     if as_json:
-        _echo_json({"groups": groups})
+        _echo_json(shapes.groups(groups))
         return
     if not groups:
         click.echo("No duplicates or related shots found.")
@@ -109,7 +112,7 @@ def queue_command(archive, as_json, limit):
     items = duplicates.queue(archive.db, limit=limit)
     total = duplicates.open_count(archive.db)
     if as_json:
-        _echo_json({"total": total, "suggestions": items})
+        _echo_json(shapes.review_queue(total, items))
         return
     click.echo(f"{total} open suggestion{'s' if total != 1 else ''}")
     for s in items:
@@ -139,7 +142,7 @@ def decide_command(archive, suggestion_id, decision, primary_id, who, as_json):
     except duplicates.DecisionError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
-        _echo_json(row)
+        _echo_json(shapes.Decision.model_validate(row))
     else:
         click.echo(f"decision {row['id']}: photos {row['photo_a']} and {row['photo_b']} are {decision}"
                    + (f"; primary {row['primary_id']}" if row["primary_id"] else ""))

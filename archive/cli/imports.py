@@ -1,6 +1,5 @@
 """`import`: photos from files and folders, through the one ingest pipeline."""
 
-import json
 import os
 import sys
 import time
@@ -11,6 +10,8 @@ import click
 
 from archive.catalogue import tags
 from archive.cli.context import pass_archive
+from archive.contract import shapes as contract
+from archive.contract import uploads
 from archive.ingest import bulk
 from archive.ingest.pipeline import Ingester, Provenance
 from archive.storage import remove_dead_temp_files
@@ -71,7 +72,7 @@ def import_command(archive, paths, trip, photographer, tag_specs, workers, dry_r
             bar.label = f"Importing ({sum(counts.values()) / max(time.monotonic() - started, 1e-3):.1f} files/s)"
             bar.update(1)
             if as_json:
-                click.echo(json.dumps(outcome.to_json(), ensure_ascii=False))
+                click.echo(contract.to_json(uploads.outcome(outcome)))
             elif outcome.status == "rejected":
                 rejected.append(outcome)
     if not as_json:

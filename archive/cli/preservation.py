@@ -1,23 +1,27 @@
-"""`verify`, `backup`, `restore` and `export`: keeping the archive safe and
-taking it elsewhere."""
+"""`verify`, `purge`, `backup`, `restore` and `export`: keeping the archive
+safe and taking it elsewhere."""
 
 import json
-import os
 import sys
 from pathlib import Path
 
 import click
 
-from archive.cli.context import pass_archive
+from archive.catalogue import photos
+from archive.cli.context import base_url_option, pass_archive
+from archive.contract.links import Links
 from archive.preservation import backup as backup_module
-from archive.preservation import export, fixity
+from archive.preservation import destination, export, fixity
 from archive.search import engine as search
-from archive.storage import write_atomically
+from archive.storage import Storage, purge_trash, write_atomically
+
+FORCE_HELP = "Replace an existing destination (never one inside the data directory)."
 
 
 @click.command()
 @click.option("--repair", is_flag=True,
-              help="Rebuild derivatives; move orphan files to quarantine/ (originals are never deleted).")
+              help="Rebuild derivatives; move orphan files to quarantine/; purge the trash of originals "
+                   "deleted longer ago than ARCHIVE_TRASH_DAYS (originals of photos are never deleted).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @pass_archive
 def verify(archive, repair, as_json):
@@ -25,18 +29,20 @@ def verify(archive, repair, as_json):
     find orphan files and rows whose files are missing.
 
     Exits with status 1 when anything is wrong (after --repair: when anything
-    could not be mended).
+    could not be mended). Temp files left by a writer that died (an import
+    killed half way) are garbage, not damage: they are swept away.
 
     \b
     Example:
         python manage_archive.py --data media verify --repair
     """
-    total = archive.db.execute("SELECT count(*) FROM photos").fetchone()[0]
+    total = photos.count(archive.db)
     with click.progressbar(length=total, label="Verifying", file=sys.stderr,
                            hidden=as_json or not sys.stderr.isatty()) as bar:
         report = fixity.verify(archive.db, archive.data_dir, progress=lambda: bar.update(1))
     if repair:
-        fixity.repair(archive.db, archive.data_dir, report, archive.config["MAX_IMAGE_PIXELS"])
+        fixity.repair(archive.db, archive.data_dir, report, archive.config["MAX_IMAGE_PIXELS"],
+                      trash_seconds=archive.config["TRASH_DAYS"] * 86400)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False))
     else:
@@ -45,48 +51,84 @@ def verify(archive, repair, as_json):
             where = f" (photo {problem.photo_id})" if problem.photo_id else ""
             click.echo(f"{mark}: {problem.kind}{where}: {problem.detail}" +
                        (f" [{problem.path}]" if problem.path else ""))
+        if report.swept_temp_files:
+            click.echo(f"swept {report.swept_temp_files} temp file(s) left by writers that died")
+        if report.trash_purged:
+            click.echo(f"purged {report.trash_purged} deleted original(s) from the trash")
         click.echo(f"{report.photos} photos, {report.originals_checked} originals re-hashed, "
                    f"{len(report.problems)} problems, "
                    f"{sum(not p.repaired for p in report.problems)} left")
     sys.exit(0 if report.ok else 1)
 
 
+@click.command()
+@click.option("--days", type=click.IntRange(min=0), default=None,
+              help="Purge originals deleted more than this many days ago "
+                   "(default: ARCHIVE_TRASH_DAYS; 0 empties the trash).")
+@pass_archive
+def purge(archive, days):
+    """Empty the trash: deleting a photo keeps its original in trash/ for a
+    while (ARCHIVE_TRASH_DAYS), so that a backup running at the same moment
+    still finds it; this removes those past that age for good.
+
+    \b
+    Example:
+        python manage_archive.py purge --days 0
+    """
+    days = archive.config["TRASH_DAYS"] if days is None else days
+    removed, freed = purge_trash(Storage(archive.data_dir), days * 86400)
+    click.echo(f"purged {removed} deleted original(s) older than {days} day(s), {freed / 1e6:.1f} MB freed")
+
+
 @click.command("backup")
-@click.argument("dest", type=click.Path(file_okay=False))
+@click.argument("dest", type=click.Path())
 @click.option("--link", is_flag=True,
               help="Hard-link originals instead of copying them (same disk only).")
+@click.option("--force", is_flag=True, help=FORCE_HELP)
 @pass_archive
-def backup_command(archive, dest, link):
+def backup_command(archive, dest, link, force):
     """Back up the archive while it runs: a consistent copy of the database and
-    the originals. Later runs into the same DEST copy only new originals.
+    the originals it names. Later runs into the same DEST copy only new
+    originals. DEST must be new, empty, or an earlier backup (else --force),
+    and outside the data directory.
+
+    Every original the copied database names is then checked in DEST by its
+    SHA-256; if any is missing or damaged the command exits with status 1
+    and the last good backup in DEST stays as it was.
 
     \b
     Example:
         python manage_archive.py --data media backup /mnt/backup/archive
     """
-    with click.progressbar(length=_count_files(archive.data_dir / "originals"), label="Backing up",
+    photos = archive.db.execute("SELECT count(*) FROM photos").fetchone()[0]
+    with click.progressbar(length=photos, label="Backing up",
                            file=sys.stderr, hidden=not sys.stderr.isatty()) as bar:
         try:
-            result = backup_module.backup(archive.data_dir, dest, link=link, progress=lambda: bar.update(1))
-        except backup_module.BackupError as exc:
+            result = backup_module.backup(archive.data_dir, dest, link=link, force=force,
+                                          progress=lambda: bar.update(1))
+        except (backup_module.BackupError, destination.DestinationError) as exc:
             raise click.ClickException(str(exc)) from None
     click.echo(f"backed up {result['photos']} photos to {dest}: {result['copied']} originals copied, "
-               f"{result['linked']} linked, {result['already_there']} already there")
+               f"{result['linked']} linked, {result['already_there']} already there; "
+               f"all {result['originals_checked']} checked by SHA-256")
 
 
 @click.command("restore")
 @click.argument("source", type=click.Path(exists=True, file_okay=False))
+@click.option("--force", is_flag=True,
+              help="Restore into a data directory that is not empty: its database is replaced "
+                   "by the backup's (stop the server first); originals are only added.")
 @pass_archive
-def restore_command(archive, source):
-    """Restore a backup into the data directory, which must hold no archive yet.
-    Derivatives are rebuilt; the result passes verify.
+def restore_command(archive, source, force):
+    """Restore a backup into the data directory, which must be new or empty
+    (else --force). Derivatives are rebuilt; the result passes verify.
 
     \b
     Example:
         python manage_archive.py --data media-restored restore /mnt/backup/archive
     """
     try:
-        result = backup_module.restore(source, archive.data_dir)
+        result = backup_module.restore(source, archive.data_dir, force=force)
     except backup_module.BackupError as exc:
         raise click.ClickException(str(exc)) from None
     report = fixity.verify(archive.db, archive.data_dir)
@@ -97,10 +139,6 @@ def restore_command(archive, source):
         for problem in left:
             click.echo(f"PROBLEM: {problem.kind}: {problem.detail}", err=True)
         sys.exit(1)
-
-
-def _count_files(folder):
-    return sum(len(names) for _, _, names in os.walk(folder))
 
 
 def _parse_ids(text):
@@ -120,16 +158,20 @@ def _parse_ids(text):
 @click.argument("dest", type=click.Path())
 @click.argument("query", required=False)
 @click.option("--ids", default=None, metavar="ID,ID,...", help="Only these photos, e.g. 3,5,8.")
-@click.option("--public-only", is_flag=True, help="Leave out private photos (and exact GPS).")
+@click.option("--public-only", is_flag=True,
+              help="Leave out private photos, exact GPS and archivists' login names.")
+@click.option("--force", is_flag=True, help=FORCE_HELP + " A bag replaces only an earlier bag.")
+@base_url_option
 @pass_archive
-def export_command(archive, fmt, dest, query, ids, public_only):
+def export_command(archive, fmt, dest, query, ids, public_only, force, base_url):
     """Export photos with their metadata to DEST: all photos, those a search
     QUERY finds (the gallery's query language), or --ids.
 
     For bagit, DEST is a new folder that becomes a BagIt bag: data/photos/NNNNNN/
     holds each original with metadata.json and metadata.csv, data/photos.csv and
     data/photos.json index them, and SHA-256/SHA-512 manifests cover every file.
-    For csv and json, DEST is a file, or - for standard output.
+    For csv and json, DEST is a file, or - for standard output. An existing
+    DEST is refused unless --force, and one inside the data directory always.
 
     \b
     Examples:
@@ -147,20 +189,30 @@ def export_command(archive, fmt, dest, query, ids, public_only):
                                                           include_private=not public_only)]
         except search.QueryError as exc:
             raise click.BadParameter(str(exc), param_hint="QUERY") from None
-    if fmt != "bagit" and dest != "-" and Path(dest).is_dir():
-        raise click.BadParameter(f"{dest} is a folder; give a file name or -", param_hint="DEST")
+    if fmt != "bagit" and dest != "-":
+        if Path(dest).is_dir():
+            raise click.BadParameter(f"{dest} is a folder; give a file name or -", param_hint="DEST")
+        try:
+            destination.check(archive.data_dir, dest, force)
+        except destination.DestinationError as exc:
+            raise click.ClickException(str(exc)) from None
+    links, private = Links(base_url), not public_only
     try:
-        photos = export.select_photos(archive.db, selected, include_private=not public_only)
+        chosen = export.select_ids(archive.db, selected, include_private=private)
         if fmt == "bagit":
-            export.export_bagit(photos, archive.data_dir, dest)
-            click.echo(f"Wrote a bag of {len(photos)} photos to {dest}", err=True)
+            export.export_bagit(photos.get_photos(archive.db, chosen), archive.data_dir, dest, links,
+                                force=force, include_gps=private)
+            click.echo(f"Wrote a bag of {len(chosen)} photos to {dest}", err=True)
             return
     except export.ExportError as exc:
         raise click.ClickException(str(exc)) from None
-    records = [export.photo_record(p, include_gps=not public_only) for p in photos]
-    text = export.to_csv(records) if fmt == "csv" else export.to_json(records) + "\n"
+    if fmt == "csv":
+        text = "".join(export.csv_chunks(archive.db, chosen, links, include_gps=private))
+    else:
+        rows = photos.get_photos(archive.db, chosen)
+        text = export.to_json([export.photo_record(row, include_gps=private) for row in rows]) + "\n"
     if dest == "-":
         click.echo(text, nl=False)
         return
     write_atomically(dest, lambda out: out.write(text.encode("utf-8")))
-    click.echo(f"Wrote {len(records)} photos to {dest}", err=True)
+    click.echo(f"Wrote {len(chosen)} photos to {dest}", err=True)

@@ -2,18 +2,19 @@
 
 import getpass
 import json
-import os
 import sys
 
 import click
 
 from archive.catalogue import photos, tagging, tags, vocabulary
-from archive.cli.context import pass_archive
+from archive.cli.context import base_url_option, pass_archive
+from archive.contract import search as shapes
+from archive.contract import shapes as contract
+from archive.contract.links import Links
+from archive.preservation import export
 from archive.search import engine as search
-from archive.search import results_csv as search_export
+from archive.search import index as search_index
 from archive.search.query import QueryError
-
-DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 
 def _who():
@@ -27,7 +28,52 @@ by_option = click.option("--by", "username", default=_who, show_default="your lo
                          help="The name recorded in the tag history.")
 
 
-@click.command("search")
+class _SearchGroup(click.Group):
+    """`search QUERY [OPTIONS]` as it always was, and `search reindex`:
+    anything but a subcommand's name goes to the query command whole, so a
+    query after `--` may still start with a minus."""
+
+    def parse_args(self, ctx, args):
+        if not args or args[0] not in self.commands:
+            args = ["query", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group("search", cls=_SearchGroup)
+def search_group():
+    """Search the archive (`search QUERY`), or rebuild its index (`search reindex`).
+
+    \b
+    Examples:
+        python manage_archive.py search 'set:european-street subject:advert'
+        python manage_archive.py search reindex
+    """
+
+
+@search_group.command("reindex")
+@pass_archive
+def search_reindex(archive):
+    """Rebuild the shared search index from the database, with a progress bar.
+
+    Searches rebuild a missing or damaged index by themselves; this does it
+    ahead of time (after a crash, or before opening a large archive to
+    visitors). The index lives in search-index/ in the data directory.
+
+    \b
+    Example:
+        python manage_archive.py --data media search reindex
+    """
+    with click.progressbar(length=1, label="Indexing photos", file=sys.stderr) as bar:
+
+        def progress(done, total):
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        base = search_index.reindex(archive.db, progress=progress)
+    click.echo(f"indexed {base.photo_count()} photos in {search_index.folder_of(archive.db)}")
+
+
+@search_group.command("query")
 @click.argument("query", default="")
 @click.option("--json", "as_json", is_flag=True, help="Print what GET /api/search returns.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print every matching photo as CSV (one row per photo).")
@@ -36,14 +82,13 @@ by_option = click.option("--by", "username", default=_who, show_default="your lo
 @click.option("--sort", type=click.Choice(list(search.SORTS)), default="relevance", show_default=True,
               help="Order of results.")
 @click.option("--public-only", is_flag=True, help="Leave out private photos, as visitors see it.")
-@click.option("--base-url", default=lambda: os.environ.get("ARCHIVE_BASE_URL", DEFAULT_BASE_URL),
-              show_default="$ARCHIVE_BASE_URL or " + DEFAULT_BASE_URL,
-              help="Where the archive is served, for the links in --json and --csv.")
+@base_url_option
 @pass_archive
 def search_command(archive, query, as_json, as_csv, page, per_page, sort, public_only, base_url):
     """Search the archive with the query language of the web and the API.
 
-    Quote the query; put `--` before one that starts with a minus.
+    Quote the query; put `--` before one that starts with a minus. (To
+    rebuild the index: `search reindex`.)
 
     \b
     Examples:
@@ -60,17 +105,13 @@ def search_command(archive, query, as_json, as_csv, page, per_page, sort, public
                                    include_private=include_private)
     except QueryError as exc:
         raise click.BadParameter(str(exc), param_hint="QUERY") from None
-    if as_csv or as_json:
-        from archive import create_app
-        from archive.web.search import permalink, result_json
-
-        app = create_app({"DATA_DIR": archive.data_dir})
-        with app.test_request_context("/", base_url=base_url):
-            if as_csv:
-                for chunk in search_export.csv_chunks(archive.db, ids, permalink):
-                    sys.stdout.write(chunk)
-            else:
-                click.echo(json.dumps(result_json(result), ensure_ascii=False))
+    if as_csv:
+        for chunk in export.csv_chunks(archive.db, [int(i) for i in ids], Links(base_url),
+                                       include_gps=include_private):
+            sys.stdout.write(chunk)
+        return
+    if as_json:
+        click.echo(contract.to_json(shapes.search_page(result, Links(base_url))))
         return
     page_ = result.page
     click.echo(f"{page_.total} photo{'' if page_.total == 1 else 's'}"
@@ -142,7 +183,7 @@ def tags_add(archive, spec, label, label_ko, description, parent, aliases, usern
                                        username=username)
     except (tags.UnknownTag, vocabulary.VocabularyError) as exc:
         _fail(exc)
-    row = archive.db["tags"].get(tag_id)
+    row = tags.get_tag(archive.db, tag_id)
     click.echo(f"created {row['facet']}:{row['slug']}")
 
 
@@ -263,4 +304,4 @@ def tags_apply(archive, photo_ids, query, add, remove, username):
     click.echo(f"{counts['added']} added, {counts['removed']} removed on {len(set(ids))} photos")
 
 
-COMMANDS = (search_command, tags_group)
+COMMANDS = (search_group, tags_group)

@@ -6,6 +6,7 @@ import click
 
 from archive import create_app
 from archive import db as archive_db
+from archive.catalogue import photos, tags
 from archive.cli.accounts import first_admin_link
 from archive.cli.context import pass_archive
 
@@ -41,13 +42,12 @@ def info(archive, as_json):
         python manage_archive.py --data media info
     """
     db = archive.db
-    row = db.execute("SELECT count(*), coalesce(sum(file_size), 0) FROM photos").fetchone()
     facts = {
         "data_dir": str(archive.data_dir.resolve()),
         "database": str((archive.data_dir / archive_db.DB_FILENAME).resolve()),
-        "photos": row[0],
-        "originals_bytes": row[1],
-        "tags": db.execute("SELECT count(*) FROM tags").fetchone()[0],
+        "photos": photos.count(db),
+        "originals_bytes": photos.total_bytes(db),
+        "tags": tags.count_tags(db),
         "migrations": [m.name for m in archive_db.migrations.applied(db)],
     }
     if as_json:

@@ -22,7 +22,7 @@ hashes nearly equal) confirmed at once, after a preview.
 from dataclasses import dataclass, field
 
 from archive import clock
-from archive.db import write_transaction
+from archive.db import one, write_transaction
 from archive.dedup import decisions, generation, matching, reasons
 from archive.dedup import lookup as dedup
 
@@ -78,7 +78,7 @@ class Cluster:
 
 def open_clusters(db, include_private=True):
     """Every cluster with an open suggestion, most confident first."""
-    rows = decisions.open_rows(db, include_private)
+    rows = decisions.open_suggestions(db, include_private)
     groups = decisions.components((r["photo_a"], r["photo_b"]) for r in rows)
     found = [_cluster(db, members, [r for r in rows if r["photo_a"] in members]) for members in groups]
     found.sort(key=lambda c: (-c.confidence, c.key))
@@ -87,7 +87,7 @@ def open_clusters(db, include_private=True):
 
 def open_count(db, include_private=True):
     """(clusters, suggestions) still open."""
-    rows = decisions.open_rows(db, include_private)
+    rows = decisions.open_suggestions(db, include_private)
     return len(decisions.components((r["photo_a"], r["photo_b"]) for r in rows)), len(rows)
 
 
@@ -291,7 +291,7 @@ def plain_copies(db, include_private=True):
     """The open "same photograph" suggestions that are plain resizes or
     recompressions, with their reasons, most confident first: what "accept
     all plain copies" would confirm."""
-    rows = [r for r in decisions.open_rows(db, include_private) if r["kind"] == "duplicate"]
+    rows = [r for r in decisions.open_suggestions(db, include_private) if r["kind"] == "duplicate"]
     ids = {i for r in rows for i in (r["photo_a"], r["photo_b"])}
     photos = {r["id"]: r for r in decisions.photos_by_id(db, ids)}
     prints = dedup.load_fingerprints(db, ids)
@@ -340,7 +340,7 @@ def accept_plain(db, who, suggestion_ids, include_private=True):
 
 
 def batch_json(db, batch_id):
-    row = decisions.one(db, "SELECT * FROM decision_batches WHERE id = ?", [batch_id])
+    row = one(db, "SELECT * FROM decision_batches WHERE id = ?", [batch_id])
     if row is None:
         return None
     found = [dict(r) for r in db.query("SELECT * FROM match_decisions WHERE batch_id = ? ORDER BY id", [batch_id])]
@@ -350,7 +350,7 @@ def batch_json(db, batch_id):
 def undo_batch(db, batch_id, who):
     """Undo every decision of a batch still standing; the batch is marked undone."""
     with write_transaction(db):
-        row = decisions.one(db, "SELECT * FROM decision_batches WHERE id = ?", [batch_id])
+        row = one(db, "SELECT * FROM decision_batches WHERE id = ?", [batch_id])
         if row is None:
             raise decisions.DecisionError(f"no batch {batch_id}")
         if row["undone_at"] is not None:

@@ -13,10 +13,8 @@ members of a duplicate group stay photos of their own, reachable from the
 primary as versions.
 """
 
-import json
-
 from archive import clock
-from archive.db import write_transaction
+from archive.db import in_chunks, one, write_transaction
 from archive.dedup import generation
 
 KINDS = ("duplicate", "related")
@@ -73,7 +71,7 @@ _OPEN = (
 )
 
 
-def open_rows(db, include_private):
+def _open_rows(db, include_private):
     """Open suggestions, best first, less those whose two photos already sit
     in one confirmed group: that question was answered through the others."""
     rows = [dict(row) for row in db.query(
@@ -87,13 +85,36 @@ def open_rows(db, include_private):
     return [r for r in rows if group_of.get(r["photo_a"], -1) != group_of.get(r["photo_b"], -2)]
 
 
+# Open counts by database file, with the state they were counted at: the
+# number sits on every archivist's page, and counting means finding every
+# group, so it is counted again only once a suggestion, a decision, an undo
+# or a deletion (which bumps the generation) has changed what is open.
+_open_counts = {}
+
+
+def open_suggestions(db, include_private=True):
+    """Every open suggestion, best first (see _open_rows)."""
+    return _open_rows(db, include_private)
+
+
 def open_count(db, include_private=True):
-    return len(open_rows(db, include_private))
+    """How many suggestions wait for a decision."""
+    if not include_private:  # visibility is not in the state below
+        return len(_open_rows(db, include_private))
+    state = db.execute(
+        "SELECT (SELECT max(id) FROM match_suggestions), (SELECT max(id) FROM match_decisions),"
+        " (SELECT count(*) FROM match_decisions WHERE undone_at IS NOT NULL)").fetchone()
+    key = (tuple(state), generation.current(db))
+    where = db.execute("PRAGMA database_list").fetchone()[2]
+    cached = _open_counts.get(where)
+    if cached is None or cached[0] != key:
+        cached = _open_counts[where] = (key, len(_open_rows(db, include_private)))
+    return cached[1]
 
 
 def queue(db, include_private=True, limit=50, offset=0):
     """Open suggestions, duplicates first, closest first."""
-    return open_rows(db, include_private)[offset : offset + limit]
+    return _open_rows(db, include_private)[offset : offset + limit]
 
 
 def get_suggestion(db, suggestion_id):
@@ -153,6 +174,19 @@ def undo(db, decision_id, who):
     return dict(one(db, "SELECT * FROM match_decisions WHERE id = ?", [decision_id]))
 
 
+def get_decision(db, decision_id):
+    """One decision, undone or not, or None."""
+    if not 0 < decision_id < 2**63:  # past SQLite's integers: no such decision
+        return None
+    return one(db, "SELECT * FROM match_decisions WHERE id = ?", [decision_id])
+
+
+def suggestion_of(db, photo_a, photo_b):
+    """The id of the suggestion for a pair of photos, or None."""
+    row = one(db, "SELECT id FROM match_suggestions WHERE photo_a = ? AND photo_b = ?", _pair(photo_a, photo_b))
+    return row["id"] if row else None
+
+
 def history(db, limit=50):
     """The latest decisions, undone ones included, newest first."""
     return [dict(r) for r in db.query("SELECT * FROM match_decisions ORDER BY id DESC LIMIT ?", [limit])]
@@ -188,7 +222,7 @@ def decided_edges(db, decision):
 
 
 def _open_edges(db, kind):
-    return [(r["photo_a"], r["photo_b"]) for r in open_rows(db, True) if r["kind"] == kind]
+    return [(r["photo_a"], r["photo_b"]) for r in _open_rows(db, True) if r["kind"] == kind]
 
 
 def group_members(db, photo_id):
@@ -199,10 +233,15 @@ def group_members(db, photo_id):
     return {photo_id}
 
 
-def duplicate_photo_ids(db):
+def duplicate_photo_ids(db, among=None):
     """Every photo in a group of copies of one photograph, confirmed by an
-    archivist or found by the archive and not yet decided (search's is:duplicate)."""
+    archivist or found by the archive and not yet decided (search's is:duplicate).
+
+    among(photo_id) -> bool: count only pairs of photos it accepts, so a
+    visitor's search never learns that a public photo has a private copy."""
     edges = list(decided_edges(db, "duplicate")) + _open_edges(db, "duplicate")
+    if among is not None:
+        edges = [(a, b) for a, b in edges if among(a) and among(b)]
     return set().union(*components(edges)) if edges else set()
 
 
@@ -275,29 +314,17 @@ def other_shot_ids(db, members):
     return related - members
 
 
-def photos_by_id(db, photo_ids):
-    """The photo rows of photo_ids, warnings decoded, in id order."""
-    return _photos(db, photo_ids)
-
-
 def primary_of(db, members):
     """The group's confirmed primary, or the first member for a lone photo."""
     return _confirmed_primary(db, members) if len(members) > 1 else min(members)
 
 
+def photos_by_id(db, photo_ids):
+    """The photo rows of photo_ids, in id order."""
+    return _photos(db, photo_ids)
+
+
 def _photos(db, photo_ids):
-    ids = sorted(photo_ids)
-    rows = []
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ", ".join("?" for _ in chunk)  # placeholders only; values are bound
-        rows.extend(dict(r) for r in db.query(f"SELECT * FROM photos WHERE id IN ({marks})", chunk))
-    for row in rows:
-        if isinstance(row.get("warnings"), str):
-            row["warnings"] = json.loads(row["warnings"])
-    return rows
-
-
-def one(db, sql, params):
-    """The first row of a query, or None."""
-    return next(iter(db.query(sql, params)), None)
+    """The rows of photo_ids, for choosing among them (the repository,
+    catalogue/photos.py, sits above this package and reads them for showing)."""
+    return [dict(row) for row in in_chunks(db, "SELECT * FROM photos WHERE id IN ({marks})", sorted(photo_ids))]

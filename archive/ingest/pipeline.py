@@ -12,7 +12,12 @@ processes while one writer does the second (see bulk.py):
 - commit: the database transaction that makes the photo visible.
 
 A photo becomes visible only when its transaction commits; if the commit
-fails, the files this import created are removed again.
+fails, the files this import created are cleared away again (forget), but
+only under the write lock and only while no photo has those bytes: another
+process may have committed, or be about to commit, a photo of the same bytes
+that found our original already in place. So the original goes to the trash
+rather than away, and a commit that finds its original gone takes it back
+from there before it inserts the row.
 """
 
 import contextlib
@@ -30,7 +35,7 @@ from archive.dedup import lookup as dedup
 from archive.dedup.pictures import Pictures
 from archive.imaging import decoding as imaging
 from archive.ingest.metadata import Metadata, read_metadata
-from archive.storage import Storage, sha256_of_file, write_atomically
+from archive.storage import Storage, move_to_trash, sha256_of_file, take_back, write_atomically
 
 SOURCES = ("web", "cli")
 
@@ -223,23 +228,53 @@ class Ingester:
                 known = self.photo_with_sha(prepared.sha256)
                 if known is not None:
                     return Outcome.duplicate(prepared.path, known)
+                if not self._original_in_place(prepared):
+                    return Outcome(path=prepared.path, status="rejected",
+                                   reason="the stored copy went away while it was imported; import it again")
                 photo_id, matches = self._insert(prepared, provenance, tag_pairs)
         except sqlite3.IntegrityError:
             # Another process committed the same bytes between our check and
             # our insert; the files are shared with that photo now.
             known = self.photo_with_sha(prepared.sha256)
             if known is None:
-                remove_files(prepared.created_files)
+                self.forget(prepared)
                 raise
             return Outcome.duplicate(prepared.path, known)
         except tags.UnknownTag as exc:
-            remove_files(prepared.created_files)
+            self.forget(prepared)
             return Outcome(path=prepared.path, status="rejected", reason=str(exc))
         except BaseException:
-            remove_files(prepared.created_files)
+            self.forget(prepared)
             raise
         return Outcome(path=prepared.path, status="imported", photo_id=photo_id,
                        warnings=prepared.metadata.warnings, matches=matches)
+
+    def _original_in_place(self, prepared):
+        """Called under the write lock: the original this row will name is
+        there, or is taken back from the trash (another import's clean-up,
+        or a deletion, moved it there after our prepare found it)."""
+        if self.storage.original_path(prepared.sha256, prepared.ext).exists():
+            return True
+        return take_back(self.storage, prepared.sha256, prepared.ext)
+
+    def forget(self, prepared):
+        """Clear away the files of a prepared photo that will not be committed.
+
+        Under the write lock, so no commit of the same bytes can come between
+        the check and the removal; and only while no photo has those bytes.
+        The original goes to the trash, where a commit that relied on it
+        finds it again. If the lock cannot be had (the failure may be that
+        very lock), the files stay: orphans that `verify --repair` quarantines."""
+        try:
+            with write_transaction(self.db):
+                if self.photo_with_sha(prepared.sha256) is not None:
+                    return
+                original = str(self.storage.original_path(prepared.sha256, prepared.ext))
+                if original in prepared.created_files:
+                    move_to_trash(self.storage, prepared.sha256, prepared.ext)
+                remove_files(p for p in prepared.created_files if p != original)
+        except sqlite3.Error:
+            pass
 
     def photo_with_sha(self, sha256):
         row = next(iter(self.db.query("SELECT id FROM photos WHERE sha256 = ?", [sha256])), None)

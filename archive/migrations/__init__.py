@@ -14,6 +14,8 @@ from archive.migrations import (
     m0004_auth,
     m0005_standards,
     m0006_display_edge,
+    m0020_sessions,
+    m0040_search_index_identity,
     m0060_review_batches,
 )
 
@@ -24,6 +26,8 @@ STEPS = (
     m0004_auth,
     m0005_standards,
     m0006_display_edge,
+    m0020_sessions,
+    m0040_search_index_identity,
     m0060_review_batches,
 )
 

@@ -1,10 +1,14 @@
 """Fixity: is every original still the bytes it was accepted as, and does
 every row have its files and every file its row?
 
-verify() only reads; repair() rebuilds derivatives and moves orphans into a
-quarantine folder. Nothing here ever deletes or rewrites an original.
+verify() reads, and sweeps away temp files whose writing process is gone
+(a write that died half way, say an import killed with SIGKILL): those are
+garbage by their name, not damage. repair() rebuilds derivatives, moves
+orphans into a quarantine folder and empties the trash of what is past its
+retention. Nothing here ever deletes or rewrites an original of a photo.
 """
 
+import contextlib
 import os
 import shutil
 import time
@@ -12,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from archive.imaging import decoding as imaging
-from archive.storage import Storage, sha256_of_file, temp_file_is_dead, write_atomically
+from archive.storage import Storage, purge_trash, sha256_of_file, temp_file_is_dead, write_atomically
 
 QUARANTINE = "quarantine"
 
@@ -24,7 +28,7 @@ ORPHAN_MIN_AGE_SECONDS = 600
 @dataclass
 class Problem:
     # integrity | missing-original | changed-original | missing-derivative |
-    # broken-derivative | orphan-file | stray-temp-file
+    # broken-derivative | orphan-file
     kind: str
     detail: str
     path: str | None = None
@@ -37,6 +41,8 @@ class Report:
     photos: int = 0
     originals_checked: int = 0
     problems: list = field(default_factory=list)
+    swept_temp_files: int = 0  # garbage of writers that died, removed
+    trash_purged: int = 0  # originals of deleted photos past the retention, removed
 
     @property
     def ok(self):
@@ -48,6 +54,8 @@ class Report:
             "photos": self.photos,
             "originals_checked": self.originals_checked,
             "problems": [asdict(p) for p in self.problems],
+            "swept_temp_files": self.swept_temp_files,
+            "trash_purged": self.trash_purged,
         }
 
 
@@ -66,18 +74,24 @@ def verify(db, data_dir, progress=lambda: None):
         progress()
     for path in _files(storage.originals) + _files(storage.derivatives) + _files(storage.tmp):
         if path.name.startswith(".tmp-") or path.parent == storage.tmp:
-            # A temp file of a live process is a write in progress, not a problem.
+            # A temp file of a live process is a write in progress; one of a
+            # dead process was never committed to, so it is swept, not reported.
             if temp_file_is_dead(path):
-                report.problems.append(Problem("stray-temp-file", "left by a writer that died", str(path)))
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                    report.swept_temp_files += 1
         elif str(path) not in known_files and not _is_known_derivative(path, db):
             report.problems.append(Problem("orphan-file", "no photo refers to this file", str(path)))
     return report
 
 
-def repair(db, data_dir, report, max_pixels, orphan_min_age=ORPHAN_MIN_AGE_SECONDS):
-    """Mend what can be mended: rebuild derivatives from their originals and
-    move orphan and stray files into quarantine/ (kept, not deleted)."""
+def repair(db, data_dir, report, max_pixels, orphan_min_age=ORPHAN_MIN_AGE_SECONDS, trash_seconds=None):
+    """Mend what can be mended: rebuild derivatives from their originals,
+    move orphan files into quarantine/ (kept, not deleted), and purge the
+    trash of originals deleted more than trash_seconds ago (None: keep it)."""
     storage = Storage(data_dir)
+    if trash_seconds is not None:
+        report.trash_purged = purge_trash(storage, trash_seconds)[0]
     quarantine = Path(data_dir) / QUARANTINE
     for problem in report.problems:
         if problem.kind in ("missing-derivative", "broken-derivative"):
@@ -88,7 +102,7 @@ def repair(db, data_dir, report, max_pixels, orphan_min_age=ORPHAN_MIN_AGE_SECON
                 continue  # the original itself is damaged: reported on its own
             write_atomically(problem.path, lambda out: out.write(data), durable=False)
             problem.repaired = True
-        elif problem.kind in ("orphan-file", "stray-temp-file"):
+        elif problem.kind == "orphan-file":
             source = Path(problem.path)
             if time.time() - source.stat().st_mtime < orphan_min_age:
                 problem.detail += "; left in place: it may belong to an import still running"

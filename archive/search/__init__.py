@@ -1,1 +1,2 @@
-"""Search: the query language, its engine, the in-memory index, full text and CSV results."""
+"""Search: the query language, its engine, the in-memory index and full text
+(the CSV of its results is the export's)."""

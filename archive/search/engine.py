@@ -1,13 +1,14 @@
-"""Search: a query (search_query.py) evaluated against the full-text index
-(search_text.py) and the per-process index (search_index.py), with facet
-counts beside the results. The gallery's search box, GET /api/search and the
-CLI's `search` all call search() here.
+"""Search: a query (query.py) evaluated against the shared index
+(index.py): the base segment every process maps and the small segments of
+what changed since, with facet counts beside the results. The gallery's
+search box, GET /api/search and the CLI's `search` all call search() here.
 
-`is:duplicate` asks the near-duplicate groups (duplicates.py) which photos
-are copies of another.
+Work follows the page, not the hits: each node of the query is a mask over
+a segment, the page is picked by partial selection, and facets are counted
+over bitsets. `is:duplicate` asks the near-duplicate groups (dedup) which
+photos are copies of another.
 """
 
-import sqlite3
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,6 +18,7 @@ from archive.catalogue.photos import Page
 from archive.dedup import decisions as duplicates
 from archive.search import fulltext as search_text
 from archive.search import index as search_index
+from archive.search import textmatch
 from archive.search.query import (
     And,
     Camera,
@@ -32,6 +34,7 @@ from archive.search.query import (
     parse,
     quote_value,
 )
+from archive.search.segment import EXISTS, FLAG_BITS, NO_TIME, PUBLIC, TAG_FACETS, UNTAGGED, epoch_seconds
 
 __all__ = ["QueryError", "search", "search_ids", "SORTS", "FACETS"]
 
@@ -45,6 +48,7 @@ SORTS = {
 FACETS = ("set", "subject", "film", "trip", "year", "camera")
 FACET_LIMIT = 30
 _ID_BITS = 23  # photo ids below 8 million fit beside a time in one sort key
+
 
 @dataclass
 class SearchResult:
@@ -61,14 +65,14 @@ def search(db, query="", page=1, per_page=48, sort="relevance", include_private=
     Raises QueryError (a message for a person) for a query it cannot run."""
     if sort not in SORTS:
         raise QueryError(f"unknown sort {sort!r}; sorts are {', '.join(SORTS)}")
-    ids, mask, snap = _matching(db, query, sort, include_private)
+    hits = _matching(db, query, sort, include_private)
     start = (page - 1) * per_page
-    chosen = ids[start : start + per_page]
+    chosen = hits.ordered(start + per_page)[start:]
     result = SearchResult(query=query or "", sort=sort,
                           page=Page(items=rows_for(db, chosen), page=page, per_page=per_page,
-                                    total=len(ids)))
+                                    total=hits.total))
     if with_facets:
-        result.facets = facet_counts(db, snap, mask, query)
+        result.facets = facet_counts(db, hits, query)
     return result
 
 
@@ -87,31 +91,88 @@ def search_ids(db, query="", sort="relevance", include_private=False):
     """Every matching photo id, in order (for exports)."""
     if sort not in SORTS:
         raise QueryError(f"unknown sort {sort!r}; sorts are {', '.join(SORTS)}")
-    return _matching(db, query, sort, include_private)[0]
+    hits = _matching(db, query, sort, include_private)
+    return hits.ordered(hits.total)
 
 
 def _matching(db, query, sort, include_private):
     tree = parse(query)
     search_text.refresh_fts(db)
-    snap = search_index.snapshot(db)
-    evaluator = _Evaluator(db, snap, ranked=sort == "relevance")
-    mask = evaluator.mask(tree, positive=True) if tree is not None else snap.exists.copy()
-    mask &= snap.exists
-    if not include_private:
-        mask &= snap.public
-    ids = np.flatnonzero(mask)
-    return _ordered(ids, snap, sort, evaluator.scores), mask, snap
+    view = search_index.snapshot(db)
+    context = _Context(db, view, ranked=sort == "relevance", include_private=include_private)
+    masks, scores = [], []
+    for seg, live in zip(view.segments, view.live):
+        evaluator = _Evaluator(context, seg)
+        mask = evaluator.mask(tree, positive=True) if tree is not None else seg.has(EXISTS)
+        mask &= seg.has(EXISTS)
+        if not include_private:
+            mask &= seg.has(PUBLIC)
+        if live is not None:
+            mask &= live
+        masks.append(mask)
+        scores.append(evaluator.scores)
+    return _Hits(view, masks, scores, sort)
+
+
+class _Context:
+    """What every segment's evaluation of one query shares: looked-up tags,
+    text plans, the duplicate photos."""
+
+    def __init__(self, db, view, ranked, include_private=True):
+        self.db, self.view, self.ranked = db, view, ranked
+        self.include_private = include_private
+        self.text_scored = False
+        self._tags, self._plans, self._duplicates = {}, {}, None
+
+    def tag_id(self, node):
+        if node not in self._tags:
+            row = tags.find_tag(self.db, node.facet, node.value)
+            # For a visitor, a tag that only private photos carry (a private
+            # trip's name) is answered as if it did not exist.
+            if row is None or (not self.include_private and self._only_private_carry(row["id"])):
+                raise QueryError(f"no {node.facet} tag called {node.value!r}")
+            self._tags[node] = row["id"]
+        return self._tags[node]
+
+    def _only_private_carry(self, tag_id):
+        carried = False
+        for seg, live in zip(self.view.segments, self.view.live):
+            mask = seg.tag_mask(tag_id) & seg.has(EXISTS)
+            if live is not None:
+                mask &= live
+            if (mask & seg.has(PUBLIC)).any():
+                return False
+            carried = carried or bool(mask.any())
+        return carried
+
+    def plan(self, node, head=False):
+        key = (node, head)
+        if key not in self._plans:
+            self._plans[key] = textmatch.plan(node.text, node.phrase, head)
+        return self._plans[key]
+
+    def duplicates(self):
+        if self._duplicates is None:
+            # A visitor's is:duplicate counts only pairs of public photos, so
+            # it never tells that a public photo has a private copy.
+            among = None if self.include_private else self._is_public
+            self._duplicates = np.asarray(sorted(duplicates.duplicate_photo_ids(self.db, among)), np.int64)
+        return self._duplicates
+
+    def _is_public(self, photo_id):
+        row = self.db.execute("SELECT is_public FROM photos WHERE id = ?", [photo_id]).fetchone()
+        return bool(row and row[0])
 
 
 class _Evaluator:
-    """Each node of the tree becomes a mask over photo ids."""
+    """Each node of the tree becomes a mask over one segment's slots."""
 
-    def __init__(self, db, snap, ranked):
-        self.db, self.snap, self.ranked = db, snap, ranked
+    def __init__(self, context, seg):
+        self.context, self.seg = context, seg
         self.scores = None  # relevance of positive text terms (higher is better)
 
     def mask(self, node, positive):
-        snap = self.snap
+        seg = self.seg
         if isinstance(node, And):
             out = self.mask(node.items[0], positive)
             for item in node.items[1:]:
@@ -127,84 +188,91 @@ class _Evaluator:
         if isinstance(node, Text):
             return self._text(node, positive)
         if isinstance(node, Tag):
-            row = tags.find_tag(self.db, node.facet, node.value)
-            if row is None:
-                raise QueryError(f"no {node.facet} tag called {node.value!r}")
-            return snap.photos_with_tags([row["id"]])
+            return seg.tag_mask(self.context.tag_id(node))
         if isinstance(node, Taken):
-            out = snap.taken != search_index.NO_TIME
+            out = seg.taken != NO_TIME
             if node.start:
-                out &= snap.taken >= search_index.epoch_seconds(node.start)
+                out &= seg.taken >= epoch_seconds(node.start)
             if node.end:
-                out &= snap.taken < search_index.epoch_seconds(node.end)
+                out &= seg.taken < epoch_seconds(node.end)
             return out
         if isinstance(node, Camera):
             needle = node.text.lower()
-            codes = [code for code, (text, label) in enumerate(snap.cameras)
+            codes = [code for code, (text, label) in enumerate(seg.cameras)
                      if needle in text or needle in label.lower()]
-            return np.isin(snap.camera, codes)
+            return np.isin(seg.camera, codes)
         if isinstance(node, Is):
             if node.what == "untagged":
-                return snap.untagged.copy()
+                return seg.has(UNTAGGED)
             if node.what == "public":
-                return snap.public.copy()
+                return seg.has(PUBLIC)
             if node.what == "private":
-                return snap.exists & ~snap.public
-            return self._duplicates()
+                return seg.has(EXISTS) & ~seg.has(PUBLIC)
+            mask = np.zeros(seg.size, bool)
+            mask[seg.slots_of(self.context.duplicates())] = True
+            return mask
         if isinstance(node, Has):
-            return snap.flags[node.what].copy()
+            return seg.has(FLAG_BITS[node.what])
         raise TypeError(f"unknown query node {node!r}")
 
     def _text(self, node, positive):
-        expression = search_text.fts_expression(node.text, node.phrase)
-        if expression is None:  # only punctuation: it asks for nothing
-            return self.snap.exists.copy()
-        mask = self.snap.id_mask(self._rowids(node, expression))
-        if positive and self.ranked:
-            # See search_text.py: 3 for a word in a title or tags, else 1.
+        parts = self.context.plan(node)
+        if parts is None:  # only punctuation: it asks for nothing
+            return self.seg.has(EXISTS)
+        mask = textmatch.mask(self.seg, parts)
+        if positive and self.context.ranked:
+            # See fulltext.py: 3 for a word in a title or tags, else 1.
             if self.scores is None:
-                self.scores = np.zeros(self.snap.size, np.int32)
+                self.scores = np.zeros(self.seg.size, np.int32)
             self.scores += mask
-            head = self.snap.id_mask(self._rowids(node, search_text.fts_expression(
-                node.text, node.phrase, head=True)))
+            head = textmatch.mask(self.seg, self.context.plan(node, head=True))
             self.scores += 2 * (head & mask)
         return mask
 
-    def _rowids(self, node, expression):
-        # One string instead of a row per match: building Python rows for
-        # tens of thousands of matches costs more than the match itself.
-        try:
-            text = self.db.execute(
-                "SELECT group_concat(rowid) FROM photos_fts WHERE photos_fts MATCH ?",
-                [expression]).fetchone()[0]
-        except sqlite3.OperationalError as exc:
-            raise QueryError(f"cannot search for {node.text!r} ({exc})") from None
-        return np.fromstring(text, dtype=np.int64, sep=",") if text else np.zeros(0, np.int64)
 
-    def _duplicates(self):
-        return self.snap.id_mask(sorted(duplicates.duplicate_photo_ids(self.db)))
+class _Hits:
+    """The matching photos of every segment, ordered on demand."""
+
+    def __init__(self, view, masks, scores, sort):
+        self.view, self.masks, self.sort = view, masks, sort
+        self.slots = [np.flatnonzero(mask) for mask in masks]
+        self.total = sum(len(s) for s in self.slots)
+        ids, keys = [], []
+        ranked = sort == "relevance" and any(s is not None for s in scores)
+        for seg, slots, score in zip(view.segments, self.slots, scores):
+            ids.append(seg.photo_ids(slots).astype(np.int64))
+            keys.append(_keys(seg, slots, ids[-1], sort, score if ranked else None, ranked))
+        self.ids = np.concatenate(ids)
+        self.keys = np.concatenate(keys)
+
+    def ordered(self, count):
+        """The first count photo ids in the sort order, without sorting the rest."""
+        keys = self.keys
+        if count < len(keys):
+            first = np.argpartition(keys, count - 1)[:count] if count > 0 else np.zeros(0, np.int64)
+            return self.ids[first[np.argsort(keys[first])]]
+        return self.ids[np.argsort(keys)]
 
 
-def _ordered(ids, snap, sort, scores):
-    if sort == "relevance" and scores is not None:
+def _keys(seg, slots, ids, sort, scores, ranked):
+    """Sort keys, smallest first; ids break every tie, so the order is total."""
+    uploaded = np.asarray(seg.uploaded[slots])
+    if ranked:
         # Best text match first, equal scores newest upload first, in one key:
         # scores stay below 2**8 (3 a term), upload times below 2**31.
-        uploaded = np.clip(snap.uploaded[ids], 0, (1 << 31) - 1)
-        keys = -((scores[ids].astype(np.int64) << 54) + (uploaded << _ID_BITS) + ids)
-    elif sort in ("relevance", "newest"):
-        keys = -((snap.uploaded[ids] << _ID_BITS) + ids)
-    elif sort == "oldest":
-        keys = (snap.uploaded[ids] << _ID_BITS) + ids
-    else:
-        taken = snap.taken[ids]
-        missing = taken == search_index.NO_TIME
-        # Undated photos go last either way.
-        taken = np.where(missing, 0, taken)
-        keys = (taken << _ID_BITS) + ids
-        if sort == "taken-desc":
-            keys = -keys
-        keys = np.where(missing, np.iinfo(np.int64).max - (1 << _ID_BITS) + ids, keys)
-    return ids[np.argsort(keys, kind="stable")]
+        score = np.zeros(len(slots), np.int64) if scores is None else scores[slots].astype(np.int64)
+        return -((score << 54) + (np.clip(uploaded, 0, (1 << 31) - 1) << _ID_BITS) + ids)
+    if sort in ("relevance", "newest"):
+        return -((uploaded << _ID_BITS) + ids)
+    if sort == "oldest":
+        return (uploaded << _ID_BITS) + ids
+    taken = np.asarray(seg.taken[slots])
+    missing = taken == NO_TIME
+    # Undated photos go last either way.
+    keys = (np.where(missing, 0, taken) << _ID_BITS) + ids
+    if sort == "taken-desc":
+        keys = -keys
+    return np.where(missing, np.iinfo(np.int64).max - (1 << _ID_BITS) + ids, keys)
 
 
 def rows_for(db, ids):
@@ -232,43 +300,43 @@ def rows_for(db, ids):
     return out
 
 
-def facet_counts(db, snap, mask, query):
+def facet_counts(db, hits, query):
     """{facet: [{"value", "label", "label_ko", "count", "query"}]} over every matching photo."""
-    counts = snap.tag_counts(mask)
     by_facet = {facet: [] for facet in FACETS}
-    wanted = [int(t) for t in np.flatnonzero(counts) if snap.tag_facet.get(int(t)) in by_facet]
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        for row in db.query(f"SELECT id, facet, slug, label, label_ko FROM tags WHERE id IN ({marks})",
-                            chunk):
-            by_facet[row["facet"]].append({
-                "value": row["slug"], "label": row["label"], "label_ko": row["label_ko"],
-                "count": int(counts[row["id"]]),
-                "query": narrowed(query, f"{row['facet']}:{quote_value(row['slug'])}"),
+    marks = ",".join("?" * len(TAG_FACETS))
+    vocabulary = db.execute(f"SELECT id, facet, slug, label, label_ko FROM tags WHERE facet IN ({marks})",
+                            TAG_FACETS).fetchall()
+    tag_ids = [row[0] for row in vocabulary]
+    counts = np.zeros(len(tag_ids), np.int64)
+    years, cameras = {}, {}
+    for seg, mask in zip(hits.view.segments, hits.masks):
+        counts += seg.tag_counts(mask, tag_ids)
+        year = np.asarray(seg.year)[mask]
+        for value, count in enumerate(np.bincount(year[year > 0])):
+            if count:
+                years[value] = years.get(value, 0) + int(count)
+        camera = np.asarray(seg.camera)[mask]
+        for code, count in enumerate(np.bincount(camera[camera >= 0])):
+            if count:  # two makes' spellings can share a label
+                label = seg.cameras[code][1]
+                cameras[label] = cameras.get(label, 0) + int(count)
+    for (_, facet, slug, label, label_ko), count in zip(vocabulary, counts):
+        if count:
+            by_facet[facet].append({
+                "value": slug, "label": label, "label_ko": label_ko, "count": int(count),
+                "query": narrowed(query, f"{facet}:{quote_value(slug)}"),
             })
-    for facet in ("set", "subject", "film", "trip"):
+    for facet in TAG_FACETS:
         # Sets read best in their hierarchy; the rest by how many photos they hold.
         key = (lambda e: e["value"]) if facet == "set" else (lambda e: (-e["count"], e["label"]))
         by_facet[facet] = sorted(by_facet[facet], key=key)[:FACET_LIMIT if facet != "set" else None]
-    ids = np.flatnonzero(mask)
-    years = snap.year[ids]
-    year_counts = np.bincount(years[years > 0]) if (years > 0).any() else np.zeros(0, np.int64)
     by_facet["year"] = [
-        {"value": str(year), "label": str(year), "count": int(year_counts[year]),
-         "query": narrowed(query, f"taken:{year}")}
-        for year in sorted(np.flatnonzero(year_counts), reverse=True)
+        {"value": str(year), "label": str(year), "count": years[year], "query": narrowed(query, f"taken:{year}")}
+        for year in sorted(years, reverse=True)
     ]
-    cameras = snap.camera[ids]
-    cameras = cameras[cameras >= 0]
-    camera_counts = np.bincount(cameras) if len(cameras) else np.zeros(0, np.int64)
-    entries = [(int(camera_counts[code]), snap.cameras[code][1]) for code in np.flatnonzero(camera_counts)]
-    merged = {}
-    for count, label in entries:  # two makes' spellings can share a label
-        merged[label] = merged.get(label, 0) + count
     by_facet["camera"] = [
         {"value": label, "label": label, "count": count,
          "query": narrowed(query, f"camera:{quote_value(label)}")}
-        for label, count in sorted(merged.items(), key=lambda item: (-item[1], item[0]))[:FACET_LIMIT]
+        for label, count in sorted(cameras.items(), key=lambda item: (-item[1], item[0]))[:FACET_LIMIT]
     ]
     return by_facet

@@ -1,5 +1,8 @@
-"""Full text: the FTS5 row of each photo, kept current from the change log,
-and the FTS5 expression for a word or phrase typed by a person.
+"""Full text: the FTS5 row of each photo, kept current from the change log.
+What a photo's text is lives here; the shared index (index.py) tokenizes
+these rows exactly as FTS5 does and matches words and phrases itself
+(textmatch.py), because FTS5 hands back hundreds of thousands of matching
+rows too slowly for a common word at a million photos.
 
 Korean is written with spaces between phrases, not between the parts a
 reader looks for (영화포스터 = film + poster), and unicode61 splits only at
@@ -7,19 +10,19 @@ spaces. So each run of Hangul is also indexed as overlapping two-letter
 pieces (ko2: 영화 화포 포스 스터) plus its last letter (ko1: 터). A Korean
 query becomes the phrase of its pieces, which matches the word anywhere,
 inside longer words too; a single letter matches a piece it starts or a run
-it ends.
+it ends. (tests/search_oracle.py writes each query as the FTS5 expression
+with these meanings, to check the shared index against FTS5 itself.)
 
 Relevance is where the words are found: each word of the query found in a
 photo's title or tags counts 3, found only in its other text 1; equal scores
 go newest first. bm25() would rank finer but costs about a microsecond a
-matching row, too slow for a common word among 100,000 captions.
+matching row, too slow for a common word among a million captions.
 """
 
 from archive.db import write_transaction
 
-HEAD_COLUMNS = ("title", "tags")
-# Keep this many log entries behind the full-text index, so per-process
-# indexes that fall further behind than that reload in full instead.
+# Keep this many log entries behind the full-text index, so a shared index
+# that falls further behind than that is rebuilt in full instead.
 KEEP_CHANGES = 200_000
 
 
@@ -48,39 +51,6 @@ def korean_pieces(text):
         pairs.extend(run[i : i + 2] for i in range(len(run) - 1))
         ends.append(run[-1])
     return " ".join(pairs), " ".join(ends)
-
-
-def _quoted(text):
-    return '"' + text.replace('"', '""') + '"'
-
-
-def fts_expression(text, phrase=False, head=False):
-    """The FTS5 MATCH expression for one word or quoted phrase, or None when
-    it holds nothing searchable (only punctuation, say). With head=True it
-    looks only in titles and tags, which count for more in relevance."""
-    pairs = "ko2_head" if head else "{ko2 ko2_head}"
-    ends = "ko1_head" if head else "{ko1 ko1_head}"
-    parts = []
-    latin = "".join(" " if is_hangul(ch) else ch for ch in text)
-    if any(ch.isalnum() for ch in latin):
-        # The ko columns hold only Korean, so "every column" needs no filter.
-        prefix = "{" + " ".join(HEAD_COLUMNS) + "} : " if head else ""
-        parts.append(prefix + _quoted(latin.strip()))
-    runs = hangul_runs(text)
-    long_runs = [run for run in runs if len(run) > 1]
-    if phrase and long_runs and len(long_runs) == len(runs):
-        pieces = [run[i : i + 2] for run in runs for i in range(len(run) - 1)]
-        parts.append(f"{pairs} : " + _quoted(" ".join(pieces)))
-    else:
-        for run in runs:
-            if len(run) == 1:
-                parts.append(f"({pairs} : {_quoted(run)} * OR {ends} : {_quoted(run)})")
-            else:
-                pieces = " ".join(run[i : i + 2] for i in range(len(run) - 1))
-                parts.append(f"{pairs} : " + _quoted(pieces))
-    if not parts:
-        return None
-    return " AND ".join(parts)
 
 
 def _state(db, key):

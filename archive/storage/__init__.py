@@ -13,9 +13,15 @@ from archive.storage.local import (
     temp_prefix,
     write_atomically,
 )
+from archive.storage.trash import find_original, move_to_trash, purge_trash, take_back, trash_path
 
 __all__ = [
     "Storage",
+    "find_original",
+    "move_to_trash",
+    "purge_trash",
+    "take_back",
+    "trash_path",
     "dead_temp_files",
     "remove_dead_temp_files",
     "sha256_of_file",

@@ -1,6 +1,7 @@
 """Blueprints of the web interface and the JSON API, and what they share."""
 
 import functools
+from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
@@ -71,16 +72,27 @@ def _role_required(view, allowed):
 
 def _refusal(allowed):
     """None when the logged-in account passes `allowed`; else the answer."""
-    from archive.web.accounts import safe_next  # accounts imports this module
-
     account = _current_account()
     if account is None:
         if request.path.startswith("/api/"):
             abort(401, description="log in as an archivist first")
-        return redirect(url_for("accounts.login", next=safe_next(request.full_path)))
+        return redirect(url_for("accounts.login", next=local_path(request.full_path)))
     if not allowed(account):
         abort(403, description="your account may not do this")
     return None
+
+
+def local_path(target):
+    """target if it is a path on this site, else None: every redirect to an
+    address a request named (?next=, a form's next) goes through here, so it
+    never sends anyone to another site."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    # Werkzeug's full_path ends in "?" when there is no query string.
+    return target.rstrip("?") or "/"
 
 
 def refuse_early():
@@ -176,10 +188,33 @@ def tag_description(tag_rows):
     return " — ".join(part for part in (what, where) if part)[:200]
 
 
+def byte_size(size):
+    """A size for people: "820 bytes", "50 KB", "1.23 MB" (three figures,
+    units of 1000)."""
+    if size < 1000:
+        return f"{size:.0f} bytes"
+    for unit in ("KB", "MB", "GB", "TB"):
+        size /= 1000
+        figures = float(f"{size:.3g}")
+        if figures < 1000 or unit == "TB":
+            return f"{figures:g} {unit}"
+
+
+def site_context():
+    """What the header of every page shows besides the role: for archivists,
+    how many suggestions wait for review (counted again only once the queue
+    has changed, see dedup.decisions.open_count)."""
+    from archive.dedup import decisions
+
+    return {"open_reviews": decisions.open_count(get_db()) if can_see_private() else 0}
+
+
 def register_template_helpers(app):
     from archive.catalogue import photos
     from archive.imaging import decoding as imaging
 
+    app.context_processor(site_context)
+    app.jinja_env.filters["filesize"] = byte_size
     app.jinja_env.globals.update(
         thumbnail_url=thumbnail_url,
         display_url=display_url,
@@ -192,7 +227,6 @@ def register_template_helpers(app):
         camera_label=photos.camera_label,
         exposure_summary=photos.exposure_summary,
         can_see_private=can_see_private,
-        can_see_exact=can_see_exact,
         current_username=current_username,
         is_admin=is_admin,
     )

@@ -1,8 +1,6 @@
 """Logging in and out, the first admin's one-time link, and the API's session facts."""
 
-from urllib.parse import urlsplit
-
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, UserMixin, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
@@ -10,27 +8,37 @@ from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from archive.accounts import auth
-from archive.web import current_username, get_db
+from archive.contract.accounts import Session
+from archive.web import current_username, get_db, local_path
+from archive.web.contract import operation
 
 bp = Blueprint("accounts", __name__)
 login_manager = LoginManager()
 
 
 class SessionUser(UserMixin):
-    """Flask-Login's view of an account. The id carries the account's session
-    token, so a new password or a disabled account ends old sessions."""
+    """Flask-Login's view of an account. Its id is the secret of a session
+    kept on the server (see archive.accounts.sessions), looked up on every
+    request: logging out, a new password or a disabled account end it."""
 
-    def __init__(self, account):
+    def __init__(self, account, secret):
         self.account = account
+        self.secret = secret
 
     def get_id(self):
-        return f"{self.account.id}:{self.account.session_token}"
+        return self.secret
+
+
+def _lifetimes():
+    config = current_app.config
+    return {"idle_seconds": config["SESSION_IDLE_MINUTES"] * 60,
+            "max_seconds": config["SESSION_MAX_HOURS"] * 3600}
 
 
 @login_manager.user_loader
-def _load_user(session_id):
-    account = auth.user_for_session(get_db(), session_id)
-    return SessionUser(account) if account else None
+def _load_user(secret):
+    account = auth.user_for_session(get_db(), secret, **_lifetimes())
+    return SessionUser(account, secret) if account else None
 
 
 def init_app(app):
@@ -39,17 +47,6 @@ def init_app(app):
     login_manager.init_app(app)
     # First of all before_request functions, ahead of CSRFProtect's.
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_early)
-
-
-def safe_next(target):
-    """A local path to go to after logging in, or None: never another site."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    # Werkzeug's full_path ends in "?" when there is no query string.
-    return target.rstrip("?") or "/"
 
 
 def client_address():
@@ -81,14 +78,14 @@ class CreateAdminForm(FlaskForm):
 def _log_in(account):
     # A fresh session at login: nothing set before it (by anyone) carries over.
     session.clear()
-    login_user(SessionUser(account))
+    login_user(SessionUser(account, auth.start_session(get_db(), account, **_lifetimes())))
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
     if request.method == "GET":
-        form.next.data = safe_next(request.args.get("next")) or ""
+        form.next.data = local_path(request.args.get("next")) or ""
     status, retry_after = 200, None
     if form.validate_on_submit():
         try:
@@ -96,13 +93,16 @@ def login():
         except auth.TooManyAttempts as exc:
             form.form_errors.append(f"Too many failed logins: {str(exc).split('; ', 1)[1]}.")
             status, retry_after = 429, exc.retry_after
+        except auth.Busy as exc:
+            form.form_errors.append("The archive is busy checking other logins: try again in a few seconds.")
+            status, retry_after = 503, exc.retry_after
         except auth.AccountError:
             form.form_errors.append("The username or password is wrong, or the account is disabled.")
             status = 401
         else:
             _log_in(account)
             flash(f"Logged in as {account.username}.")
-            return redirect(safe_next(form.next.data) or url_for("gallery.index"))
+            return redirect(local_path(form.next.data) or url_for("gallery.index"))
     elif form.is_submitted():
         status = 400
     response = current_app.make_response((render_template("accounts/login.html", form=form), status))
@@ -113,6 +113,8 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    # The server forgets the session, so a copy of the cookie is worth nothing.
+    auth.end_session(get_db(), session.get("_user_id"))
     logout_user()
     session.clear()
     return redirect(url_for("gallery.index"))
@@ -147,14 +149,13 @@ def setup(token):
 
 
 @bp.get("/api/session")
+@operation("session", (Session, "The session"))
 def session_info():
-    """Who is logged in, and the CSRF token a script sends (X-CSRFToken) with
-    every POST it makes on that session."""
+    """Who is logged in on this session, and the CSRF token to send as X-CSRFToken
+
+    A script sends the token with every POST it makes on that session."""
     from archive.web import _current_account
 
     account = _current_account()
-    return jsonify({
-        "username": current_username() or None,
-        "role": account.role if account else "visitor",
-        "csrf_token": generate_csrf(),
-    })
+    return Session(username=current_username() or None, role=account.role if account else "visitor",
+                   csrf_token=generate_csrf())

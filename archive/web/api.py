@@ -1,91 +1,32 @@
-"""The JSON API. Errors under /api/ are JSON too (see errors.py)."""
+"""The JSON API of photos: a page of them, and one. Every /api/ view
+declares its shapes with contract.operation (see web/contract.py)."""
 
-from flask import Blueprint, abort, current_app, jsonify, request, url_for
+from flask import Blueprint, abort, current_app
 
-from archive.catalogue import photos, tags
-from archive.web import can_see_exact, can_see_private, display_url, get_db, get_visible_photo, thumbnail_url
-from archive.web.gallery import page_arg
+from archive.catalogue import photos
+from archive.contract import photos as shapes
+from archive.contract.queries import PageQuery
+from archive.web import can_see_exact, can_see_private, get_db, get_visible_photo
+from archive.web.contract import links, operation, query
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-MAX_PER_PAGE = 200
-
 
 @bp.get("/photos")
+@operation("listPhotos", (shapes.PhotoPage, "A page of photos"), query=PageQuery)
 def photo_list():
-    per_page = page_arg("per_page") if "per_page" in request.args else current_app.config["PER_PAGE"]
-    page = photos.list_photos(get_db(), page=page_arg(), per_page=min(per_page, MAX_PER_PAGE),
-                               include_private=can_see_private())
-    return jsonify(
-        {
-            "total": page.total,
-            "page": page.page,
-            "per_page": page.per_page,
-            "results": [photo_summary(row) for row in page.items],
-        }
-    )
+    """Photos, newest uploads first, a page at a time"""
+    asked = query(PageQuery)
+    page = photos.list_photos(get_db(), page=asked.page, per_page=asked.size(current_app.config["PER_PAGE"]),
+                              include_private=can_see_private())
+    return shapes.photo_page(page, links())
 
 
 @bp.get("/photos/<int:photo_id>")
+@operation("getPhoto", (shapes.Photo, "The photo"), errors={404: "No such photo, or one this request may not see"})
 def photo_detail(photo_id):
+    """One photo with its metadata, tags and links"""
     record = get_visible_photo(photo_id)
     if record is None:
         abort(404, description=f"no photo {photo_id}")
-    return jsonify(photo_json(record))
-
-
-def photo_summary(row):
-    return {
-        "id": row["id"],
-        "url": url_for("gallery.photo", photo_id=row["id"], _external=True),
-        "title": photos.display_title(row),
-        "original_filename": row["original_filename"],
-        "sha256": row["sha256"],
-        "width": row["width"],
-        "height": row["height"],
-        "taken_at": row["taken_at"],
-        "thumbnail_url": thumbnail_url(row, _external=True),
-    }
-
-
-def photo_json(photo):
-    return {
-        **photo_summary(photo),
-        "title": photo["title"],
-        "caption": photo["caption"],
-        "transcription": photo["transcription"],
-        "camera": photos.camera_label(photo),
-        "camera_make": photo["camera_make"],
-        "camera_model": photo["camera_model"],
-        "lens": photo["lens"],
-        "exposure_time": photo["exposure_time"],
-        "f_number": photo["f_number"],
-        "iso": photo["iso"],
-        "focal_length": photo["focal_length"],
-        "format": photo["format"],
-        "file_size": photo["file_size"],
-        "tags": tags.slugs_by_facet(photo["tags"]),
-        "display_url": display_url(photo, _external=True),
-        "iiif_image": url_for("iiif.image_base", identifier=str(photo["id"]), _external=True),
-        "iiif_manifest": url_for("iiif.photo_manifest", photo_id=photo["id"], _external=True),
-        "rights": photo["rights"],
-        # Exact GPS and the original (which keeps it) only for those who may see them.
-        **exact_fields(photo),
-        "is_public": bool(photo["is_public"]),
-        "provenance": {
-            "original_filename": photo["original_filename"],
-            "trip": photo["trip"],
-            "photographer": photo["photographer"],
-            "source": photo["source"],
-            "uploaded_by": photo["uploaded_by"],
-            "uploaded_at": photo["uploaded_at"],
-        },
-        "warnings": photo["warnings"],
-    }
-
-
-def exact_fields(photo):
-    if not can_see_exact(photo):
-        return {"gps": None, "original_url": None}
-    gps = None if photo["gps_lat"] is None else {"lat": photo["gps_lat"], "lon": photo["gps_lon"]}
-    return {"gps": gps, "original_url": url_for("media.original", photo_id=photo["id"], _external=True)}
+    return shapes.photo(record, links(), exact=can_see_exact(record))

@@ -1,7 +1,12 @@
-"""Errors as JSON under /api/ and as pages elsewhere; never a bare 500 for bad input."""
+"""Errors as JSON under /api/ and as pages elsewhere; never a bare 500 for bad input.
 
-from flask import jsonify, render_template, request
+Every error of /api/ leaves through _http_error, as the contract's Error."""
+
+from flask import render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from archive.contract.shapes import Error
+from archive.web.contract import respond
 
 
 def register(app):
@@ -20,9 +25,9 @@ def wants_json():
 
 def _http_error(exc):
     if wants_json():
-        response = jsonify({"error": exc.description or exc.name})
-        response.status_code = exc.code
-        return response
+        fields = getattr(exc, "fields", None)
+        error = Error(error=exc.description or exc.name, **({"fields": fields} if fields else {}))
+        return respond(error, exc.code)
     return render_template("error.html", error=exc), exc.code
 
 

@@ -1,10 +1,11 @@
 """The public gallery: the grid of photos and one photo's page."""
 
-from flask import Blueprint, abort, current_app, render_template, request
+from datetime import date
 
-from archive.catalogue import photos
-from archive.search import engine as search
-from archive.web import can_see_private, get_db, get_visible_photo
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+
+from archive.catalogue import photos, tagging, versions
+from archive.web import can_see_exact, can_see_private, get_db, get_visible_photo, is_admin
 
 bp = Blueprint("gallery", __name__)
 
@@ -17,8 +18,6 @@ def index():
     )
     if page.page > page.pages and page.total:
         abort(404)
-    # The same rows with their tags, for alt text made from them.
-    page.items = search.rows_for(get_db(), [photo["id"] for photo in page.items])
     return render_template("gallery/index.html", page=page)
 
 
@@ -27,7 +26,30 @@ def photo(photo_id):
     record = get_visible_photo(photo_id)
     if record is None:
         abort(404)
-    return render_template("gallery/photo.html", photo=record)
+    db, archivist = get_db(), can_see_private()
+    return render_template(
+        "gallery/photo.html",
+        photo=record,
+        exact=can_see_exact(record),  # the original and the exact location
+        may_edit=archivist,  # publishing, tagging; the tag suggestions and history are theirs
+        may_delete=is_admin(),
+        suggestions=tagging.suggestions(db, record, include_private=True) if archivist else [],
+        tag_history=tagging.history(db, photo_id, limit=20) if archivist else [],
+        group=versions.versions_of(db, photo_id, include_private=archivist),
+        cite=cite_line(record),
+    )
+
+
+def cite_line(photo):
+    """A citation for one photo, with its permanent address."""
+    parts = [photos.display_title(photo).rstrip(".") + "."]
+    taken = (photo.get("taken_at") or "")[:10]
+    by = f" by {photo['photographer']}" if photo.get("photographer") else ""
+    parts.append(f"Photograph{by}, {taken or 'date unknown'}.")
+    parts.append(f"Backlot poster archive, photo {photo['id']}.")
+    parts.append(url_for("gallery.photo", photo_id=photo["id"], _external=True))
+    parts.append(f"(accessed {date.today().isoformat()})")
+    return " ".join(parts)
 
 
 def page_arg(name="page"):

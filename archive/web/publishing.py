@@ -1,10 +1,12 @@
 """Publishing, unpublishing and (for admins) deleting a photo: forms on the
 photo page and the same as JSON."""
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 
 from archive.catalogue import deletion, settings
+from archive.contract import publishing as shapes
 from archive.web import admin_required, archivist_required, get_db, get_visible_photo
+from archive.web.contract import body, operation
 
 bp = Blueprint("publishing", __name__)
 
@@ -24,16 +26,15 @@ def visibility_form(photo_id):
 
 
 @bp.post("/api/photos/<int:photo_id>/visibility")
-@archivist_required
+@operation("setVisibility", (shapes.Visibility, "The photo's visibility now"), json=shapes.VisibilityBody,
+           errors={400: 'The body is not {"public": true|false}', 404: "No such photo"}, who="archivist", write=True)
 def visibility_api(photo_id):
-    """Body {"public": true|false}; answers {"id", "is_public"}."""
+    """Publish a photo, or make it private (only archivists see it)"""
     if get_visible_photo(photo_id) is None:
         abort(404, description=f"no photo {photo_id}")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("public"), bool):
-        abort(400, description='send JSON {"public": true} or {"public": false}')
-    settings.set_visibility(get_db(), [photo_id], body["public"])
-    return jsonify({"id": photo_id, "is_public": body["public"]})
+    public = body(shapes.VisibilityBody).public
+    settings.set_visibility(get_db(), [photo_id], public)
+    return shapes.Visibility(id=photo_id, is_public=public)
 
 
 @bp.post("/photos/<int:photo_id>/delete")
@@ -49,9 +50,10 @@ def delete_form(photo_id):
 
 
 @bp.delete("/api/photos/<int:photo_id>")
-@admin_required
+@operation("deletePhoto", (shapes.Deleted, "Deleted"), errors={404: "No such photo"}, who="admin", write=True)
 def delete_api(photo_id):
+    """Delete a photo, its files, tags and match records, for good"""
     if get_visible_photo(photo_id) is None:
         abort(404, description=f"no photo {photo_id}")
     deletion.delete_photos(get_db(), current_app.config["DATA_DIR"], [photo_id])
-    return jsonify({"deleted": [photo_id]})
+    return shapes.Deleted(deleted=[photo_id])

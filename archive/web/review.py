@@ -1,10 +1,13 @@
 """The review screen for near-duplicate suggestions, and its JSON API."""
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from archive.catalogue import photos, versions
+from archive.contract import review as shapes
+from archive.contract.queries import ReviewQuery
 from archive.dedup import decisions as duplicates
-from archive.web import archivist_required, can_see_private, current_username, get_db, get_visible_photo
+from archive.web import archivist_required, byte_size, can_see_private, current_username, get_db, get_visible_photo
+from archive.web.contract import body, links, operation, query
 
 bp = Blueprint("review", __name__)
 
@@ -13,7 +16,7 @@ COMPARED = (
     ("File name", lambda p: p["original_filename"]),
     ("Format", lambda p: p["format"]),
     ("Size", lambda p: f"{p['width']} × {p['height']}"),
-    ("File size", lambda p: f"{p['file_size'] / 1e6:.2f} MB"),
+    ("File size", lambda p: byte_size(p["file_size"])),
     ("Taken", lambda p: (p["taken_at"] or "").replace("T", " ")),
     ("Camera", lambda p: photos.camera_label(p) or ""),
     ("Lens", lambda p: p["lens"] or ""),
@@ -32,18 +35,6 @@ DECISION_LABELS = {
     "related": "another shot of the same poster",
     "unrelated": "not related",
 }
-
-
-@bp.app_context_processor
-def review_helpers():
-    def review_open_count():
-        return duplicates.open_count(get_db(), include_private=can_see_private())
-
-    def photo_versions(photo_id):
-        return versions.versions_of(get_db(), photo_id, include_private=can_see_private())
-
-    return {"review_open_count": review_open_count, "photo_versions": photo_versions,
-            "decision_labels": DECISION_LABELS}
 
 
 def metadata_diff(a, b):
@@ -83,7 +74,7 @@ def queue_page():
     pairs = [(s, photos.get_photo(db, s["photo_a"]), photos.get_photo(db, s["photo_b"])) for s in items]
     return render_template("review/queue.html", pairs=pairs,
                            total=duplicates.open_count(db, include_private=can_see_private()),
-                           history=_visible_history(db))
+                           history=_visible_history(db), decision_labels=DECISION_LABELS)
 
 
 @bp.get("/review/<int:suggestion_id>")
@@ -95,7 +86,7 @@ def pair_page(suggestion_id):
     return render_template(
         "review/pair.html", suggestion=suggestion, a=a, b=b, diff=metadata_diff(a, b),
         suggested_primary=duplicates.choose_primary(db, members),
-        next_id=_next_open(after_id=suggestion_id),
+        next_id=_next_open(after_id=suggestion_id), decision_labels=DECISION_LABELS,
     )
 
 
@@ -118,24 +109,23 @@ def decide_form(suggestion_id):
 @bp.post("/review/decisions/<int:decision_id>/undo")
 @archivist_required
 def undo_form(decision_id):
-    suggestion_id = _undo_visible(decision_id)
+    _, suggestion_id = _undo_visible(decision_id)
     return redirect(url_for("review.pair_page", suggestion_id=suggestion_id) if suggestion_id
                     else url_for("review.queue_page"))
 
 
 def _undo_visible(decision_id):
+    """Undo a decision on two photos this request may see; returns the
+    decision and the id of its pair's suggestion."""
     db = get_db()
-    row = (next(iter(db.query("SELECT * FROM match_decisions WHERE id = ?", [decision_id])), None)
-           if decision_id < 2**63 else None)  # past SQLite's integers: no such decision
+    row = duplicates.get_decision(db, decision_id)
     if row is None or get_visible_photo(row["photo_a"]) is None or get_visible_photo(row["photo_b"]) is None:
         abort(404, description=f"no decision {decision_id}")
     try:
-        duplicates.undo(db, decision_id, current_username())
+        undone = duplicates.undo(db, decision_id, current_username())
     except duplicates.DecisionError as exc:
         abort(400, description=str(exc))
-    found = next(iter(db.query("SELECT id FROM match_suggestions WHERE photo_a = ? AND photo_b = ?",
-                               [row["photo_a"], row["photo_b"]])), None)
-    return found["id"] if found else None
+    return undone, duplicates.suggestion_of(db, row["photo_a"], row["photo_b"])
 
 
 def _visible_history(db, limit=20):
@@ -147,80 +137,69 @@ def _visible_history(db, limit=20):
 
 # ------------------------------------------------------------------- JSON
 
+NO_PAIR = "No such suggestion, or one of its photos is not visible"
+
 
 @bp.get("/api/review")
-@archivist_required
+@operation("reviewQueue", (shapes.ReviewQueue, "The queue"), query=ReviewQuery, who="archivist")
 def queue_api():
-    db = get_db()
-    limit = request.args.get("limit", "50")
-    # isdigit() alone also passes "²", which int() refuses.
-    limit = min(int(limit), 500) if limit.isascii() and limit.isdigit() and int(limit) > 0 else 50
-    return jsonify({"total": duplicates.open_count(db, include_private=can_see_private()),
-                    "suggestions": duplicates.queue(db, include_private=can_see_private(), limit=limit)})
+    """Open near-duplicate suggestions, duplicates first, closest first"""
+    db, private = get_db(), can_see_private()
+    return shapes.review_queue(duplicates.open_count(db, include_private=private),
+                               duplicates.queue(db, include_private=private, limit=query(ReviewQuery).limit))
 
 
 @bp.get("/api/review/<int:suggestion_id>")
-@archivist_required
+@operation("reviewPair", (shapes.ReviewPair, "The pair"), errors={404: NO_PAIR}, who="archivist")
 def pair_api(suggestion_id):
-    from archive.web.api import photo_summary
-
+    """One suggestion: its two photos, their metadata side by side, and any decision"""
     suggestion, a, b = _pair_or_404(suggestion_id)
-    return jsonify({**suggestion, "photos": [photo_summary(a), photo_summary(b)],
-                    "metadata_diff": metadata_diff(a, b)})
+    return shapes.review_pair(suggestion, a, b, metadata_diff(a, b), links())
 
 
 @bp.post("/api/review/<int:suggestion_id>/decision")
-@archivist_required
+@operation("decide", (shapes.Decision, "The decision recorded"), status=201, json=shapes.DecisionBody,
+           errors={400: "The body is not a decision, or primary_id is not in the group", 404: NO_PAIR,
+                   409: "The suggestion was already decided; undo that decision first"},
+           who="archivist", write=True)
 def decide_api(suggestion_id):
+    """Decide a suggestion: the same photograph, another shot, or unrelated"""
     _pair_or_404(suggestion_id)
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        abort(400, description='send JSON like {"decision": "duplicate", "primary_id": 12}')
-    primary = body.get("primary_id")
-    if primary is not None and (not isinstance(primary, int) or isinstance(primary, bool)):
-        abort(400, description="primary_id must be a photo id")
-    decision = body.get("decision")
-    if not isinstance(decision, str):
-        abort(400, description=f"decision must be one of {', '.join(duplicates.DECISIONS)}")
+    asked = body(shapes.DecisionBody)
     try:
-        row = duplicates.decide(get_db(), suggestion_id, decision, current_username(), primary)
+        row = duplicates.decide(get_db(), suggestion_id, asked.decision, current_username(), asked.primary_id)
     except duplicates.DecisionError as exc:
         abort(409 if "already decided" in str(exc) else 400, description=str(exc))
-    return jsonify(row), 201
+    return shapes.Decision.model_validate(row), 201
 
 
 @bp.post("/api/review/decisions/<int:decision_id>/undo")
-@archivist_required
+@operation("undoDecision", (shapes.Decision, "The decision, now undone"),
+           errors={400: "The decision was already undone",
+                   404: "No such decision, or one of its photos is not visible"},
+           who="archivist", write=True)
 def undo_api(decision_id):
-    _undo_visible(decision_id)
-    row = next(iter(get_db().query("SELECT * FROM match_decisions WHERE id = ?", [decision_id])))
-    return jsonify(dict(row))
+    """Withdraw a decision: its suggestion comes back to the queue"""
+    undone, _ = _undo_visible(decision_id)
+    return shapes.Decision.model_validate(undone)
 
 
 @bp.get("/api/duplicates")
-@archivist_required
+@operation("duplicateGroups", (shapes.Groups, "The groups"), who="archivist")
 def duplicates_api():
+    """Every group of duplicates or related shots, confirmed and suggested"""
     groups = duplicates.all_groups(get_db())
     if not can_see_private():
-        visible = {r["id"] for r in get_db().query("SELECT id FROM photos WHERE is_public = 1")}
-        groups = [g for g in groups if all(p["id"] in visible for p in g["photos"])]
-    return jsonify({"groups": groups})
+        groups = [g for g in groups if all(get_visible_photo(p["id"]) for p in g["photos"])]
+    return shapes.groups(groups)
 
 
 @bp.get("/api/photos/<int:photo_id>/versions")
+@operation("photoVersions", (shapes.Versions, "The group (just the photo when it has no duplicates)"),
+           errors={404: "No such photo, or one this request may not see"})
 def versions_api(photo_id):
-    from archive.web.api import photo_summary
-
+    """The photo's duplicate group: its versions, their merged tags, captions and provenance, and other shots of
+    the same poster"""
     if get_visible_photo(photo_id) is None:
         abort(404, description=f"no photo {photo_id}")
-    group = versions.versions_of(get_db(), photo_id, include_private=can_see_private())
-    # A primary this request may not see is not named: the first visible version stands in.
-    return jsonify({
-        "primary": group["versions"][0]["id"],
-        "versions": [photo_summary(r) for r in group["versions"]],
-        "other_shots": [photo_summary(r) for r in group["other_shots"]],
-        "tags": {facet: [t["slug"] for t in group["tags"] if t["facet"] == facet]
-                 for facet in dict.fromkeys(t["facet"] for t in group["tags"])},
-        "captions": group["captions"],
-        "provenance": group["provenance"],
-    })
+    return shapes.versions(versions.versions_of(get_db(), photo_id, include_private=can_see_private()), links())

@@ -57,15 +57,13 @@ def add_headers(response):
 def too_large(exc):
     from flask import current_app
 
+    from archive.web import byte_size
     from archive.web.errors import _http_error
 
     limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
     exc.description = (
-        f"The upload is larger than {_size(limit)}, the most one request may carry. "
+        f"The upload is larger than {byte_size(limit)}, the most one request may carry. "
         "Send fewer photos at a time."
     )
     return _http_error(exc)
 
-
-def _size(size):
-    return f"{size / 1e6:.0f} MB" if size >= 1e6 else f"{size / 1e3:.0f} KB"

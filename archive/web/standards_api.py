@@ -1,37 +1,61 @@
 """JSON API routes for researchers' tools: the OpenAPI description and exports."""
 
-import re
+from flask import Blueprint, Response, abort, current_app, render_template, stream_with_context
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
-
-from archive.catalogue import sets
+from archive import db as archive_db
+from archive.catalogue import photos, sets
+from archive.contract import exports as shapes
+from archive.contract.queries import ExportQuery
 from archive.preservation import export
 from archive.search import engine as search
-from archive.web import can_see_private, get_db, openapi
+from archive.web import can_see_private, get_db
+from archive.web.contract import document, links, operation, query
 
 bp = Blueprint("standards_api", __name__)
 
-IDS = re.compile(r"^[1-9][0-9]{0,17}(,[1-9][0-9]{0,17}){0,999}$")
+EXPORT_ERRORS = {400: "ids is not a list of photo ids, q is not a query, or both were given",
+                 404: "One of the ids names no visible photo"}
 
 
 @bp.get("/api/openapi.json")
+@operation("openapi", (None, "OpenAPI 3 document"), media_type="application/json",
+           media_schema={"type": "object"})
 def openapi_json():
-    response = jsonify(openapi.spec())
+    """This description"""
+    response = current_app.json.response(document())
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 
 @bp.get("/api/export.json")
+@operation("exportJson", (shapes.ExportList, "The photos' metadata"), query=ExportQuery, errors=EXPORT_ERRORS)
 def export_json():
-    records = _records()
-    return Response(export.to_json(records), mimetype="application/json")
+    """Metadata of the visible photos (or of ?ids, or of what ?q finds) as JSON"""
+    private = can_see_private()
+    rows = photos.get_photos(get_db(), _chosen_ids(private))
+    return shapes.export_list([export.photo_record(row, include_gps=private) for row in rows])
 
 
 @bp.get("/api/export.csv")
+@operation("exportCsv", (None, "CSV with a header row, one row a photo"), query=ExportQuery, errors=EXPORT_ERRORS,
+           media_type="text/csv")
 def export_csv():
-    response = Response(export.to_csv(_records()), mimetype="text/csv")
+    """Metadata of the visible photos (or of ?ids, or of what ?q finds) as CSV, one row a photo"""
+    private = can_see_private()
+    ids = _chosen_ids(private)
+    response = Response(stream_with_context(_csv_body(ids, links(), private)), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="photos.csv"'
     return response
+
+
+def _csv_body(ids, links_, private):
+    # Its own connection: the request's is closed at teardown, which may come
+    # before a long export has been sent.
+    db = archive_db.connect(current_app.config["DATA_DIR"])
+    try:
+        yield from export.csv_chunks(db, ids, links_, include_gps=private)
+    finally:
+        db.close()
 
 
 @bp.get("/data")
@@ -44,32 +68,23 @@ def data_page():
         count = sets.count_in_set(db, tag["id"], include_private=private)
         if count:
             set_rows.append({**tag, "count": count})
-    where = "" if private else " WHERE is_public = 1"
-    count = db.execute("SELECT count(*) FROM photos" + where).fetchone()[0]
-    return render_template("standards/data.html", sets=set_rows, count=count,
+    return render_template("standards/data.html", sets=set_rows, count=photos.count(db, private),
                            rights=current_app.config["ARCHIVE_RIGHTS"],
                            attribution=current_app.config["ARCHIVE_ATTRIBUTION"])
 
 
-def _records():
+def _chosen_ids(private):
     """The visible photos, those a search finds (?q=), or those named by ?ids=3,5,8."""
-    text = request.args.get("ids")
-    query = request.args.get("q")
-    private = can_see_private()
-    ids = None
-    if text is not None and query is not None:
+    asked = query(ExportQuery)
+    if asked.ids is not None and asked.q is not None:
         abort(400, description="choose photos by q or by ids, not both")
-    if text is not None:
-        if not IDS.match(text):
-            abort(400, description="ids must be photo ids separated by commas, e.g. 3,5,8")
-        ids = [int(part) for part in text.split(",")]
-    if query is not None:
+    ids = asked.photo_ids()
+    if asked.q is not None:
         try:
-            ids = [int(i) for i in search.search_ids(get_db(), query, sort="oldest", include_private=private)]
+            ids = [int(i) for i in search.search_ids(get_db(), asked.q, sort="oldest", include_private=private)]
         except search.QueryError as exc:
             abort(400, description=str(exc))
     try:
-        photos = export.select_photos(get_db(), ids, include_private=private)
+        return export.select_ids(get_db(), ids, include_private=private)
     except export.ExportError as exc:
         abort(404, description=str(exc))
-    return [export.photo_record(photo, include_gps=private) for photo in photos]

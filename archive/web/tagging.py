@@ -1,55 +1,20 @@
 """Tagging through the web: on a photo's page, in bulk from search results,
 the vocabulary pages for archivists, and the JSON endpoints behind them."""
 
-from datetime import date
-from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from archive.catalogue import photos, tagging, tags, vocabulary
+from archive.catalogue import tagging, tags, tree, vocabulary
+from archive.contract import tags as shapes
+from archive.contract.queries import TagQuery
 from archive.search import engine as search
 from archive.search.query import QueryError
-from archive.web import archivist_required, can_see_private, current_username, get_db, get_visible_photo
+from archive.web import archivist_required, can_see_private, current_username, get_db, get_visible_photo, local_path
+from archive.web.contract import body, operation, query
 
 bp = Blueprint("tagging", __name__)
 
 AUTOCOMPLETE_LIMIT = 20
-
-
-@bp.app_template_global()
-def may_edit_tags():
-    """Whether to show tagging forms: the same people archivist_required lets
-    through to the routes behind them."""
-    return can_see_private()
-
-
-@bp.app_template_global()
-def tag_panel(photo):
-    """What the photo page's tag section shows besides the tags themselves."""
-    db = get_db()
-    return {
-        "suggestions": tagging.suggestions(db, photo, include_private=can_see_private()),
-        "history": tagging.history(db, photo["id"], limit=20),
-        "may_edit": may_edit_tags(),
-    }
-
-
-@bp.app_template_global()
-def cite_line(photo):
-    """A citation for one photo, with its permanent address."""
-    parts = [photos.display_title(photo).rstrip(".") + "."]
-    taken = (photo.get("taken_at") or "")[:10]
-    by = f" by {photo['photographer']}" if photo.get("photographer") else ""
-    parts.append(f"Photograph{by}, {taken or 'date unknown'}.")
-    parts.append(f"Backlot poster archive, photo {photo['id']}.")
-    parts.append(url_for("gallery.photo", photo_id=photo["id"], _external=True))
-    parts.append(f"(accessed {date.today().isoformat()})")
-    return " ".join(parts)
-
-
-@bp.app_template_global()
-def tag_search_url(tag):
-    return url_for("search.results", q=f"{tag['facet']}:{tag['slug']}")
 
 
 # -- tags on photos -------------------------------------------------------------
@@ -60,8 +25,8 @@ def tag_search_url(tag):
 def photo_tags(photo_id):
     if get_visible_photo(photo_id) is None:
         abort(404)
-    add = tagging.split_specs(request.form.get("add", ""))
-    remove = tagging.split_specs(request.form.get("remove", ""))
+    add = tags.split_specs(request.form.get("add", ""))
+    remove = tags.split_specs(request.form.get("remove", ""))
     try:
         counts = tagging.change_tags(get_db(), [photo_id], add=add, remove=remove,
                                      username=current_username())
@@ -73,23 +38,24 @@ def photo_tags(photo_id):
 
 
 @bp.post("/api/photos/<int:photo_id>/tags")
-@archivist_required
+@operation("changeTags", (shapes.TagChange, "Links changed, and the photo's tags now"), json=shapes.TagChangeBody,
+           errors={400: "The body is not lists of FACET:VALUE, or names an unknown tag", 404: "No such photo"},
+           who="archivist", write=True)
 def api_photo_tags(photo_id):
+    """Add and remove tags on a photo
+
+    Controlled facets (set, subject, film) take only tags in the vocabulary (see /api/tags); free facets (trip,
+    place, keyword) create them."""
     if get_visible_photo(photo_id) is None:
         abort(404, description=f"no photo {photo_id}")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return jsonify({"error": 'send JSON: {"add": ["subject:advert"], "remove": [...]}'}), 400
-    add, remove = body.get("add", []), body.get("remove", [])
-    if not all(isinstance(v, list) and all(isinstance(s, str) for s in v) for v in (add, remove)):
-        return jsonify({"error": '"add" and "remove" are lists of FACET:VALUE strings'}), 400
+    asked = body(shapes.TagChangeBody)
     try:
-        counts = tagging.change_tags(get_db(), [photo_id], add=add, remove=remove,
+        counts = tagging.change_tags(get_db(), [photo_id], add=asked.add, remove=asked.remove,
                                      username=current_username())
     except tagging.TaggingError as exc:
-        return jsonify({"error": str(exc)}), 400
+        abort(400, description=str(exc))
     record = get_visible_photo(photo_id)
-    return jsonify({**counts, "tags": tags.slugs_by_facet(record["tags"])})
+    return shapes.TagChange(**counts, tags=tags.slugs_by_facet(record["tags"]))
 
 
 @bp.post("/tags/bulk")
@@ -97,8 +63,8 @@ def api_photo_tags(photo_id):
 def bulk():
     """Add or remove tags on the chosen photos, or on every photo a query finds."""
     db = get_db()
-    back = _local(request.form.get("next")) or url_for("search.results")
-    specs = tagging.split_specs(request.form.get("tags", ""))
+    back = local_path(request.form.get("next")) or url_for("search.results")
+    specs = tags.split_specs(request.form.get("tags", ""))
     action = request.form.get("action")
     try:
         if action not in ("add", "remove"):
@@ -126,36 +92,20 @@ def _summary(counts):
            f"{counts['removed']} removed"
 
 
-def _local(target):
-    """target if it is a path on this site, else None: never redirect elsewhere."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
-            or "\\" in target:
-        return None
-    return target
-
-
 # -- the vocabulary -------------------------------------------------------------
 
 
 @bp.get("/api/tags")
-@archivist_required
+@operation("listTags", (shapes.TagList, "Matching tags"), query=TagQuery, errors={400: "Unknown facet"},
+           who="archivist")
 def api_tags():
-    """Autocomplete for the tagging forms: tags whose slug, alias or label
-    starts with q. For archivists: the counts include private photos, and a
-    free keyword can name what only a private photo shows."""
-    facet = request.args.get("facet") or None
-    if facet and facet not in tags.FACETS:
-        return jsonify({"error": f"unknown facet {facet!r}; facets are {', '.join(tags.FACETS)}"}), 400
-    rows = vocabulary.list_tags(get_db(), facet=facet, query=request.args.get("q", "")[:100] or None,
-                                limit=AUTOCOMPLETE_LIMIT)
-    return jsonify({"results": [
-        {"facet": r["facet"], "slug": r["slug"], "spec": f"{r['facet']}:{r['slug']}",
-         "label": r["label"], "label_ko": r["label_ko"], "aliases": r["aliases"], "photos": r["photos"]}
-        for r in rows
-    ]})
+    """Tags whose slug, alias or label starts with q (autocomplete), at most 20
+
+    For archivists: the counts include private photos, and a free keyword can name what only a private photo
+    shows."""
+    asked = query(TagQuery)
+    return shapes.tag_list(vocabulary.list_tags(get_db(), facet=asked.facet, query=asked.q[:100] or None,
+                                                limit=AUTOCOMPLETE_LIMIT))
 
 
 @bp.get("/tags")
@@ -166,7 +116,7 @@ def vocabulary_page():
         abort(404)
     rows = vocabulary.list_tags(get_db(), facet=facet)
     return render_template("tagging/vocabulary.html", rows=rows, facet=facet, facets=tags.FACETS,
-                           hierarchical=vocabulary.HIERARCHICAL_FACETS)
+                           hierarchical=tree.HIERARCHICAL_FACETS)
 
 
 @bp.post("/tags")
@@ -177,12 +127,12 @@ def create():
         tag_id = vocabulary.create_tag(
             get_db(), form.get("facet", ""), form.get("slug", "").strip(), label=form.get("label"),
             label_ko=form.get("label_ko", ""), description=form.get("description", ""),
-            parent=form.get("parent") or None, aliases=tagging.split_specs(form.get("aliases", "")),
+            parent=form.get("parent") or None, aliases=tags.split_specs(form.get("aliases", "")),
             username=current_username())
     except vocabulary.VocabularyError as exc:
         flash(str(exc), "tags-error")
         return redirect(url_for("tagging.vocabulary_page"))
-    row = get_db()["tags"].get(tag_id)
+    row = tags.get_tag(get_db(), tag_id)
     flash(f"Created {row['facet']}:{row['slug']}.", "tags")
     return redirect(url_for("tagging.tag_page", facet=row["facet"], slug=row["slug"]))
 
@@ -204,12 +154,9 @@ def tag_page(facet, slug):
         return redirect(url_for("tagging.tag_page", facet=facet, slug=tag["slug"]), 301)
     db = get_db()
     tag["aliases"] = vocabulary.aliases_of(db, tag["id"])
-    photo_count = db.execute("SELECT count(*) FROM photo_tags WHERE tag_id = ?", [tag["id"]]).fetchone()[0]
-    history = [dict(r) for r in db.query(
-        "SELECT * FROM tag_history WHERE tag_id = ? ORDER BY id DESC LIMIT 30", [tag["id"]])]
-    return render_template("tagging/tag.html", tag=tag, photo_count=photo_count, history=history,
-                           children=vocabulary.children_of(db, tag["id"]),
-                           hierarchical=facet in vocabulary.HIERARCHICAL_FACETS)
+    return render_template("tagging/tag.html", tag=tag, photo_count=vocabulary.photo_count(db, tag["id"]),
+                           history=vocabulary.tag_history(db, tag["id"], limit=30),
+                           children=tree.children(db, tag["id"]), hierarchical=facet in tree.HIERARCHICAL_FACETS)
 
 
 @bp.post("/tags/<facet>/<path:slug>/<any(edit, rename, merge, delete):action>")
@@ -221,7 +168,7 @@ def change(facet, slug, action):
         if action == "edit":
             vocabulary.edit_tag(db, tag["id"], label=form.get("label"), label_ko=form.get("label_ko"),
                                 description=form.get("description"),
-                                aliases=tagging.split_specs(form.get("aliases", "")), username=who)
+                                aliases=tags.split_specs(form.get("aliases", "")), username=who)
             message, slug = "Saved.", tag["slug"]
         elif action == "rename":
             slug = vocabulary.rename_tag(db, tag["id"], form.get("slug", ""), username=who)

@@ -3,15 +3,17 @@
 import contextlib
 import unicodedata
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, render_template
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import FileStorage
 from wtforms import MultipleFileField, StringField, TextAreaField
 from wtforms.validators import Length, Optional, ValidationError
 
 from archive.catalogue import tags
+from archive.contract import uploads as shapes
 from archive.ingest.pipeline import Provenance
 from archive.web import archivist_required, current_username, get_db, get_ingester
+from archive.web.contract import Refused, operation
 
 bp = Blueprint("upload", __name__)
 
@@ -20,12 +22,12 @@ class UploadForm(FlaskForm):
     tag_pairs = ()  # (facet, value) pairs, set when the tags field validates
 
     photos = MultipleFileField("Photos")
-    trip = StringField("Trip", validators=[Optional(), Length(max=200)],
-                       description="For example: 2019 autumn studio visit")
-    photographer = StringField("Photographer", validators=[Optional(), Length(max=200)])
-    tags = TextAreaField("Tags", validators=[Optional(), Length(max=2000)],
-                         description="FACET:VALUE, one per line or comma-separated, "
-                                     "e.g. set:european-street, subject:film-poster")
+    # The limits and help are the contract's, which documents this form for /api/uploads.
+    trip = StringField("Trip", validators=[Optional(), Length(max=shapes.TEXT_MAX)],
+                       description=shapes.TRIP_HELP)
+    photographer = StringField("Photographer", validators=[Optional(), Length(max=shapes.TEXT_MAX)])
+    tags = TextAreaField("Tags", validators=[Optional(), Length(max=shapes.TAGS_MAX)],
+                         description=shapes.TAGS_HELP)
 
     def validate_photos(self, field):
         if not sent_files(field.data):
@@ -33,7 +35,7 @@ class UploadForm(FlaskForm):
 
     def validate_tags(self, field):
         try:
-            self.tag_pairs = tags.check_tag_specs(get_db(), split_tag_specs(field.data))
+            self.tag_pairs = tags.check_tag_specs(get_db(), tags.split_specs(field.data))
         except tags.UnknownTag as exc:
             raise ValidationError(str(exc)) from None
 
@@ -52,13 +54,17 @@ def upload_page():
 
 
 @bp.post("/api/uploads")
-@archivist_required
+@operation("uploadPhotos", (shapes.UploadResults, "One outcome per file"), form=shapes.UploadForm,
+           errors={400: "The form is incomplete or invalid (with per-field messages)",
+                   413: "The request is larger than the archive accepts"},
+           who="archivist", write=True)
 def upload_api():
+    """Upload photos; each file is imported, found a duplicate or rejected"""
     form = UploadForm()
     if not form.validate_on_submit():
-        errors = {name: messages for name, messages in form.errors.items()}
-        return jsonify({"error": _first_error(errors), "fields": errors}), 400
-    return jsonify({"results": [o.to_json() for o in ingest_uploads(form)]})
+        fields = {name: messages for name, messages in form.errors.items()}
+        raise Refused(_first_error(fields), fields)
+    return shapes.UploadResults(results=[shapes.outcome(o) for o in ingest_uploads(form)])
 
 
 def ingest_uploads(form):
@@ -100,10 +106,6 @@ def display_filename(filename):
     name = unicodedata.normalize("NFC", filename.replace("\\", "/")).rsplit("/", 1)[-1]
     name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip()
     return name[:255] if name not in ("", ".", "..") else "upload"
-
-
-def split_tag_specs(text):
-    return [part.strip() for part in (text or "").replace("\n", ",").split(",") if part.strip()]
 
 
 def _first_error(errors):

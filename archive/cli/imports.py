@@ -57,7 +57,7 @@ def import_command(archive, paths, trip, photographer, tag_specs, workers, dry_r
                           trip=trip.strip(), photographer=photographer.strip())
 
     if dry_run:
-        outcomes = bulk.dry_run(ingester, files)
+        outcomes = bulk.dry_run(ingester, files, workers)
     else:
         outcomes = bulk.import_files(ingester, files, provenance_for, tag_pairs, workers)
     counts = Counter()

@@ -287,28 +287,38 @@ def _pair(a, b):
 # ------------------------------------------------------------ plain copies
 
 
+def with_reasons(db, suggestions):
+    """Suggestion rows with their confidence and reason added: the smaller
+    photo against the larger ("smaller copy (50 %)"), as `copy_id` and `original_id`."""
+    ids = {i for r in suggestions for i in (r["photo_a"], r["photo_b"])}
+    photos = {r["id"]: r for r in decisions.photos_by_id(db, ids)}
+    prints = dedup.load_fingerprints(db, ids)
+    found = []
+    for row in suggestions:
+        a, b = row["photo_a"], row["photo_b"]
+        small, large = sorted((a, b), key=lambda i: (photos[i]["width"] * photos[i]["height"], -i))
+        verdict = (reasons.compare_for_reason(prints[small], prints[large])
+                   if small in prints and large in prints else None)
+        if verdict is None or verdict.kind != row["kind"]:
+            reason = reasons.explain_stored(row)
+        else:
+            reason = reasons.explain(verdict, photos[small], photos[large], prints[small], prints[large])
+        found.append({**row, "copy_id": small, "original_id": large, "reason": reason.to_json(),
+                      "confidence": reasons_confidence(row)})
+    return found
+
+
+def photo_ids_of(suggestions):
+    """Every photo a list of suggestions names."""
+    return {i for s in suggestions for i in (s["photo_a"], s["photo_b"])}
+
+
 def plain_copies(db, include_private=True):
     """The open "same photograph" suggestions that are plain resizes or
     recompressions, with their reasons, most confident first: what "accept
     all plain copies" would confirm."""
     rows = [r for r in decisions.open_suggestions(db, include_private) if r["kind"] == "duplicate"]
-    ids = {i for r in rows for i in (r["photo_a"], r["photo_b"])}
-    photos = {r["id"]: r for r in decisions.photos_by_id(db, ids)}
-    prints = dedup.load_fingerprints(db, ids)
-    found = []
-    for row in rows:
-        a, b = row["photo_a"], row["photo_b"]
-        if a not in prints or b not in prints:
-            continue
-        # Said of the smaller against the larger: "smaller copy (50 %)".
-        small, large = sorted((a, b), key=lambda i: (photos[i]["width"] * photos[i]["height"], -i))
-        verdict = reasons.compare_for_reason(prints[small], prints[large])
-        if verdict is None or verdict.kind != "duplicate":
-            continue
-        reason = reasons.explain(verdict, photos[small], photos[large], prints[small], prints[large])
-        if reason.plain:
-            found.append({**row, "copy": small, "original": large, "reason": reason.to_json(),
-                          "confidence": reasons_confidence(row)})
+    found = [r for r in with_reasons(db, rows) if r["reason"]["plain"]]
     found.sort(key=lambda r: (-r["confidence"], r["id"]))
     return found
 
@@ -344,7 +354,8 @@ def batch_json(db, batch_id):
     if row is None:
         return None
     found = [dict(r) for r in db.query("SELECT * FROM match_decisions WHERE batch_id = ? ORDER BY id", [batch_id])]
-    return {**dict(row), "decisions": found}
+    photo_ids = sorted({i for d in found for i in (d["photo_a"], d["photo_b"])})
+    return {**dict(row), "photo_ids": photo_ids, "decisions": found}
 
 
 def undo_batch(db, batch_id, who):

@@ -108,6 +108,17 @@ def explain(verdict, photo, reference, photo_print, reference_print):
     return Reason(phrases, plain)
 
 
+def confidence_words(confidence):
+    """How sure, in words, for a 0-1 confidence (matching.confidence)."""
+    if confidence >= 0.9:
+        return "almost certain"
+    if confidence >= 0.75:
+        return "very likely"
+    if confidence >= 0.5:
+        return "likely"
+    return "possible"
+
+
 def explain_stored(suggestion):
     """A reason from a stored suggestion alone, when the fingerprints are gone
     or no longer match: what kind of match it was."""

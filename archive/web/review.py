@@ -114,13 +114,13 @@ def _recent_batches(db):
     return [b for b in (clusters.batch_json(db, row["id"]) for row in clusters.recent_batches(db, 5)) if b]
 
 
-@bp.get("/review/photos/<int:photo_id>")
+@bp.get("/review/photos/<int:key>")
 @archivist_required
-def photo_review(photo_id):
-    """Where an upload's "review" link goes: the open cluster holding the photo."""
-    found = clusters.cluster_of(get_db(), photo_id, include_private=can_see_private()) if photo_id < 2**63 else None
+def photo_review(key):
+    """Where an upload's "review" link goes: the open cluster holding photo `key`."""
+    found = clusters.cluster_of(get_db(), key, include_private=can_see_private()) if key < 2**63 else None
     if found is None:
-        flash(f"Photo {photo_id} has nothing left to review.")
+        flash(f"Photo {key} has nothing left to review.")
         return redirect(url_for("review.queue_page"))
     return redirect(url_for("review.cluster_page", key=found.key))
 
@@ -167,7 +167,7 @@ def cluster_decision_form(key):
                                         include_private=can_see_private())
     except clusters.ClusterChanged as exc:
         flash(f"Nothing was saved: {exc}.")
-        return redirect(url_for("review.photo_review", photo_id=key))
+        return redirect(url_for("review.photo_review", key=key))
     except duplicates.DecisionError as exc:
         abort(400, description=str(exc))
     flash(_saved_message(batch))
@@ -195,7 +195,7 @@ def batch_undo_form(batch_id):
     undone = _undo_batch(batch_id)
     flash(f"Undone: the {len(undone['decisions'])} decisions taken together are open for review again.")
     target = undone["primary_id"] or next((d["photo_a"] for d in undone["decisions"]), None)
-    return redirect(url_for("review.photo_review", photo_id=target) if target else url_for("review.queue_page"))
+    return redirect(url_for("review.photo_review", key=target) if target else url_for("review.queue_page"))
 
 
 def _undo_batch(batch_id):
@@ -373,32 +373,32 @@ def clusters_api():
                            len(clusters.plain_copies(db, include_private=private)))
 
 
-@bp.get("/api/review/clusters/<int:photo_id>")
+@bp.get("/api/review/clusters/<int:key>")
 @operation("reviewCluster", (shapes.Cluster, "The cluster, with a proposal for each photo"),
            errors={404: NO_CLUSTER}, who="archivist")
-def cluster_api(photo_id):
-    """The open cluster holding a photo: its photos, the proposed primary, a proposed mark for each photo and
-    the reason it was linked, said the way a person would"""
+def cluster_api(key):
+    """The open cluster holding photo `key` (any of its photos): its photos, the proposed primary, a proposed
+    mark for each photo and the reason it was linked, said the way a person would"""
     db = get_db()
-    cluster = clusters.proposal(db, _cluster_or_404(photo_id))
+    cluster = clusters.proposal(db, _cluster_or_404(key))
     return shapes.cluster(cluster, {r["id"]: r for r in photos.get_photos(db, cluster.photo_ids)}, links())
 
 
-@bp.post("/api/review/clusters/<int:photo_id>/decision")
+@bp.post("/api/review/clusters/<int:key>/decision")
 @operation("decideCluster", (shapes.Batch, "The decisions recorded, as one batch"), status=201,
            json=shapes.ClusterDecisionBody,
            errors={400: "The body is not a decision, a photo is not in the cluster, or the marks contradict a "
                         "standing decision", 404: NO_CLUSTER,
                    409: "The cluster holds other photos than photo_ids: look at it again"},
            who="archivist", write=True)
-def decide_cluster_api(photo_id):
+def decide_cluster_api(key):
     """Decide a whole cluster at once: which photos are the same photograph as the primary, which are other
     shots, which are unrelated (photos left out keep the proposal). Recorded pair by pair, as one batch"""
-    _cluster_or_404(photo_id)
+    _cluster_or_404(key)
     asked = body(shapes.ClusterDecisionBody)
     try:
         marks = asked.marks()
-        batch = clusters.decide_cluster(get_db(), photo_id, current_username(), asked.primary_id, marks,
+        batch = clusters.decide_cluster(get_db(), key, current_username(), asked.primary_id, marks,
                                         expected=asked.photo_ids, include_private=can_see_private())
     except clusters.ClusterChanged as exc:
         abort(409, description=str(exc))

@@ -13,6 +13,8 @@ members of a duplicate group stay photos of their own, reachable from the
 primary as versions.
 """
 
+import json
+
 from archive import clock
 from archive.db import in_chunks, one, write_transaction
 from archive.dedup import generation
@@ -252,15 +254,27 @@ def neighbour_ids(db, photo_id):
 
 
 def choose_primary(db, photo_ids):
-    """The best copy: the most pixels, then the richest metadata, then the
-    earliest upload. File size is no measure: re-encodes are often larger."""
+    """The best copy: the most pixels, then in colour rather than a greyscale
+    copy, then the richest metadata, then the earliest upload. File size is
+    no measure: re-encodes are often larger."""
     rows = _photos(db, photo_ids)
+    grey = _greyscale(db, [row["id"] for row in rows])
 
     def quality(row):
         richness = sum(1 for name in METADATA_FIELDS if row[name] not in (None, ""))
-        return (-(row["width"] * row["height"]), -richness, row["uploaded_at"], row["id"])
+        return (-(row["width"] * row["height"]), row["id"] in grey, -richness, row["uploaded_at"], row["id"])
 
     return min(rows, key=quality)["id"]
+
+
+# Mean saturation (the colour signature's last value) of a greyscale copy.
+GREY_SATURATION = 0.03
+
+
+def _greyscale(db, photo_ids):
+    """The photos among photo_ids whose fingerprint says they have no colour."""
+    rows = in_chunks(db, "SELECT photo_id, colour FROM photo_fingerprints WHERE photo_id IN ({marks})", photo_ids)
+    return {row["photo_id"] for row in rows if (json.loads(row["colour"]) or [1])[-1] < GREY_SATURATION}
 
 
 def _confirmed_primary(db, members):

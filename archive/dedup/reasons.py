@@ -13,7 +13,7 @@ the cluster's primary): "photo 15 is a smaller copy (50 %) of photo 14".
 
 from dataclasses import dataclass
 
-from archive.dedup import matching
+from archive.dedup import decisions, matching
 from archive.imaging.fingerprint import WINDOWS
 
 # Photo a turned by DIHEDRAL[k] lines up with reference b, so a is b turned
@@ -32,7 +32,7 @@ _SIDES = ("left", "top", "right", "bottom")
 _BOTTOM_STRIP = WINDOWS.index(("crop", (0, 0, 0, 0.14)))
 # Mean saturation (the colour signature's last value) below which a photo
 # counts as greyscale, and above which as in colour.
-_GREY = 0.03
+_GREY = decisions.GREY_SATURATION
 _COLOURFUL = 0.08
 # A copy whose hashes differ by this many bits or fewer, lined up as it is,
 # is a plain resize or recompression, safe to accept in bulk.

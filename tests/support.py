@@ -40,9 +40,12 @@ def painting(width, height, seed=0, spots=14):
     return picture
 
 
-POSTER_TITLES = ("FLOWER GIRL", "SEA OF BLOOD", "HONG KIL DONG", "ORDER 027", "NATIVE HOME", "BELLFLOWER")
+POSTER_TITLES = ("FLOWER GIRL", "SEA OF BLOOD", "HONG KIL DONG", "ORDER 027", "NATIVE HOME", "BELLFLOWER",
+                 "FLYING KIM", "THE PARTISAN", "WHEAT FIELDS", "RED RIVER", "DAWN", "SPRING RAIN")
 POSTER_SLOGANS = ("Coming soon to every cinema", "A story of the people", "Now showing at the studio",
-                  "The film of the year", "Heroes of the homeland", "Songs of the mountains")
+                  "The film of the year", "Heroes of the homeland", "Songs of the mountains",
+                  "A tale of two villages", "For the harvest", "The long road home", "Light of the east",
+                  "Brave hearts", "Spring in the valley")
 
 
 def template_poster(seed):
@@ -52,10 +55,10 @@ def template_poster(seed):
     draw = ImageDraw.Draw(poster)
     draw.rectangle((30, 30, 570, 820), fill=(240, 228, 200))
     draw.rectangle((30, 30, 570, 170), fill=(120, 20, 20))
-    draw.text((60, 60), f"{POSTER_TITLES[seed % 6]}{seed}", fill=(250, 220, 120), font_size=64)
+    draw.text((60, 60), POSTER_TITLES[seed % 12], fill=(250, 220, 120), font_size=64)
     poster.paste(ImageOps.fit(painting(300, 360, seed), (400, 420)), (100, 200))
     draw.rectangle((30, 670, 570, 820), fill=(40, 40, 40))
-    draw.text((60, 700), POSTER_SLOGANS[seed % 6], fill=(255, 255, 255), font_size=34)
+    draw.text((60, 700), POSTER_SLOGANS[seed % 12], fill=(255, 255, 255), font_size=34)
     return poster
 
 

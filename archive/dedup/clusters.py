@@ -85,12 +85,6 @@ def open_clusters(db, include_private=True):
     return found
 
 
-def open_count(db, include_private=True):
-    """(clusters, suggestions) still open."""
-    rows = decisions.open_suggestions(db, include_private)
-    return len(decisions.components((r["photo_a"], r["photo_b"]) for r in rows)), len(rows)
-
-
 def cluster_of(db, photo_id, include_private=True):
     """The open cluster holding photo_id, or None."""
     for cluster in open_clusters(db, include_private):

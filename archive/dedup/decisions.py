@@ -101,8 +101,18 @@ def open_suggestions(db, include_private=True):
 
 def open_count(db, include_private=True):
     """How many suggestions wait for a decision."""
+    return _counted(db, include_private)[0]
+
+
+def open_group_count(db, include_private=True):
+    """How many groups of linked photos (the review queue's clusters) wait."""
+    return _counted(db, include_private)[1]
+
+
+def _counted(db, include_private):
+    """(open suggestions, groups they make), counted once per state."""
     if not include_private:  # visibility is not in the state below
-        return len(_open_rows(db, include_private))
+        return _count(_open_rows(db, include_private))
     state = db.execute(
         "SELECT (SELECT max(id) FROM match_suggestions), (SELECT max(id) FROM match_decisions),"
         " (SELECT count(*) FROM match_decisions WHERE undone_at IS NOT NULL)").fetchone()
@@ -110,8 +120,12 @@ def open_count(db, include_private=True):
     where = db.execute("PRAGMA database_list").fetchone()[2]
     cached = _open_counts.get(where)
     if cached is None or cached[0] != key:
-        cached = _open_counts[where] = (key, len(_open_rows(db, include_private)))
+        cached = _open_counts[where] = (key, _count(_open_rows(db, include_private)))
     return cached[1]
+
+
+def _count(rows):
+    return len(rows), len(components((r["photo_a"], r["photo_b"]) for r in rows))
 
 
 def queue(db, include_private=True, limit=50, offset=0):

@@ -200,7 +200,8 @@
     }
   }
 
-  // "Looks like photo 14 · smaller copy (50 %) · review", with its thumbnail.
+  // "Looks like photo 14 · smaller copy (50 %) · review", with its thumbnail
+  // (templates/upload/_outcomes.html says the same without JavaScript).
   function matchLine(match) {
     const item = document.createElement("li");
     item.className = "match";
@@ -220,9 +221,12 @@
     reason.className = "match-reason";
     reason.textContent = match.reason || (match.kind === "duplicate" ? "the same photograph" : "another shot of the same scene");
     const review = document.createElement("a");
+    review.className = "match-review";
     review.href = match.review_url || reviewUrl;
     review.textContent = "review";
-    text.append("Looks like ", photo, " ", reason, " · ", review);
+    const said = document.createElement("span");
+    said.append("Looks like ", photo);
+    text.append(said, " ", reason, " ", review);
     item.append(text);
     return item;
   }

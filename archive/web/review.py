@@ -32,7 +32,7 @@ COMPARED = (
                         + (f" by {p['uploaded_by']}" if p["uploaded_by"] else "")),
 )
 DECISION_LABELS = duplicates.DECISION_WORDS
-MARK_LABELS = {"same": "Same photograph", "other": "Other shot", "unrelated": "Not related"}
+MARK_LABELS = {"same": "Same photo", "other": "Other shot", "unrelated": "Not related"}
 
 
 def metadata_diff(a, b):
@@ -95,7 +95,7 @@ def _card(db, cluster):
         "others": [rows[m.photo_id] for m in cluster.members[1:4]], "more": max(0, cluster.size - 4),
         "same": marks.count("same"), "other": marks.count("other"),
         "confidence": reasons.confidence_words(cluster.confidence), "confidence_value": cluster.confidence,
-        "phrases": phrases[:4],
+        "phrases": phrases[:6],
     }
 
 
@@ -104,7 +104,9 @@ def _general(phrase):
     "smaller copies", "cropped by about 8 % on the left" is "cropped"."""
     for start, general in (("smaller copy", "smaller copies"), ("larger copy", "larger copies"),
                            ("cropped", "cropped"), ("shows about", "cropped"), ("saved as", "other formats"),
-                           ("turned by about", "straightened"), ("same size", "recompressed")):
+                           ("turned by about", "straightened"), ("same size", "recompressed"),
+                           ("mirrored", "mirrored"), ("turned", "turned"), ("greyscale", "greyscale"),
+                           ("in colour", "greyscale")):
         if phrase.startswith(start):
             return general
     return phrase

@@ -117,8 +117,9 @@ def proposal(db, cluster, primary=None):
     # Same photograph: linked to the primary through "duplicate" suggestions
     # or an earlier confirmation; another shot: linked through anything else.
     same_edges = [(s["photo_a"], s["photo_b"]) for s in cluster.suggestions if s["kind"] == "duplicate"]
-    same_edges += [(a, b) for group in confirmed.values() for a in group for b in group if a < b
-                   and a in rows and b in rows]
+    for group in {frozenset(g) for g in confirmed.values()}:
+        inside = sorted(group & rows.keys())
+        same_edges += list(zip(inside, inside[1:]))
     same = next((g for g in decisions.components(same_edges) if primary in g), {primary})
     best = {}
     for s in cluster.suggestions:
@@ -207,6 +208,9 @@ def decide_cluster(db, key, who, primary_id=None, marks=None, expected=None, inc
             raise decisions.DecisionError(f"the primary, photo {primary}, must be marked as the same photograph")
         _check_confirmed_alike(db, final)
         pairs = _pairs_to_record(db, cluster, final, primary)
+        if not pairs:
+            raise decisions.DecisionError("these marks answer none of the cluster's questions; mark some photos "
+                                          "as the same photograph as the primary")
         now = clock.now_iso()
         batch_id = db.execute(
             "INSERT INTO decision_batches (kind, primary_id, decided_by, decided_at) VALUES ('cluster', ?, ?, ?)",

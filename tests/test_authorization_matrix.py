@@ -83,6 +83,18 @@ MATRIX = {
     ("review.undo_form", "POST"): (302, 404, 404),
     ("review.undo_api", "POST"): (401, 404, 404),
     ("review.duplicates_api", "GET"): (401, 200, 200),
+    ("review.cluster_page", "GET"): (302, 404, 404),
+    ("review.cluster_decision_form", "POST"): (302, 404, 404),
+    ("review.photo_review", "GET"): (302, 302, 302),  # nothing to review: back to the queue
+    ("review.plain_page", "GET"): (302, 200, 200),
+    ("review.plain_accept_form", "POST"): (302, 302, 302),  # nothing ticked: back to the preview
+    ("review.batch_undo_form", "POST"): (302, 404, 404),
+    ("review.clusters_api", "GET"): (401, 200, 200),
+    ("review.cluster_api", "GET"): (401, 404, 404),
+    ("review.decide_cluster_api", "POST"): (401, 404, 404),
+    ("review.undo_batch_api", "POST"): (401, 404, 404),
+    ("review.plain_api", "GET"): (401, 200, 200),
+    ("review.accept_plain_api", "POST"): (401, 400, 400),
     ("review.versions_api", "GET"): (200, 200, 200),
 }
 
@@ -134,6 +146,8 @@ def sample_args(archive, photo):
         "action": "edit",
         "suggestion_id": 999,
         "decision_id": 999,
+        "key": 999,
+        "batch_id": 999,
     }
 
 

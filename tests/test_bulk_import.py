@@ -193,5 +193,5 @@ def test_near_duplicates_within_one_batch_find_each_other(run_cli, tmp_path):
     scene(1200, 900, seed=62).save(folder / "c_other.jpg")
     lines = json_lines(run_cli("import", folder, "--workers", "2", "--json").output)
     a, b, c = lines
-    assert b["matches"] == [{"photo_id": a["photo_id"], "kind": "duplicate"}]
+    assert b["matches"] == [{"photo_id": a["photo_id"], "kind": "duplicate", "reason": "smaller copy (50 %)"}]
     assert c["matches"] == []

@@ -219,6 +219,8 @@ def scratch_server(tmp_path_factory):
 # a query that is not in the search language, e.g. "(" (searches).
 REFUSES_VALID_LOOKING = {("/api/uploads", "POST"), ("/api/photos/{photo_id}/tags", "POST"),
                          ("/api/review/{suggestion_id}/decision", "POST"),
+                         # photo ids outside the cluster; suggestions that are not plain copies.
+                         ("/api/review/clusters/{key}/decision", "POST"), ("/api/review/plain/accept", "POST"),
                          ("/api/search", "GET"), ("/api/search.csv", "GET"),
                          # ids and q together, or a q that does not parse.
                          ("/api/export.json", "GET"), ("/api/export.csv", "GET")}

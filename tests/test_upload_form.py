@@ -135,7 +135,8 @@ def test_the_json_upload_reports_each_file(client, db):
     assert [(r["path"], r["status"]) for r in results] == [("a.jpg", "imported"), ("b.jpg", "duplicate"),
                                                            ("c.txt", "rejected")]
     assert results[1]["duplicate_of"] == results[0]["photo_id"]
-    assert set(results[0]) == {"path", "status", "photo_id", "duplicate_of", "reason", "warnings", "matches"}
+    assert set(results[0]) == {"path", "status", "photo_id", "duplicate_of", "reason", "warnings", "matches",
+                               "thumbnail_url"}
     assert db["photos"].count == 1
 
 

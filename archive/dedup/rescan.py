@@ -10,6 +10,7 @@ from archive.db import write_transaction
 from archive.dedup import decisions as duplicates
 from archive.dedup import generation, matching
 from archive.dedup import lookup as dedup
+from archive.dedup.pictures import Pictures
 from archive.imaging import decoding as imaging
 from archive.imaging import fingerprint as fp
 
@@ -80,13 +81,17 @@ def rescan(db, storage, max_pixels, everything=False, progress=None):
         index.refresh(db)
         pairs = sorted(dedup.all_candidate_pairs(index))
     suggested = 0
+    thumbnails = Pictures(storage)
     for start in range(0, len(pairs), 200):
         chunk = pairs[start : start + 200]
         prints = dedup.load_fingerprints(db, {i for pair in chunk for i in pair})
+        shas = dedup.photo_shas(db, prints)
         with write_transaction(db):
             for a, b in chunk:
                 if a in prints and b in prints:
-                    verdict = matching.compare(prints[b], prints[a])
+                    def look(a=a, b=b):
+                        return thumbnails.pair(shas[b], shas[a])
+                    verdict = matching.compare(prints[b], prints[a], pictures=look)
                     if verdict is not None and duplicates.suggest(db, b, a, verdict):
                         suggested += 1
         progress("compare", min(start + 200, len(pairs)), len(pairs))

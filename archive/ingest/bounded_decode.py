@@ -53,6 +53,15 @@ def analyse(path, max_pixels, max_bytes, pyramid_target, pyramid_pixels, header=
         raise
 
 
+def preview(path, max_pixels, max_bytes, header=None):
+    """The Analysis a dry run matches with: the decode and budget of a photo
+    below the pyramid threshold, whatever its size, and nothing written (a
+    large photo's pyramid is the import's to make)."""
+    header = header or screen(path, max_pixels)
+    _take_budget(header, _draft_pixels(header, DISPLAY_EDGE), False, max_bytes)
+    return imaging.analyse(path, max_pixels)
+
+
 def make_pyramid(path, target, max_pixels, max_bytes):
     """The tile pyramid of a photo already in the archive (imported before
     pyramids were made, or whose pyramid was deleted), written to target."""

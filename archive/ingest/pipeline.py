@@ -26,6 +26,7 @@ from there before it inserts the row.
 """
 
 import contextlib
+import functools
 import json
 import os
 import sqlite3
@@ -37,6 +38,7 @@ from archive import config as archive_config
 from archive.catalogue import settings, tags
 from archive.db import write_transaction
 from archive.dedup import lookup as dedup
+from archive.dedup.pictures import Pictures
 from archive.imaging import bounded, pyramid
 from archive.imaging import decoding as imaging
 from archive.ingest import bounded_decode
@@ -239,6 +241,11 @@ class Ingester:
     def storage(self):
         return self.files.storage
 
+    @functools.cached_property
+    def pictures(self):
+        """Thumbnails for the matcher's detail check, a few kept between photos."""
+        return Pictures(self.storage)
+
     def ingest(self, path, provenance, tag_pairs=(), display_path=None, owned=False):
         """Import one file. Never raises for a bad file: that is a 'rejected' outcome.
 
@@ -344,7 +351,8 @@ class Ingester:
         tag_ids += [tags.resolve_tag(self.db, "keyword", word)
                     for word in prepared.metadata.descriptive.keywords if tags.slugify(word)]
         tags.tag_photo(self.db, photo_id, tag_ids, added_by=provenance.uploaded_by)
-        matches = dedup.record_new_photo(self.db, photo_id, prepared.fingerprint)
+        matches = dedup.record_new_photo(self.db, photo_id, prepared.fingerprint,
+                                         pictures=self.pictures, sha256=prepared.sha256)
         return photo_id, matches
 
 

@@ -17,6 +17,7 @@ from archive.migrations import (
     m0020_sessions,
     m0040_search_index_identity,
     m0050_transcription,
+    m0060_review_batches,
 )
 
 STEPS = (
@@ -29,6 +30,7 @@ STEPS = (
     m0020_sessions,
     m0040_search_index_identity,
     m0050_transcription,
+    m0060_review_batches,
 )
 
 

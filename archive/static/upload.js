@@ -22,6 +22,8 @@
   let running = 0;
   let waiting = [];       // {file, row} still to send
   const counts = { imported: 0, duplicate: 0, rejected: 0, skipped: 0 };
+  let suggestions = 0;    // matches the imported files added to the review queue
+  const reviewUrl = form.dataset.reviewUrl;
 
   dropZone.hidden = false;
   form.classList.add("enhanced");
@@ -107,7 +109,10 @@
     const status = document.createElement("span");
     status.className = "status";
     status.textContent = "Waiting";
-    row.append(label, bar, status);
+    const text = document.createElement("span");
+    text.className = "outcome-text";
+    text.append(label, bar, status);
+    row.append(text);
     queueList.append(row);
     return row;
   }
@@ -145,6 +150,7 @@
       request.addEventListener("load", () => {
         const body = request.response || {};
         if (request.status === 200 && body.results && body.results.length) {
+          suggestions += body.new_suggestions || 0;
           show(row, body.results[0]);
         } else {
           finish(row, "rejected", `Rejected: ${body.error || `the server answered ${request.status}`}`);
@@ -170,12 +176,59 @@
     } else {
       finish(row, "rejected", `Rejected: ${outcome.reason}`);
     }
+    if (outcome.thumbnail_url) {
+      const thumb = document.createElement("img");
+      thumb.className = "outcome-thumb";
+      thumb.src = outcome.thumbnail_url;
+      thumb.alt = "";
+      thumb.width = 64;
+      thumb.height = 48;
+      row.prepend(thumb);
+    }
+    if (outcome.matches && outcome.matches.length) {
+      row.classList.add("has-matches");
+      const list = document.createElement("ul");
+      list.className = "matches";
+      for (const match of outcome.matches) list.append(matchLine(match));
+      row.querySelector(".outcome-text").append(list);
+    }
     for (const warning of outcome.warnings || []) {
       const note = document.createElement("span");
       note.className = "warning";
       note.textContent = warning;
-      row.append(note);
+      row.querySelector(".outcome-text").append(note);
     }
+  }
+
+  // "Looks like photo 14 · smaller copy (50 %) · review", with its thumbnail
+  // (templates/upload/_outcomes.html says the same without JavaScript).
+  function matchLine(match) {
+    const item = document.createElement("li");
+    item.className = "match";
+    if (match.thumbnail_url) {
+      const thumb = document.createElement("img");
+      thumb.src = match.thumbnail_url;
+      thumb.alt = "";
+      thumb.width = 56;
+      thumb.height = 42;
+      item.append(thumb);
+    }
+    const text = document.createElement("span");
+    const photo = document.createElement("a");
+    photo.href = match.url || photoUrl(match.photo_id);
+    photo.textContent = `photo ${match.photo_id}`;
+    const reason = document.createElement("span");
+    reason.className = "match-reason";
+    reason.textContent = match.reason || (match.kind === "duplicate" ? "the same photograph" : "another shot of the same scene");
+    const review = document.createElement("a");
+    review.className = "match-review";
+    review.href = match.review_url || reviewUrl;
+    review.textContent = "review";
+    const said = document.createElement("span");
+    said.append("Looks like ", photo);
+    text.append(said, " ", reason, " ", review);
+    item.append(text);
+    return item;
   }
 
   function link(id) {
@@ -200,6 +253,13 @@
       `${counts.rejected} rejected` +
       (counts.skipped ? `, ${counts.skipped} skipped` : "") +
       (left ? ` — ${left} still to go` : "");
+    if (suggestions) {
+      const link = document.createElement("a");
+      link.className = "review-link";
+      link.href = reviewUrl;
+      link.textContent = `${suggestions} new suggestion${suggestions === 1 ? "" : "s"} to review`;
+      summary.append(" ", link);
+    }
     submit.disabled = false;
   }
 

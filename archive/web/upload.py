@@ -9,11 +9,12 @@ from werkzeug.datastructures import FileStorage
 from wtforms import MultipleFileField, StringField, TextAreaField
 from wtforms.validators import Length, Optional, ValidationError
 
-from archive.catalogue import tags
+from archive.catalogue import photos, tags
 from archive.contract import uploads as shapes
+from archive.contract.shapes import to_data
 from archive.ingest.pipeline import Provenance
 from archive.web import archivist_required, current_username, get_db, get_ingester
-from archive.web.contract import Refused, operation
+from archive.web.contract import Refused, links, operation
 
 bp = Blueprint("upload", __name__)
 
@@ -44,13 +45,13 @@ class UploadForm(FlaskForm):
 @archivist_required
 def upload_page():
     form = UploadForm()
-    outcomes = None
+    results = None
     status = 200
     if form.validate_on_submit():
-        outcomes = ingest_uploads(form)
+        results = to_data(_results(ingest_uploads(form)))
     elif form.is_submitted():
         status = 400
-    return render_template("upload/upload.html", form=form, outcomes=outcomes), status
+    return render_template("upload/upload.html", form=form, results=results), status
 
 
 @bp.post("/api/uploads")
@@ -64,7 +65,17 @@ def upload_api():
     if not form.validate_on_submit():
         fields = {name: messages for name, messages in form.errors.items()}
         raise Refused(_first_error(fields), fields)
-    return shapes.UploadResults(results=[shapes.outcome(o) for o in ingest_uploads(form)])
+    return _results(ingest_uploads(form))
+
+
+def _results(outcomes):
+    """The outcomes with what the upload page shows: thumbnails, each match's
+    page and review screen, and how many suggestions the batch made."""
+    here = links()
+    rows = {r["id"]: r for r in photos.get_photos(get_db(), shapes.named_photos(outcomes))}
+    made = sum(len(o.matches) for o in outcomes if o.status == "imported")
+    return shapes.UploadResults(results=[shapes.outcome(o, here, rows) for o in outcomes],
+                                new_suggestions=made, review_url=here.review())
 
 
 def ingest_uploads(form):

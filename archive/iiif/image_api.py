@@ -217,15 +217,17 @@ def info(base_uri, width, height, rights=None, max_area=None):
     return document
 
 
-def render(original_path, plan, max_pixels):
-    """The image bytes a Plan asks for, decoded from the original."""
+def render(original_path, plan, max_pixels, orientation_override=None):
+    """The image bytes a Plan asks for, decoded from the original (upright by
+    the archivist's orientation override, if the photo has one)."""
     full_w, full_h = plan.full
     x, y, w, h = plan.region
     # Decode no larger than the output needs: a JPEG then uses draft mode
     # (1/2, 1/4, 1/8 scale), which is most of the cost of a tile.
     scale = max(plan.size[0] / w, plan.size[1] / h)
     edge = math.ceil(max(full_w, full_h) * scale) + 1
-    decoded = imaging.decode_upright(original_path, max_pixels, min(edge, max(full_w, full_h)))
+    decoded = imaging.decode_upright(original_path, max_pixels, min(edge, max(full_w, full_h)),
+                                     orientation_override)
     pixels = decoded.pixels
     fx, fy = pixels.width / full_w, pixels.height / full_h
     if (fx, fy) == (1.0, 1.0) and plan.size == (w, h):

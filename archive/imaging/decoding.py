@@ -8,6 +8,7 @@ upright, and everything else is made from that one decode.
 import contextlib
 import io
 import math
+import re
 import warnings
 from dataclasses import dataclass, field
 
@@ -79,9 +80,75 @@ class Analysis:
     fingerprint: object = None  # archive.fingerprint.Fingerprint, for near-duplicates
 
 
-def derivative_name(edge):
+def derivative_name(edge, orientation_override=None):
     """Named by the request that made it, so a name always means the same pixels."""
-    return f"fit{edge}.jpg"
+    return oriented_name(f"fit{edge}.jpg", orientation_override)
+
+
+def oriented_name(name, orientation_override):
+    """A derivative's name for a photo an archivist turned or mirrored: the
+    orientation it was made in goes into the name ("fit400-o6.jpg"), so the
+    pixels of each orientation have names of their own and a cached copy of
+    the old ones is never served for the new."""
+    if not orientation_override:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    return f"{stem}-o{orientation_override}{dot}{ext}"
+
+
+def edge_of(name):
+    """The long edge a fit derivative's name asks for ("fit400-o6.jpg" -> 400), or None."""
+    match = re.fullmatch(r"fit(\d+)(?:-o[1-8])?\.jpg", name)
+    return int(match.group(1)) if match else None
+
+
+# The image of each EXIF orientation, made from the pixels as stored: what
+# turning an upright photo becomes is found by comparing these (below).
+_PROBE = Image.frombytes("L", (3, 2), bytes(range(6)))
+
+
+def _oriented(image, orientation):
+    transpose = ORIENTATION_TRANSPOSE.get(orientation)
+    return image.transpose(transpose) if transpose is not None else image
+
+
+TURNS = {
+    "cw": Image.Transpose.ROTATE_270,  # Pillow turns counter-clockwise
+    "ccw": Image.Transpose.ROTATE_90,
+    "half": Image.Transpose.ROTATE_180,
+    "mirror": Image.Transpose.FLIP_LEFT_RIGHT,
+}
+
+
+def turned(orientation, turn):
+    """The EXIF orientation that shows the stored pixels as the image upright
+    by `orientation` looks after `turn` (cw, ccw, half: turns by 90°, 90°
+    the other way and 180°; mirror: left and right swapped)."""
+    wanted = _oriented(_PROBE, orientation).transpose(TURNS[turn]).tobytes(), \
+        _oriented(_PROBE, orientation).transpose(TURNS[turn]).size
+    for candidate in range(1, 9):
+        made = _oriented(_PROBE, candidate)
+        if (made.tobytes(), made.size) == wanted:
+            return candidate
+    raise AssertionError("the eight orientations cover every turn")
+
+
+def describe_orientation(file_orientation, orientation):
+    """How an orientation differs from the file's own, for a person:
+    "as the file says", "turned 90° clockwise", "mirrored and turned 180°"."""
+    start = _oriented(_PROBE, file_orientation or 1)
+    goal = _oriented(_PROBE, orientation or file_orientation or 1)
+    for mirrored in (False, True):
+        base = start.transpose(TURNS["mirror"]) if mirrored else start
+        for degrees, transpose in ((0, None), (90, TURNS["cw"]), (180, TURNS["half"]), (270, TURNS["ccw"])):
+            made = base.transpose(transpose) if transpose is not None else base
+            if (made.tobytes(), made.size) == (goal.tobytes(), goal.size):
+                turn = {0: "", 90: "turned 90° clockwise", 180: "turned 180°",
+                        270: "turned 90° anticlockwise"}[degrees]
+                if mirrored:
+                    return "mirrored" + (f" and {turn}" if turn else "")
+                return turn or "as the file says"
+    raise AssertionError("the eight orientations cover every turn")
 
 
 def open_checked(path, max_pixels):
@@ -162,8 +229,9 @@ class Decoded:
     pixels: Image.Image  # upright RGB, reduced to no less than the edge asked for
 
 
-def decode_upright(path, max_pixels, largest_edge):
-    """Decode once, as small as still covers largest_edge, and turn upright."""
+def decode_upright(path, max_pixels, largest_edge, orientation_override=None):
+    """Decode once, as small as still covers largest_edge, and turn upright:
+    by the file's EXIF orientation, or by the archivist's override of it."""
     with open_checked(path, max_pixels) as image:
         fmt = image.format
         full_width, full_height = image.size
@@ -186,14 +254,15 @@ def decode_upright(path, max_pixels, largest_edge):
             raise RejectedImage(
                 f"the image's colour mode {image.mode} cannot be shown ({_reason(exc)})"
             ) from None
-    if orientation in ORIENTATION_TRANSPOSE:
-        pixels = pixels.transpose(ORIENTATION_TRANSPOSE[orientation])
-    if orientation in (5, 6, 7, 8):
+    applied = orientation_override or orientation
+    if applied in ORIENTATION_TRANSPOSE:
+        pixels = pixels.transpose(ORIENTATION_TRANSPOSE[applied])
+    if applied in (5, 6, 7, 8):
         full_width, full_height = full_height, full_width
     return Decoded(fmt, orientation, full_width, full_height, pixels)
 
 
-def analyse(path, max_pixels):
+def analyse(path, max_pixels, orientation_override=None):
     """Validate, decode once (reduced), make the image upright, hash it and make
     the derivatives. Raises RejectedImage for anything the archive will not keep.
 
@@ -202,7 +271,7 @@ def analyse(path, max_pixels):
     decodes at half scale to about 2000 px, sharper than 1600 px and with no
     resampling at all, which was the costliest step of an import after the
     decode. Larger decodes are shrunk to DISPLAY_MAX_EDGE."""
-    decoded = decode_upright(path, max_pixels, DISPLAY_EDGE)
+    decoded = decode_upright(path, max_pixels, DISPLAY_EDGE, orientation_override)
     display = fit(decoded.pixels, DISPLAY_MAX_EDGE)
     edge = display_edge(display)
     thumbnail = fit(display, THUMBNAIL_EDGE)
@@ -221,8 +290,9 @@ def analyse(path, max_pixels):
         dhash=print_.dhash,
         display_edge=edge,
         derivatives={
-            derivative_name(edge): encode_jpeg(display, quality_for(edge)),
-            derivative_name(THUMBNAIL_EDGE): encode_jpeg(thumbnail, quality_for(THUMBNAIL_EDGE)),
+            derivative_name(edge, orientation_override): encode_jpeg(display, quality_for(edge)),
+            derivative_name(THUMBNAIL_EDGE, orientation_override):
+                encode_jpeg(thumbnail, quality_for(THUMBNAIL_EDGE)),
         },
         fingerprint=print_,
     )
@@ -239,7 +309,7 @@ def standard_edges(photo_display_edge):
     return (photo_display_edge, THUMBNAIL_EDGE)
 
 
-def render_fit(path, edge, max_pixels, photo_display_edge=DISPLAY_EDGE):
+def render_fit(path, edge, max_pixels, photo_display_edge=DISPLAY_EDGE, orientation_override=None):
     """JPEG bytes of one derivative, made again from the original.
 
     The display image and the thumbnail are remade exactly as ingest makes
@@ -248,15 +318,17 @@ def render_fit(path, edge, max_pixels, photo_display_edge=DISPLAY_EDGE):
     meaning one thing. (A photo imported before thumbnails were made by block
     reduction gets a thumbnail that differs from its first by about a grey
     level.) Other sizes come from a decode reduced for them."""
-    return encode_jpeg(fit_pixels(path, edge, max_pixels, photo_display_edge), quality_for(edge))
+    return encode_jpeg(fit_pixels(path, edge, max_pixels, photo_display_edge, orientation_override),
+                       quality_for(edge))
 
 
-def fit_pixels(path, edge, max_pixels, photo_display_edge=DISPLAY_EDGE):
+def fit_pixels(path, edge, max_pixels, photo_display_edge=DISPLAY_EDGE, orientation_override=None):
     """The pixels of one derivative, made from the original as render_fit says."""
     if edge in standard_edges(photo_display_edge):
-        source = fit(decode_upright(path, max_pixels, DISPLAY_EDGE).pixels, photo_display_edge)
+        source = fit(decode_upright(path, max_pixels, DISPLAY_EDGE, orientation_override).pixels,
+                     photo_display_edge)
     else:
-        source = decode_upright(path, max_pixels, edge).pixels
+        source = decode_upright(path, max_pixels, edge, orientation_override).pixels
     return fit(source, edge)
 
 

@@ -274,6 +274,7 @@ class Ingester:
         return row["id"] if row else None
 
     def _insert(self, prepared, provenance, tag_pairs):
+        trip = tags.canonical_trip(self.db, provenance.trip)
         row = {
             "sha256": prepared.sha256,
             "ext": prepared.ext,
@@ -289,7 +290,7 @@ class Ingester:
             **prepared.metadata.descriptive_columns(),
             "orientation": prepared.orientation,
             "original_filename": provenance.original_filename,
-            "trip": provenance.trip,
+            "trip": trip,
             # The creator the file names, unless the import said who.
             "photographer": provenance.photographer or prepared.metadata.descriptive.photographer,
             "source": provenance.source,
@@ -300,8 +301,8 @@ class Ingester:
         }
         photo_id = self.db["photos"].insert(row).last_pk
         tag_ids = [tags.resolve_tag(self.db, facet, value) for facet, value in tag_pairs]
-        if provenance.trip:
-            tag_ids.append(tags.resolve_tag(self.db, "trip", provenance.trip))
+        if trip:
+            tag_ids.append(tags.resolve_tag(self.db, "trip", trip))
         tag_ids += [tags.resolve_tag(self.db, "keyword", word)
                     for word in prepared.metadata.descriptive.keywords if tags.slugify(word)]
         tags.tag_photo(self.db, photo_id, tag_ids, added_by=provenance.uploaded_by)

@@ -16,6 +16,7 @@ from archive.migrations import (
     m0006_display_edge,
     m0020_sessions,
     m0040_search_index_identity,
+    m0070_curation,
 )
 
 STEPS = (
@@ -27,6 +28,7 @@ STEPS = (
     m0006_display_edge,
     m0020_sessions,
     m0040_search_index_identity,
+    m0070_curation,
 )
 
 

@@ -16,6 +16,7 @@ import numpy as np
 from archive.catalogue import tags
 from archive.catalogue.photos import Page
 from archive.dedup import decisions as duplicates
+from archive.dedup import stacks as dedup_stacks
 from archive.search import fulltext as search_text
 from archive.search import index as search_index
 from archive.search import textmatch
@@ -59,18 +60,23 @@ class SearchResult:
 
 
 def search(db, query="", page=1, per_page=48, sort="relevance", include_private=False,
-           with_facets=True):
+           with_facets=True, stacked=True):
     """One page of the photos a query finds, and facet counts over all of them.
 
-    Raises QueryError (a message for a person) for a query it cannot run."""
+    stacked: the confirmed copies of one photograph show once, as their
+    primary (see _Stacks); False shows every copy, as does a query that
+    asks for copies (is:duplicate). Raises QueryError (a message for a
+    person) for a query it cannot run."""
     if sort not in SORTS:
         raise QueryError(f"unknown sort {sort!r}; sorts are {', '.join(SORTS)}")
-    hits = _matching(db, query, sort, include_private)
+    hits = _matching(db, query, sort, include_private, stacked)
     start = (page - 1) * per_page
     chosen = hits.ordered(start + per_page)[start:]
+    rows = rows_for(db, chosen)
+    for row in rows:
+        row["versions"] = hits.stacks.size_of(row["id"]) if hits.stacks is not None else 1
     result = SearchResult(query=query or "", sort=sort,
-                          page=Page(items=rows_for(db, chosen), page=page, per_page=per_page,
-                                    total=hits.total))
+                          page=Page(items=rows, page=page, per_page=per_page, total=hits.total))
     if with_facets:
         result.facets = facet_counts(db, hits, query)
     return result
@@ -87,41 +93,55 @@ def tags_with_counts(db, facet, include_private=False):
     return rows
 
 
-def search_ids(db, query="", sort="relevance", include_private=False):
-    """Every matching photo id, in order (for exports)."""
+def search_ids(db, query="", sort="relevance", include_private=False, stacked=True):
+    """Every matching photo id, in order (for exports and bulk changes)."""
     if sort not in SORTS:
         raise QueryError(f"unknown sort {sort!r}; sorts are {', '.join(SORTS)}")
-    hits = _matching(db, query, sort, include_private)
+    hits = _matching(db, query, sort, include_private, stacked)
     return hits.ordered(hits.total)
 
 
-def _matching(db, query, sort, include_private):
+def _matching(db, query, sort, include_private, stacked=True):
     tree = parse(query)
     search_text.refresh_fts(db)
     view = search_index.snapshot(db)
-    context = _Context(db, view, ranked=sort == "relevance", include_private=include_private)
-    masks, scores = [], []
-    for seg, live in zip(view.segments, view.live):
-        evaluator = _Evaluator(context, seg)
-        mask = evaluator.mask(tree, positive=True) if tree is not None else seg.has(EXISTS)
-        mask &= seg.has(EXISTS)
+    stacks = None
+    if stacked and not _asks_for_copies(tree):
+        stacks = _Stacks(view, dedup_stacks.current(db), include_private)
+    context = _Context(db, view, ranked=sort == "relevance", include_private=include_private, stacks=stacks)
+    evaluator = _Evaluator(context)
+    if tree is not None:
+        masks = evaluator.mask(tree, positive=True)
+    else:
+        masks = [seg.has(EXISTS) for seg in view.segments]
+    for k, (seg, live) in enumerate(zip(view.segments, view.live)):
+        masks[k] &= seg.has(EXISTS)
         if not include_private:
-            mask &= seg.has(PUBLIC)
+            masks[k] &= seg.has(PUBLIC)
         if live is not None:
-            mask &= live
-        masks.append(mask)
-        scores.append(evaluator.scores)
-    return _Hits(view, masks, scores, sort)
+            masks[k] &= live
+        if stacks is not None:
+            masks[k] &= ~stacks.hidden[k]
+    return _Hits(view, masks, evaluator.scores, sort, stacks)
+
+
+def _asks_for_copies(node):
+    """Whether a query names is:duplicate: it asks for the copies themselves."""
+    if isinstance(node, (And, Or)):
+        return any(_asks_for_copies(item) for item in node.items)
+    if isinstance(node, Not):
+        return _asks_for_copies(node.item)
+    return isinstance(node, Is) and node.what == "duplicate"
 
 
 class _Context:
-    """What every segment's evaluation of one query shares: looked-up tags,
-    text plans, the duplicate photos."""
+    """What the evaluation of one query shares: looked-up tags, text plans,
+    the duplicate photos, the stacks."""
 
-    def __init__(self, db, view, ranked, include_private=True):
+    def __init__(self, db, view, ranked, include_private=True, stacks=None):
         self.db, self.view, self.ranked = db, view, ranked
         self.include_private = include_private
-        self.text_scored = False
+        self.stacks = stacks
         self._tags, self._plans, self._duplicates = {}, {}, None
 
     def tag_id(self, node):
@@ -163,78 +183,196 @@ class _Context:
         row = self.db.execute("SELECT is_public FROM photos WHERE id = ?", [photo_id]).fetchone()
         return bool(row and row[0])
 
+    def lifted(self, masks):
+        """With stacks, what a copy matches its stack's shown photo matches too."""
+        return self.stacks.lift(masks) if self.stacks is not None else masks
+
+
+# Conditions about a photo's own file and its record (when and with what it
+# was taken, where, who may see it): a stack answers them as its shown photo
+# does. Every other condition (words, tags, a caption or transcription) a
+# stack meets when any of its copies does.
+_OWN_HAS = ("gps", "date")
+
 
 class _Evaluator:
-    """Each node of the tree becomes a mask over one segment's slots."""
+    """Each node of the tree becomes a list of masks, one over each segment's slots."""
 
-    def __init__(self, context, seg):
-        self.context, self.seg = context, seg
-        self.scores = None  # relevance of positive text terms (higher is better)
+    def __init__(self, context):
+        self.context = context
+        self.segments = context.view.segments
+        self.scores = [None] * len(self.segments)  # relevance of positive text terms (higher is better)
 
     def mask(self, node, positive):
-        seg = self.seg
         if isinstance(node, And):
             out = self.mask(node.items[0], positive)
             for item in node.items[1:]:
-                out &= self.mask(item, positive)
+                for k, other in enumerate(self.mask(item, positive)):
+                    out[k] &= other
             return out
         if isinstance(node, Or):
             out = self.mask(node.items[0], positive)
             for item in node.items[1:]:
-                out |= self.mask(item, positive)
+                for k, other in enumerate(self.mask(item, positive)):
+                    out[k] |= other
             return out
         if isinstance(node, Not):
-            return ~self.mask(node.item, not positive)
+            return [~m for m in self.mask(node.item, not positive)]
         if isinstance(node, Text):
             return self._text(node, positive)
         if isinstance(node, Tag):
-            return seg.tag_mask(self.context.tag_id(node))
+            tag_id = self.context.tag_id(node)
+            return self.context.lifted([seg.tag_mask(tag_id) for seg in self.segments])
         if isinstance(node, Taken):
-            out = seg.taken != NO_TIME
-            if node.start:
-                out &= seg.taken >= epoch_seconds(node.start)
-            if node.end:
-                out &= seg.taken < epoch_seconds(node.end)
-            return out
+            return [self._taken(seg, node) for seg in self.segments]
         if isinstance(node, Camera):
             needle = node.text.lower()
-            codes = [code for code, (text, label) in enumerate(seg.cameras)
-                     if needle in text or needle in label.lower()]
-            return np.isin(seg.camera, codes)
+            out = []
+            for seg in self.segments:
+                codes = [code for code, (text, label) in enumerate(seg.cameras)
+                         if needle in text or needle in label.lower()]
+                out.append(np.isin(seg.camera, codes))
+            return out
         if isinstance(node, Is):
             if node.what == "untagged":
-                return seg.has(UNTAGGED)
+                # A stack is untagged when none of its copies carries a tag.
+                tagged = self.context.lifted([seg.has(EXISTS) & ~seg.has(UNTAGGED) for seg in self.segments])
+                return [~m for m in tagged]
             if node.what == "public":
-                return seg.has(PUBLIC)
+                return [seg.has(PUBLIC) for seg in self.segments]
             if node.what == "private":
-                return seg.has(EXISTS) & ~seg.has(PUBLIC)
-            mask = np.zeros(seg.size, bool)
-            mask[seg.slots_of(self.context.duplicates())] = True
-            return mask
+                return [seg.has(EXISTS) & ~seg.has(PUBLIC) for seg in self.segments]
+            out = []
+            for seg in self.segments:
+                mask = np.zeros(seg.size, bool)
+                mask[seg.slots_of(self.context.duplicates())] = True
+                out.append(mask)
+            return out
         if isinstance(node, Has):
-            return seg.has(FLAG_BITS[node.what])
+            masks = [seg.has(FLAG_BITS[node.what]) for seg in self.segments]
+            return masks if node.what in _OWN_HAS else self.context.lifted(masks)
         raise TypeError(f"unknown query node {node!r}")
+
+    @staticmethod
+    def _taken(seg, node):
+        out = seg.taken != NO_TIME
+        if node.start:
+            out &= seg.taken >= epoch_seconds(node.start)
+        if node.end:
+            out &= seg.taken < epoch_seconds(node.end)
+        return out
 
     def _text(self, node, positive):
         parts = self.context.plan(node)
         if parts is None:  # only punctuation: it asks for nothing
-            return self.seg.has(EXISTS)
-        mask = textmatch.mask(self.seg, parts)
+            return [seg.has(EXISTS) for seg in self.segments]
+        masks = self.context.lifted([textmatch.mask(seg, parts) for seg in self.segments])
         if positive and self.context.ranked:
             # See fulltext.py: 3 for a word in a title or tags, else 1.
-            if self.scores is None:
-                self.scores = np.zeros(self.seg.size, np.int32)
-            self.scores += mask
-            head = textmatch.mask(self.seg, self.context.plan(node, head=True))
-            self.scores += 2 * (head & mask)
-        return mask
+            heads = self.context.lifted([textmatch.mask(seg, self.context.plan(node, head=True))
+                                         for seg in self.segments])
+            for k, (mask, head) in enumerate(zip(masks, heads)):
+                if self.scores[k] is None:
+                    self.scores[k] = np.zeros(self.segments[k].size, np.int32)
+                self.scores[k] += mask
+                self.scores[k] += 2 * (head & mask)
+        return masks
+
+
+class _Stacks:
+    """The stacks (dedup/stacks.py) as one search sees them: of each
+    confirmed group, the copies this request may see, and the one of them
+    it is shown as: the primary, or, when the primary is private to this
+    request, its lowest visible copy. Arrays run over the visible copies,
+    grouped by stack, the shown one first."""
+
+    def __init__(self, view, stacks, include_private):
+        self.view = view
+        segment, slot = view.locate(stacks.ids)
+        visible = segment >= 0
+        for k, seg in enumerate(view.segments):
+            at = np.flatnonzero(segment == k)
+            state = np.asarray(seg.state)[slot[at]]
+            ok = (state & EXISTS) != 0
+            if not include_private:
+                ok &= (state & PUBLIC) != 0
+            visible[at] &= ok
+        ids, primary = stacks.ids[visible], stacks.primary[visible]
+        segment, slot = segment[visible], slot[visible]
+        order = np.lexsort((ids, ids != primary, primary))
+        self.ids, self.segment, self.slot, primary = ids[order], segment[order], slot[order], primary[order]
+        first = np.ones(len(self.ids), bool)
+        first[1:] = primary[1:] != primary[:-1]
+        group = np.cumsum(first) - 1
+        self.is_shown = first
+        self.shown_at = np.flatnonzero(first)[group]  # index of each copy's shown photo
+        sizes = np.bincount(group) if len(group) else np.zeros(0, np.int64)
+        self._size = {int(i): int(n) for i, n in zip(self.ids[first], sizes) if n > 1}
+        self.by_segment = [np.flatnonzero(self.segment == k) for k in range(len(view.segments))]
+        self.hidden = []  # per segment: the copies not shown
+        for k, seg in enumerate(view.segments):
+            mask = np.zeros(seg.size, bool)
+            at = self.by_segment[k]
+            mask[self.slot[at][~first[at]]] = True
+            self.hidden.append(mask)
+
+    def size_of(self, photo_id):
+        """How many copies the shown photo photo_id stands for (1: no stack)."""
+        return self._size.get(int(photo_id), 1)
+
+    def matched(self, masks):
+        """Which copies masks hold, as a bool array over the copies."""
+        found = np.zeros(len(self.ids), bool)
+        for k, at in enumerate(self.by_segment):
+            if len(at):
+                found[at] = masks[k][self.slot[at]]
+        return found
+
+    def lift(self, masks):
+        """masks with each stack's shown photo set wherever any of its copies is."""
+        if not len(self.ids):
+            return masks
+        shown = np.unique(self.shown_at[self.matched(masks)])
+        for k, mask in enumerate(masks):
+            at = shown[self.segment[shown] == k]
+            mask[self.slot[at]] = True
+        return masks
+
+    def extra_tag_counts(self, masks, tag_ids):
+        """For facets: of the stacks in the results, how many carry each tag
+        only through a copy that is not the one shown (counts over masks
+        see only the shown one's own tags)."""
+        counts = np.zeros(len(tag_ids), np.int64)
+        if not len(self.ids):
+            return counts
+        shown_in = self.matched(masks)[self.shown_at]
+        extra = np.flatnonzero(~self.is_shown & shown_in)
+        if not len(extra):
+            return counts
+        segments = self.view.segments
+        for i, tag_id in enumerate(tag_ids):
+            carry = np.zeros(len(extra), bool)
+            for k, seg in enumerate(segments):
+                at = self.segment[extra] == k
+                if at.any():
+                    carry[at] = seg.has_tag(tag_id, self.slot[extra[at]])
+            if not carry.any():
+                continue
+            shown = np.unique(self.shown_at[extra[carry]])
+            own = np.zeros(len(shown), bool)
+            for k, seg in enumerate(segments):
+                at = self.segment[shown] == k
+                if at.any():
+                    own[at] = seg.has_tag(tag_id, self.slot[shown[at]])
+            counts[i] = int(np.count_nonzero(~own))
+        return counts
 
 
 class _Hits:
     """The matching photos of every segment, ordered on demand."""
 
-    def __init__(self, view, masks, scores, sort):
-        self.view, self.masks, self.sort = view, masks, sort
+    def __init__(self, view, masks, scores, sort, stacks=None):
+        self.view, self.masks, self.sort, self.stacks = view, masks, sort, stacks
         self.slots = [np.flatnonzero(mask) for mask in masks]
         self.total = sum(len(s) for s in self.slots)
         ids, keys = [], []
@@ -311,6 +449,9 @@ def facet_counts(db, hits, query):
     years, cameras = {}, {}
     for seg, mask in zip(hits.view.segments, hits.masks):
         counts += seg.tag_counts(mask, tag_ids)
+    if hits.stacks is not None:
+        # A stack carries the tags of all its copies.
+        counts += hits.stacks.extra_tag_counts(hits.masks, tag_ids)
         year = np.asarray(seg.year)[mask]
         for value, count in enumerate(np.bincount(year[year > 0])):
             if count:

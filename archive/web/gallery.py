@@ -5,6 +5,7 @@ from datetime import date
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 
 from archive.catalogue import photos, tagging, versions
+from archive.search import engine as search
 from archive.web import can_see_exact, can_see_private, get_db, get_visible_photo, is_admin
 
 bp = Blueprint("gallery", __name__)
@@ -12,10 +13,7 @@ bp = Blueprint("gallery", __name__)
 
 @bp.get("/")
 def index():
-    page = photos.list_photos(
-        get_db(), page=page_arg(), per_page=current_app.config["PER_PAGE"],
-        include_private=can_see_private(),
-    )
+    page = newest_photos(page_arg(), current_app.config["PER_PAGE"])
     if page.page > page.pages and page.total:
         abort(404)
     return render_template("gallery/index.html", page=page)
@@ -40,10 +38,18 @@ def photo(photo_id):
     )
 
 
+def newest_photos(page, per_page):
+    """A page of the gallery: newest uploads first, each stack of confirmed
+    copies once (as its primary, with how many versions it has)."""
+    return search.search(get_db(), "", page=page, per_page=per_page, sort="newest",
+                         include_private=can_see_private(), with_facets=False).page
+
+
 def cite_line(photo):
     """A citation for one photo, with its permanent address."""
     parts = [photos.display_title(photo).rstrip(".") + "."]
-    taken = (photo.get("taken_at") or "")[:10]
+    # A date an archivist gave is cited as precisely as it is known ("about 1987").
+    taken = photos.taken_label(photo) if photo.get("taken_precision") else (photo.get("taken_at") or "")[:10]
     by = f" by {photo['photographer']}" if photo.get("photographer") else ""
     parts.append(f"Photograph{by}, {taken or 'date unknown'}.")
     parts.append(f"Backlot poster archive, photo {photo['id']}.")

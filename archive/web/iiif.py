@@ -13,6 +13,7 @@ from flask import Blueprint, Response, abort, current_app, redirect, request, se
 from archive.catalogue import sets, versions
 from archive.iiif import image_api as iiif_image
 from archive.iiif import presentation as iiif_presentation
+from archive.imaging import decoding as imaging
 from archive.storage import Storage, write_atomically
 from archive.web import can_see_private, get_db, get_visible_photo, thumbnail_url
 
@@ -80,12 +81,14 @@ def image(identifier, region, size, rotation, quality_format):
     except iiif_image.IIIFError as exc:
         return Response(str(exc) + "\n", status=exc.status, mimetype="text/plain")
     storage = Storage(config["DATA_DIR"])
-    path = storage.derivative_path(photo["sha256"], plan.cache_name)
+    # Made in the orientation the photo is shown in now (an archivist may have turned it).
+    name = imaging.oriented_name(plan.cache_name, photo["orientation_override"])
+    path = storage.derivative_path(photo["sha256"], name)
     if not path.exists():
         data = iiif_image.render(storage.original_path(photo["sha256"], photo["ext"]), plan,
-                                 config["MAX_IMAGE_PIXELS"])
+                                 config["MAX_IMAGE_PIXELS"], photo["orientation_override"])
         write_atomically(path, lambda out: out.write(data), durable=False)
-    response = send_file(path, mimetype=plan.media_type, etag=f"{photo['sha256']}-{plan.cache_name}",
+    response = send_file(path, mimetype=plan.media_type, etag=f"{photo['sha256']}-{name}",
                          conditional=True)
     response.headers["Cache-Control"] = IMMUTABLE_PUBLIC if photo["is_public"] else IMMUTABLE_PRIVATE
     base = url_for("iiif.image_base", identifier=identifier, _external=True)

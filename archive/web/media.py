@@ -12,18 +12,16 @@ bp = Blueprint("media", __name__)
 # them: the same URL always means the same bytes.
 IMMUTABLE = "public, max-age=31536000, immutable"
 PRIVATE_IMMUTABLE = "private, max-age=31536000, immutable"
-SERVED_NAMES = {imaging.derivative_name(edge): edge for edge in imaging.SERVED_EDGES}
-
-
 @bp.get("/media/<sha256>/<name>")
 def derivative(sha256, name):
     photo = _photo_by_sha(sha256)
     if photo is None or (not photo["is_public"] and not can_see_private()):
         abort(404)
-    edge = SERVED_NAMES.get(name)
-    if name == imaging.derivative_name(photo["display_edge"]):
-        edge = photo["display_edge"]
-    if edge is None:
+    # Only the sizes served by name, in the photo's orientation now: a name
+    # of another orientation (the photo was turned since) is gone.
+    edge = imaging.edge_of(name)
+    if edge not in (*imaging.SERVED_EDGES, photo["display_edge"]) or \
+            name != imaging.derivative_name(edge, photo["orientation_override"]):
         abort(404)
     storage = Storage(current_app.config["DATA_DIR"])
     path = storage.derivative_path(sha256, name)
@@ -32,7 +30,7 @@ def derivative(sha256, name):
         # any derivative may be deleted at any time: the original rebuilds it.
         data = imaging.render_fit(
             storage.original_path(sha256, photo["ext"]), edge, current_app.config["MAX_IMAGE_PIXELS"],
-            photo["display_edge"],
+            photo["display_edge"], photo["orientation_override"],
         )
         write_atomically(path, lambda out: out.write(data), durable=False)
     # A shared cache must never keep a private photo for the next visitor.

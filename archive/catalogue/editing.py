@@ -195,6 +195,20 @@ def normal_taken(text, precision=None, strict=True):
     return f"{year:04d}-01-01", precision
 
 
+def taken_as_written(photo):
+    """A photo's date as an archivist would type it: 2019, 2019-10,
+    2019-10-03 or 2019-10-03 14:22:05."""
+    taken = photo.get("taken_at")
+    if not taken:
+        return ""
+    precision = photo.get("taken_precision") or ""
+    if precision in ("year", "circa"):
+        return taken[:4]
+    if precision == "month":
+        return taken[:7]
+    return taken[:10] if precision == "day" else taken[:19].replace("T", " ")
+
+
 def _taken_for(values, row):
     """A precision sent without a date applies to the date the photo has."""
     if "taken_precision" in values and "taken_at" not in values:
@@ -299,7 +313,8 @@ def edit_photos(db, photo_ids, values, username=""):
         if missing:
             raise EditError(f"no photo {missing[0]}")
         for photo_id in photo_ids:
-            made = edit_photo(db, photo_id, values, username, action="bulk", change_id=change_id)
+            made = edit_photo(db, photo_id, values, username, action="bulk" if len(photo_ids) > 1 else "edit",
+                              change_id=change_id)
             changed += made is not None
             change_id = change_id or made
     return change_id, changed

@@ -42,7 +42,7 @@ class PhotoEditBody(Body):
             unknown = [name for name in value if name not in editing.EDITABLE]
             if unknown:
                 raise PydanticCustomError(
-                    "explained", "{name!r} cannot be edited; the fields are {fields}",
+                    "explained", "'{name}' cannot be edited; the fields are {fields}",
                     {"name": unknown[0], "fields": ", ".join(editing.EDITABLE)})
             if not value:
                 raise PydanticCustomError("explained", "send at least one field to change")
@@ -76,6 +76,14 @@ class Change(Shape):
 
 class History(Shape):
     changes: list[Change] = Field(description="Newest first")
+
+
+class Edited(Shape):
+    """What `photos edit --json` prints."""
+
+    change: int | None = Field(description="The change's id; null when nothing changed")
+    changed: int = Field(ge=0, description="How many photos changed")
+    photos: list[Photo] = Field(description="The photos as GET /api/photos/{id} returns them, now")
 
 
 class Reverted(Shape):

@@ -114,6 +114,18 @@ class TagQuery(Query):
                      documented({"type": "string", "enum": list(FACETS)})] = None
 
 
+class TagCheckQuery(Query):
+    tags: Annotated[str, documented({"type": "string", "maxLength": 2000,
+                                     "description": "FACET:VALUE tags, comma-separated (a bare word is a keyword)"}),
+                    refuse_unless(lambda value: len(value) <= 2000, "tags is longer than 2000 characters")] = ""
+
+
+class UploadCheckQuery(Query):
+    trip: Annotated[str, documented({"type": "string", "description": "The batch's trip"})] = ""
+    photographer: Annotated[str, documented({"type": "string"})] = ""
+    tags: Annotated[str, documented({"type": "string", "description": "FACET:VALUE tags, comma-separated"})] = ""
+
+
 class ReviewQuery(Query):
     limit: Annotated[int, number(50, cap=500), documented({
         "type": "integer", "minimum": 1, "maximum": 500, "default": 50,

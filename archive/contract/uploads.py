@@ -5,7 +5,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, WithJsonSchema
 
-from archive.contract.shapes import PhotoId, Shape
+from archive.contract.shapes import PhotoId, Shape, Url
+from archive.contract.tags import TagCheck
 
 TEXT_MAX = 200
 TAGS_MAX = 2000
@@ -27,15 +28,39 @@ class Outcome(Shape):
     reason: str | None
     warnings: list[str]
     matches: list[Match] = Field(description="Stored photos this one nearly duplicates, best first")
+    thumbnail_url: Url | None = Field(None, description="Uploads only: the thumbnail of the photo imported, or "
+                                                        "of the one it duplicates")
 
 
 class UploadResults(Shape):
     results: list[Outcome] = Field(description="One outcome per file")
 
 
-def outcome(result):
-    """An ingest Outcome as the contract's shape."""
-    return Outcome.model_validate(result.to_json())
+def outcome(result, thumbnail_url=None):
+    """An ingest Outcome as the contract's shape (with the thumbnail of its
+    photo, when the caller has one)."""
+    shape = Outcome.model_validate(result.to_json())
+    if thumbnail_url is not None:
+        shape.thumbnail_url = thumbnail_url
+    return shape
+
+
+class TextCheck(Shape):
+    value: str = Field(description="As it will be stored")
+    message: str | None = Field(description="What is wrong with it, if anything")
+
+
+class TripCheck(TextCheck):
+    known: bool = Field(description="An existing trip: the photos join it, spelled as the vocabulary spells it")
+
+
+class UploadCheck(Shape):
+    """What a batch's trip, photographer and tags would do, before any file is sent."""
+
+    ok: bool = Field(description="Everything will be applied as typed")
+    trip: TripCheck
+    photographer: TextCheck
+    tags: list[TagCheck] = Field(description="Each tag; unknown and invalid ones are not applied")
 
 
 File = Annotated[Any, WithJsonSchema({"type": "string", "format": "binary"})]

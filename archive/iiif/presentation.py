@@ -70,8 +70,14 @@ def photo_manifest(photo, links, rights, attribution):
 
 def photo_label(photo):
     """A photo's label as a language map: its English and Korean titles, or,
-    with neither, what the archive calls it (a caption's start, a file name)."""
-    return _languages(photo["title"], photo.get("title_ko")) or lang(photo_text.display_title(photo))
+    with neither, what the archive calls it (a caption's start, in its
+    language; a file name)."""
+    titled = _languages(photo["title"], photo.get("title_ko"))
+    if titled:
+        return titled
+    if not photo["caption"] and photo.get("caption_ko"):
+        return lang(photo_text.display_title(photo), "ko")
+    return lang(photo_text.display_title(photo))
 
 
 def _languages(english, korean):

@@ -224,7 +224,7 @@ class Ingester:
                 if not self._original_in_place(prepared):
                     return Outcome(path=prepared.path, status="rejected",
                                    reason="the stored copy went away while it was imported; import it again")
-                photo_id, matches = self._insert(prepared, provenance, tag_pairs)
+                photo_id, matches, not_applied = self._insert(prepared, provenance, tag_pairs)
         except sqlite3.IntegrityError:
             # Another process committed the same bytes between our check and
             # our insert; the files are shared with that photo now.
@@ -233,14 +233,11 @@ class Ingester:
                 self.forget(prepared)
                 raise
             return Outcome.duplicate(prepared.path, known)
-        except tags.UnknownTag as exc:
-            self.forget(prepared)
-            return Outcome(path=prepared.path, status="rejected", reason=str(exc))
         except BaseException:
             self.forget(prepared)
             raise
         return Outcome(path=prepared.path, status="imported", photo_id=photo_id,
-                       warnings=prepared.metadata.warnings, matches=matches)
+                       warnings=prepared.metadata.warnings + not_applied, matches=matches)
 
     def _original_in_place(self, prepared):
         """Called under the write lock: the original this row will name is
@@ -300,14 +297,26 @@ class Ingester:
             "is_public": int(settings.default_public(self.db, self.default_public)),
         }
         photo_id = self.db["photos"].insert(row).last_pk
-        tag_ids = [tags.resolve_tag(self.db, facet, value) for facet, value in tag_pairs]
+        # A tag that names nothing in the vocabulary never costs the photo:
+        # it goes in without that tag, and the outcome says so.
+        tag_ids, not_applied = [], []
+        for facet, value in tag_pairs:
+            try:
+                tag_ids.append(tags.resolve_tag(self.db, facet, value))
+            except tags.UnknownTag as exc:
+                not_applied.append(not_applied_note(f"{facet}:{value}", str(exc)))
         if trip:
             tag_ids.append(tags.resolve_tag(self.db, "trip", trip))
         tag_ids += [tags.resolve_tag(self.db, "keyword", word)
                     for word in prepared.metadata.descriptive.keywords if tags.slugify(word)]
         tags.tag_photo(self.db, photo_id, tag_ids, added_by=provenance.uploaded_by)
         matches = dedup.record_new_photo(self.db, photo_id, prepared.fingerprint)
-        return photo_id, matches
+        return photo_id, matches, not_applied
+
+
+def not_applied_note(spec, reason):
+    """What an outcome says of a tag it could not apply."""
+    return f"tag {spec} was not applied ({reason}); an archivist can create it under Tags, then add it"
 
 
 def _discard(staging):

@@ -4,7 +4,8 @@ from datetime import date
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 
-from archive.catalogue import photos, tagging, versions
+from archive.catalogue import editing, photos, tagging, versions
+from archive.imaging import decoding as imaging
 from archive.search import engine as search
 from archive.web import can_see_exact, can_see_private, get_db, get_visible_photo, is_admin
 
@@ -24,18 +25,28 @@ def photo(photo_id):
     record = get_visible_photo(photo_id)
     if record is None:
         abort(404)
-    db, archivist = get_db(), can_see_private()
-    return render_template(
-        "gallery/photo.html",
-        photo=record,
-        exact=can_see_exact(record),  # the original and the exact location
-        may_edit=archivist,  # publishing, tagging; the tag suggestions and history are theirs
-        may_delete=is_admin(),
-        suggestions=tagging.suggestions(db, record, include_private=True) if archivist else [],
-        tag_history=tagging.history(db, photo_id, limit=20) if archivist else [],
-        group=versions.versions_of(db, photo_id, include_private=archivist),
-        cite=cite_line(record),
-    )
+    return render_template("gallery/photo.html", **photo_context(record))
+
+
+def photo_context(record):
+    """Everything the photo page shows (the edit form's error page too)."""
+    db, archivist, photo_id = get_db(), can_see_private(), record["id"]
+    return {
+        "photo": record,
+        "exact": can_see_exact(record),  # the original and the exact location
+        "may_edit": archivist,  # editing, publishing, tagging; the suggestions and histories are theirs
+        "may_delete": is_admin(),
+        "suggestions": tagging.suggestions(db, record, include_private=True) if archivist else [],
+        "tag_history": tagging.history(db, photo_id, limit=20) if archivist else [],
+        "edit_history": editing.photo_history(db, photo_id, limit=50) if archivist else [],
+        "edit_fields": editing.FIELDS,
+        "precisions": editing.PRECISIONS,
+        "orientation": imaging.describe_orientation(record["orientation"], record["orientation_override"]),
+        "taken": photos.taken_label(record),
+        "taken_input": editing.taken_as_written(record),
+        "group": versions.versions_of(db, photo_id, include_private=archivist),
+        "cite": cite_line(record),
+    }
 
 
 def newest_photos(page, per_page):

@@ -11,27 +11,30 @@ from archive.catalogue.orientation import TURNS
 from archive.contract.photos import Photo
 from archive.contract.shapes import Body, Shape, explained
 
-Text = Annotated[StrictStr, explained("must be text")]
+
+def _text(name):
+    return Annotated[StrictStr, explained(f"{name} must be text")]
 
 
 class PhotoEditBody(Body):
     """Only the fields sent change; "" clears a text field, null the date."""
 
-    title: Text = Field(None, description="The title (in English, or the only one)")
-    title_ko: Text = Field(None, description="The title in Korean")
-    caption: Text = None
-    caption_ko: Text = Field(None, description="The caption in Korean")
-    transcription: Text = Field(None, description="The words painted on the poster, as written")
-    taken_at: Annotated[StrictStr | None, explained("must be a date as text, like 2019-10-03, or null")] = Field(
+    title: _text("title") = Field(None, description="The title (in English, or the only one)")
+    title_ko: _text("title_ko") = Field(None, description="The title in Korean")
+    caption: _text("caption") = None
+    caption_ko: _text("caption_ko") = Field(None, description="The caption in Korean")
+    transcription: _text("transcription") = Field(None, description="The words painted on the poster, as written")
+    taken_at: Annotated[StrictStr | None,
+                        explained("taken_at must be a date as text, like 2019-10-03, or null")] = Field(
         None, description="2019-10-03T14:22:05, 2019-10-03, 2019-10 or 2019; null: unknown. Its precision "
                           "follows from how it is written unless taken_precision says otherwise")
     taken_precision: Annotated[Literal[tuple(editing.PRECISIONS)],
                                explained(f"taken_precision must be one of {', '.join(map(repr, editing.PRECISIONS))}")
                                ] = Field(None, description='"" (to the second), day, month, year or circa '
                                                            "(about that year)")
-    trip: Text = Field(None, description="A trip of the vocabulary is matched whatever its case")
-    photographer: Text = None
-    rights: Text = Field(None, description="A rights statement or licence URI, or words")
+    trip: _text("trip") = Field(None, description="A trip of the vocabulary is matched whatever its case")
+    photographer: _text("photographer") = None
+    rights: _text("rights") = Field(None, description="A rights statement or licence URI, or words")
     model_config = {"json_schema_extra": {"examples": [{"title": "The Flower Girl", "title_ko": "꽃파는 처녀",
                                                         "taken_at": "2019-10", "taken_precision": "month"}]}}
 
@@ -50,6 +53,15 @@ class PhotoEditBody(Body):
 
     def values(self):
         return self.model_dump(exclude_unset=True)
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema, handler):
+        # A field left out is absent, not null: the document says no default.
+        schema = handler.resolve_ref_schema(handler(core_schema))
+        for prop in schema.get("properties", {}).values():
+            if prop.get("default", "") is None:
+                del prop["default"]
+        return schema
 
 
 class TurnBody(Body):

@@ -36,13 +36,14 @@ class UploadResults(Shape):
     results: list[Outcome] = Field(description="One outcome per file")
 
 
-def outcome(result, thumbnail_url=None):
-    """An ingest Outcome as the contract's shape (with the thumbnail of its
-    photo, when the caller has one)."""
-    shape = Outcome.model_validate(result.to_json())
-    if thumbnail_url is not None:
-        shape.thumbnail_url = thumbnail_url
-    return shape
+def outcome(result):
+    """An ingest Outcome as the contract's shape."""
+    return Outcome.model_validate(result.to_json())
+
+
+def uploaded(result, thumbnail_url):
+    """An upload's outcome, with the thumbnail of its photo (null when it has none)."""
+    return Outcome.model_validate({**result.to_json(), "thumbnail_url": thumbnail_url})
 
 
 class TextCheck(Shape):

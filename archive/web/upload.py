@@ -103,7 +103,7 @@ def upload_api():
         raise Refused(_first_error(fields), fields)
     outcomes = ingest_uploads(form)
     thumbnails = _thumbnails(outcomes, _external=True)
-    return shapes.UploadResults(results=[shapes.outcome(o, thumbnails.get(o.photo_id or o.duplicate_of))
+    return shapes.UploadResults(results=[shapes.uploaded(o, thumbnails.get(o.photo_id or o.duplicate_of))
                                          for o in outcomes])
 
 

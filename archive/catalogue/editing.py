@@ -52,11 +52,11 @@ OWN_ACTIONS = {"is_public": Field("visibility"), "orientation_override": Field("
 LABELS = {name: field.label for name, field in {**FIELDS, **OWN_ACTIONS}.items()}
 
 PRECISIONS = {
-    "": "as the camera recorded it",
+    "": "as written",
     "day": "the day",
     "month": "the month",
     "year": "the year",
-    "circa": "about that year",
+    "circa": "about that year (circa)",
 }
 _DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?)?)?)?")
 EARLIEST_YEAR, LATEST_YEAR = 1850, 2100
@@ -351,8 +351,10 @@ def revert(db, change_id, username="", photo_id=None):
 
 
 def photo_history(db, photo_id, limit=50):
-    """The changes to a photo, newest first, each entry with what a person
-    reads: its field's label and its values before and after as text."""
+    """The changes to a photo, newest first. Each entry gets what a person
+    reads (its field's label, its values before and after as text), and
+    each change its "rows" to show: its entries, with a date and its
+    precision changed together as one row ("2019" -> "about 1987")."""
     row = one(db, "SELECT orientation FROM photos WHERE id = ?", [photo_id]) or {"orientation": 1}
     changes = history.changes(db, "photo", photo_id, limit=limit)
     for change in changes:
@@ -360,7 +362,22 @@ def photo_history(db, photo_id, limit=50):
             entry["label"] = LABELS.get(entry["field"], entry["field"])
             entry["before_text"] = describe(entry["field"], entry["before"], row["orientation"])
             entry["after_text"] = describe(entry["field"], entry["after"], row["orientation"])
+        change["rows"] = _rows(change["entries"])
     return changes
+
+
+def _rows(entries):
+    by_field = {entry["field"]: entry for entry in entries}
+    if "taken_at" not in by_field or "taken_precision" not in by_field:
+        return entries
+    taken, precision = by_field["taken_at"], by_field["taken_precision"]
+
+    def told(when):
+        return photos.taken_label({"taken_at": taken[when], "taken_precision": precision[when]}) or describe(
+            "taken_at", None)
+
+    merged = {**taken, "before_text": told("before"), "after_text": told("after")}
+    return [merged if entry is taken else entry for entry in entries if entry is not precision]
 
 
 def describe(field, value, file_orientation=1):
@@ -372,5 +389,5 @@ def describe(field, value, file_orientation=1):
     if field == "taken_precision":
         return PRECISIONS.get(value or "", value)
     if value in (None, ""):
-        return "(empty)"
+        return "(empty)" if field != "taken_at" else "(unknown)"
     return str(value)

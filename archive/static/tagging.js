@@ -82,7 +82,9 @@
     status.className = "tag-check";
     status.id = input.id + "-check";
     status.setAttribute("aria-live", "polite");
-    input.insertAdjacentElement("afterend", status);
+    // Under the box's help, when it has some.
+    var next = input.nextElementSibling;
+    (next && next.classList.contains("help") ? next : input).insertAdjacentElement("afterend", status);
     var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
     described.push(status.id);
     input.setAttribute("aria-describedby", described.join(" "));

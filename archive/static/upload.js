@@ -131,7 +131,7 @@
       line.className = "check-problem";
       line.textContent = `${problems.length === 1 ? "This tag is" : "These tags are"} not in the vocabulary and ` +
         `would not be applied: ${problems.map((tag) => tag.spec).join(", ")}. Create ` +
-        `${problems.length === 1 ? "it" : "them"} under the Tags box, or upload without.`;
+        `${problems.length === 1 ? "it" : "them"} with the button under the Tags box, or upload without.`;
       const without = document.createElement("button");
       without.type = "button";
       without.className = "secondary";

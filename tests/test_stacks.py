@@ -104,15 +104,17 @@ QUERIES = ["", "poster", "set:european-street", "film:the-seven-year-itch", "-su
            "camera:canon OR has:gps", "taken:2016..2019", "is:untagged", "has:caption -has:gps", "subject:advert"]
 
 
+@pytest.mark.parametrize("stacks", [True, False])
 @pytest.mark.parametrize("include_private", [False, True])
-def test_the_engine_and_the_sql_oracle_agree_on_stacks(stacked, include_private):
+def test_the_engine_and_the_sql_oracle_agree_on_stacks(stacked, include_private, stacks):
     db = stacked
     # An untagged photo and a tagged copy (the stack is tagged); a private
     # primary (visitors see its public copy instead).
     with confirmed(db, (6, 8, 6), (7, 3, 7)):
         for query in QUERIES:
-            result = search.search(db, query, per_page=100, include_private=include_private)
-            total, page, facets = search_oracle.search(db, query, per_page=100, include_private=include_private)
+            result = search.search(db, query, per_page=100, include_private=include_private, stacked=stacks)
+            total, page, facets = search_oracle.search(db, query, per_page=100, include_private=include_private,
+                                                       stacked=stacks)
             assert result.page.total == total, query
             if not any(word in query for word in ("poster",)):  # LIKE finds substrings, FTS5 words
                 assert [row["id"] for row in result.page.items] == page, query

@@ -447,11 +447,11 @@ def facet_counts(db, hits, query):
     tag_ids = [row[0] for row in vocabulary]
     counts = np.zeros(len(tag_ids), np.int64)
     years, cameras = {}, {}
-    for seg, mask in zip(hits.view.segments, hits.masks):
-        counts += seg.tag_counts(mask, tag_ids)
     if hits.stacks is not None:
         # A stack carries the tags of all its copies.
         counts += hits.stacks.extra_tag_counts(hits.masks, tag_ids)
+    for seg, mask in zip(hits.view.segments, hits.masks):
+        counts += seg.tag_counts(mask, tag_ids)
         year = np.asarray(seg.year)[mask]
         for value, count in enumerate(np.bincount(year[year > 0])):
             if count:

@@ -72,6 +72,10 @@ SearchText = Annotated[str, documented({
     "description": "Words and FACET:VALUE terms, e.g. `subject:film-poster taken:1987`; "
                    "empty finds every visible photo"})]
 Sort = Annotated[str, documented({"type": "string", "enum": list(SORTS), "default": "relevance"})]
+Stacked = Annotated[bool, BeforeValidator(lambda value: str(value).strip().lower() not in ("false", "0", "no")),
+                    documented({"type": "boolean", "default": True,
+                                "description": "false: every copy of a stack of confirmed duplicates, not only its "
+                                               "primary (is:duplicate shows every copy anyway)"})]
 
 
 class PageQuery(Query):
@@ -85,11 +89,13 @@ class PageQuery(Query):
 class SearchQuery(PageQuery):
     q: SearchText = ""
     sort: Sort = "relevance"
+    stacked: Stacked = True
 
 
 class SearchCsvQuery(Query):
     q: SearchText = ""
     sort: Sort = "relevance"
+    stacked: Stacked = True
 
 
 class ExportQuery(Query):

@@ -10,10 +10,12 @@ import json
 
 from flask import Blueprint, Response, abort, current_app, redirect, request, send_file, url_for
 
-from archive.catalogue import sets, versions
+from archive.catalogue import photos, sets, versions
 from archive.iiif import image_api as iiif_image
 from archive.iiif import presentation as iiif_presentation
 from archive.imaging import decoding as imaging
+from archive.search import engine as search
+from archive.search.query import quote_value
 from archive.storage import Storage, write_atomically
 from archive.web import can_see_private, get_db, get_visible_photo, thumbnail_url
 
@@ -162,7 +164,12 @@ def set_manifest(slug):
     tag = sets.find_set(db, slug)
     if tag is None:
         abort(404)
-    members = sets.photos_in_set(db, tag["id"], include_private=can_see_private())
+    # As the set's page shows them: each stack of confirmed copies once.
+    try:
+        ids = search.search_ids(db, f"set:{quote_value(tag['slug'])}", include_private=can_see_private())
+    except search.QueryError:  # only private photos carry it: no such set for this request
+        abort(404)
+    members = sorted(photos.get_photos(db, ids), key=lambda row: (row["taken_at"] or row["uploaded_at"], row["id"]))
     if not members:  # a manifest must paint at least one canvas
         abort(404)
     rights, attribution = _settings()

@@ -27,6 +27,7 @@ class Stacks:
 
     ids: np.ndarray  # int64, sorted
     primary: np.ndarray  # int64, the primary of ids[i]
+    stamp: object = None  # what they were found at (the database and its dedup generation)
 
     def __len__(self):
         return len(self.ids)
@@ -52,6 +53,7 @@ def current(db):
         if cached is not None and cached[0] == stamp:
             return cached[1]
     stacks = find(db)
+    stacks = Stacks(stacks.ids, stacks.primary, stamp=(key, stamp))
     with _lock:
         if len(_cache) >= 8 and key not in _cache:  # one per data directory; tests make many
             _cache.pop(next(iter(_cache)))

@@ -9,6 +9,7 @@ over bitsets. `is:duplicate` asks the near-duplicate groups (dedup) which
 photos are copies of another.
 """
 
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -121,7 +122,7 @@ def _matching(db, query, sort, include_private, stacked=True):
         if live is not None:
             masks[k] &= live
         if stacks is not None:
-            masks[k] &= ~stacks.hidden[k]
+            masks[k][stacks.hidden[k]] = False
     return _Hits(view, masks, evaluator.scores, sort, stacks)
 
 
@@ -279,6 +280,10 @@ class _Evaluator:
         return masks
 
 
+_differences = {}
+_differences_lock = threading.Lock()
+
+
 class _Stacks:
     """The stacks (dedup/stacks.py) as one search sees them: of each
     confirmed group, the copies this request may see, and the one of them
@@ -288,6 +293,8 @@ class _Stacks:
 
     def __init__(self, view, stacks, include_private):
         self.view = view
+        # What the copies and their tags depend on: the index's state, the stacks, who asks.
+        self.key = (view.base.meta.get("_stat"), id(view.base), view.through, stacks.stamp, include_private)
         segment, slot = view.locate(stacks.ids)
         visible = segment >= 0
         for k, seg in enumerate(view.segments):
@@ -307,18 +314,18 @@ class _Stacks:
         self.is_shown = first
         self.shown_at = np.flatnonzero(first)[group]  # index of each copy's shown photo
         sizes = np.bincount(group) if len(group) else np.zeros(0, np.int64)
-        self._size = {int(i): int(n) for i, n in zip(self.ids[first], sizes) if n > 1}
+        order = np.argsort(self.ids[first])
+        self._shown_ids, self._sizes = self.ids[first][order], sizes[order]
         self.by_segment = [np.flatnonzero(self.segment == k) for k in range(len(view.segments))]
-        self.hidden = []  # per segment: the copies not shown
-        for k, seg in enumerate(view.segments):
-            mask = np.zeros(seg.size, bool)
-            at = self.by_segment[k]
-            mask[self.slot[at][~first[at]]] = True
-            self.hidden.append(mask)
+        # Per segment, the slots of the copies not shown.
+        self.hidden = [self.slot[at][~first[at]] for at in self.by_segment]
 
     def size_of(self, photo_id):
         """How many copies the shown photo photo_id stands for (1: no stack)."""
-        return self._size.get(int(photo_id), 1)
+        at = np.searchsorted(self._shown_ids, photo_id)
+        if at < len(self._shown_ids) and self._shown_ids[at] == photo_id:
+            return int(self._sizes[at])
+        return 1
 
     def matched(self, masks):
         """Which copies masks hold, as a bool array over the copies."""
@@ -342,30 +349,61 @@ class _Stacks:
         """For facets: of the stacks in the results, how many carry each tag
         only through a copy that is not the one shown (counts over masks
         see only the shown one's own tags)."""
-        counts = np.zeros(len(tag_ids), np.int64)
-        if not len(self.ids):
-            return counts
-        shown_in = self.matched(masks)[self.shown_at]
-        extra = np.flatnonzero(~self.is_shown & shown_in)
+        shown, column = self._differences(tag_ids)
+        if not len(shown):
+            return np.zeros(len(tag_ids), np.int64)
+        in_results = self.matched(masks)[shown]
+        return np.bincount(column[in_results], minlength=len(tag_ids))
+
+    def _differences(self, tag_ids):
+        """(shown, column): each stack's shown copy (an index into ids) with
+        each tag (a column of tag_ids) that one of its other copies carries
+        and it does not. The same for every query on one state of the index,
+        so it is kept until the index, the stacks or the vocabulary move."""
+        key = (self.key, tuple(tag_ids))
+        with _differences_lock:
+            found = _differences.get(key)
+        if found is not None:
+            return found
+        extra = np.flatnonzero(~self.is_shown)
         if not len(extra):
-            return counts
-        segments = self.view.segments
-        for i, tag_id in enumerate(tag_ids):
-            carry = np.zeros(len(extra), bool)
-            for k, seg in enumerate(segments):
-                at = self.segment[extra] == k
-                if at.any():
-                    carry[at] = seg.has_tag(tag_id, self.slot[extra[at]])
-            if not carry.any():
+            found = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+        else:
+            # The copies come grouped by stack, so their shown photos rise with them.
+            shown, starts = np.unique(self.shown_at[extra], return_index=True)
+            carried = self._carried(np.concatenate([extra, shown]), tag_ids).view(np.uint8)
+            by_copies = np.bitwise_or.reduceat(carried[: len(extra)], starts, axis=0)
+            stack, column = np.nonzero(by_copies & ~carried[len(extra):] & 1)
+            found = (shown[stack], column)
+        with _differences_lock:
+            if len(_differences) >= 8:
+                _differences.pop(next(iter(_differences)))
+            _differences[key] = found
+        return found
+
+    def _carried(self, copies, tag_ids):
+        """Which of tag_ids each of copies (indexes into ids) carries, as a
+        bool matrix: bitsets read for the common tags, slot lists for the rest."""
+        out = np.zeros((len(copies), len(tag_ids)), bool)
+        for k, seg in enumerate(self.view.segments):
+            rows = np.flatnonzero(self.segment[copies] == k)
+            if not len(rows):
                 continue
-            shown = np.unique(self.shown_at[extra[carry]])
-            own = np.zeros(len(shown), bool)
-            for k, seg in enumerate(segments):
-                at = self.segment[shown] == k
-                if at.any():
-                    own[at] = seg.has_tag(tag_id, self.slot[shown[at]])
-            counts[i] = int(np.count_nonzero(~own))
-        return counts
+            slots = self.slot[copies[rows]]
+            dense = [(i, seg._dense_row[t]) for i, t in enumerate(tag_ids) if t in seg._dense_row]
+            if dense:
+                columns, bitsets = (list(part) for part in zip(*dense))
+                words = seg.dense_bits[np.ix_(bitsets, slots >> 6)]
+                bits = (words >> (slots & 63).astype(np.uint64)) & np.uint64(1)
+                out[np.ix_(rows, columns)] = bits.T.astype(bool)
+            lookup = np.full(seg.size, -1, np.int32)
+            lookup[slots] = np.arange(len(slots), dtype=np.int32)
+            for i, tag_id in enumerate(tag_ids):
+                if tag_id in seg._dense_row:
+                    continue
+                found = lookup[seg.tag_slots_of(tag_id)]
+                out[rows[found[found >= 0]], i] = True
+        return out
 
 
 class _Hits:

@@ -108,7 +108,7 @@ def _matching(db, query, sort, include_private, stacked=True):
     view = search_index.snapshot(db)
     stacks = None
     if stacked and not _asks_for_copies(tree):
-        stacks = _Stacks(view, dedup_stacks.current(db), include_private)
+        stacks = _Stacks.of(view, dedup_stacks.current(db), include_private)
     context = _Context(db, view, ranked=sort == "relevance", include_private=include_private, stacks=stacks)
     evaluator = _Evaluator(context)
     if tree is not None:
@@ -280,8 +280,10 @@ class _Evaluator:
         return masks
 
 
-_differences = {}
-_differences_lock = threading.Lock()
+# _Stacks by the state they were made from: the same for every query until
+# the index, the stacks or who asks changes.
+_made = {}
+_made_lock = threading.Lock()
 
 
 class _Stacks:
@@ -291,10 +293,25 @@ class _Stacks:
     request, its lowest visible copy. Arrays run over the visible copies,
     grouped by stack, the shown one first."""
 
+    @classmethod
+    def of(cls, view, stacks, include_private):
+        # What the copies and their tags depend on: the segments (each kept
+        # alive by the _Stacks made from them, so no other can take its id),
+        # the stacks, who asks.
+        key = (tuple(id(seg) for seg in view.segments), view.through, stacks.stamp, include_private)
+        with _made_lock:
+            made = _made.get(key)
+        if made is None:
+            made = cls(view, stacks, include_private)
+            with _made_lock:
+                if len(_made) >= 8:
+                    _made.pop(next(iter(_made)))
+                _made[key] = made
+        return made
+
     def __init__(self, view, stacks, include_private):
-        self.view = view
-        # What the copies and their tags depend on: the index's state, the stacks, who asks.
-        self.key = (view.base.meta.get("_stat"), id(view.base), view.through, stacks.stamp, include_private)
+        self.segments = view.segments
+        self._extra = {}
         segment, slot = view.locate(stacks.ids)
         visible = segment >= 0
         for k, seg in enumerate(view.segments):
@@ -339,7 +356,7 @@ class _Stacks:
         """masks with each stack's shown photo set wherever any of its copies is."""
         if not len(self.ids):
             return masks
-        shown = np.unique(self.shown_at[self.matched(masks)])
+        shown = self.shown_at[self.matched(masks)]
         for k, mask in enumerate(masks):
             at = shown[self.segment[shown] == k]
             mask[self.slot[at]] = True
@@ -360,9 +377,8 @@ class _Stacks:
         each tag (a column of tag_ids) that one of its other copies carries
         and it does not. The same for every query on one state of the index,
         so it is kept until the index, the stacks or the vocabulary move."""
-        key = (self.key, tuple(tag_ids))
-        with _differences_lock:
-            found = _differences.get(key)
+        key = tuple(tag_ids)
+        found = self._extra.get(key)
         if found is not None:
             return found
         extra = np.flatnonzero(~self.is_shown)
@@ -375,17 +391,14 @@ class _Stacks:
             by_copies = np.bitwise_or.reduceat(carried[: len(extra)], starts, axis=0)
             stack, column = np.nonzero(by_copies & ~carried[len(extra):] & 1)
             found = (shown[stack], column)
-        with _differences_lock:
-            if len(_differences) >= 8:
-                _differences.pop(next(iter(_differences)))
-            _differences[key] = found
+        self._extra = {key: found}  # one vocabulary at a time: it rarely changes
         return found
 
     def _carried(self, copies, tag_ids):
         """Which of tag_ids each of copies (indexes into ids) carries, as a
         bool matrix: bitsets read for the common tags, slot lists for the rest."""
         out = np.zeros((len(copies), len(tag_ids)), bool)
-        for k, seg in enumerate(self.view.segments):
+        for k, seg in enumerate(self.segments):
             rows = np.flatnonzero(self.segment[copies] == k)
             if not len(rows):
                 continue

@@ -155,3 +155,25 @@ def test_an_original_goes_through_a_temp_file_and_a_rename(tmp_path, monkeypatch
     assert temp_name.startswith(".tmp-") and temp_dir == str(store.tmp)
     assert target == str(path) and existed is False
     assert content == b"bytes of a photo"
+
+
+def test_a_temp_file_of_a_zombie_writer_is_dead(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    from archive.storage import temp_file_is_dead
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    stat = Path(f"/proc/{child.pid}/stat")
+    try:
+        for _ in range(500):  # until it has exited, unreaped
+            if stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                break
+            time.sleep(0.01)
+        else:
+            pytest.skip("no /proc to read a process state from")
+        assert temp_file_is_dead(tmp_path / f".tmp-{child.pid}-ab12.jpg")
+        assert not temp_file_is_dead(tmp_path / f".tmp-{os.getpid()}-ab12.jpg")
+    finally:
+        child.wait()

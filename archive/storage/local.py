@@ -93,13 +93,26 @@ def temp_file_is_dead(path):
     parts = Path(path).name.split("-")
     if len(parts) < 3 or parts[0] != ".tmp" or not parts[1].isdigit():
         return True  # not named by this code: nobody is writing it
+    pid = int(parts[1])
     try:
-        os.kill(int(parts[1]), 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return True
     except PermissionError:
         return False  # alive, another user's
-    return False
+    return _is_zombie(pid)
+
+
+def _is_zombie(pid):
+    """A killed import worker stays a zombie until someone reaps it (in a
+    container, init may take its time): it exists but will never write."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False  # no /proc here: trust kill()
+    # The state follows the command name, which is in parentheses and may
+    # itself hold spaces or parentheses.
+    return stat[stat.rfind(")") + 1 :].split()[0] == "Z"
 
 
 def dead_temp_files(data_dir):

@@ -77,7 +77,9 @@ def create_app(config=None):
     from archive.web import browse
 
     app.register_blueprint(browse.bp)
-    for blueprint in (accounts.bp, admin.bp, publishing.bp):
+    from archive.web import editing
+
+    for blueprint in (accounts.bp, admin.bp, publishing.bp, editing.bp):
         app.register_blueprint(blueprint)
     accounts.init_app(app)
     errors.register(app)

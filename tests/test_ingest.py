@@ -393,13 +393,27 @@ def test_provenance_is_recorded(ingester, db, tmp_path):
         "keyword": ["rain"], "set": ["european-street"], "trip": ["2019-autumn"]}
 
 
-def test_an_unknown_controlled_tag_rejects_the_file_and_stores_nothing(ingester, db, data_dir, tmp_path):
+def test_an_unknown_controlled_tag_never_costs_the_photo(ingester, db, data_dir, tmp_path):
+    """A tag gone from the vocabulary between the check and the commit: the
+    photo goes in without it, and its outcome says so."""
     path = write(tmp_path, "a.jpg", image_bytes(scene(100, 80), "JPEG"))
-    outcome = ingester.ingest(path, cli_provenance(), [("set", "nowhere")])
-    assert outcome.status == "rejected"
-    assert "no set tag called 'nowhere'" in outcome.reason
-    assert db["photos"].count == 0
-    assert stored_files(data_dir) == []
+    tags_before = db["tags"].count
+    outcome = ingester.ingest(path, cli_provenance(), [("set", "nowhere"), ("set", "railway")])
+    assert outcome.status == "imported"
+    assert "tag set:nowhere was not applied (no set tag called 'nowhere')" in outcome.warnings[-1]
+    assert tags.slugs_by_facet(tags.tags_of_photo(db, outcome.photo_id)) == {"set": ["railway"]}
+    assert db["tags"].count == tags_before
+    assert "not applied" not in db["photos"].get(outcome.photo_id)["warnings"]  # the upload's, not the file's
+
+
+def test_a_trip_joins_the_one_the_vocabulary_has_whatever_its_case(ingester, db, tmp_path):
+    first = ingester.ingest(write(tmp_path, "a.jpg", image_bytes(scene(100, 80, 1), "JPEG")),
+                            cli_provenance(trip="2019 autumn"))
+    second = ingester.ingest(write(tmp_path, "b.jpg", image_bytes(scene(100, 80, 2), "JPEG")),
+                             cli_provenance(trip="  2019   Autumn "))
+    rows = [db["photos"].get(o.photo_id) for o in (first, second)]
+    assert [row["trip"] for row in rows] == ["2019 autumn", "2019 autumn"]
+    assert [row[0] for row in db.execute("SELECT slug FROM tags WHERE facet = 'trip'")] == ["2019-autumn"]
 
 
 # --- all or nothing ---------------------------------------------------------------

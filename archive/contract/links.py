@@ -34,7 +34,7 @@ class Links:
 
     def fit(self, photo, edge):
         """The photo's JPEG fitted within edge × edge."""
-        return self._url(f"media/{photo['sha256']}/{derivative_name(edge)}")
+        return self._url(f"media/{photo['sha256']}/{derivative_name(edge, photo.get('orientation_override'))}")
 
     def thumbnail(self, photo):
         return self.fit(photo, THUMBNAIL_EDGE)

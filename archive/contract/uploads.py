@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, WithJsonSchema
 
 from archive.contract.shapes import Count, PhotoId, Shape, Url
+from archive.contract.tags import TagCheck
 
 TEXT_MAX = 200
 TAGS_MAX = 2000
@@ -50,8 +51,7 @@ def outcome(result, links=None, rows=None):
     data = result.to_json()
     if links is not None and rows is not None:
         shown = data["photo_id"] or data["duplicate_of"]
-        if shown in rows:
-            data["thumbnail_url"] = links.thumbnail(rows[shown])
+        data["thumbnail_url"] = links.thumbnail(rows[shown]) if shown in rows else None
         for match in data["matches"]:
             if match["photo_id"] in rows:
                 match["url"] = links.page(match["photo_id"])
@@ -63,6 +63,24 @@ def outcome(result, links=None, rows=None):
 def named_photos(results):
     """The ids of the photos a list of ingest Outcomes names."""
     return {i for r in results for i in (r.photo_id, r.duplicate_of, *(m["photo_id"] for m in r.matches)) if i}
+
+
+class TextCheck(Shape):
+    value: str = Field(description="As it will be stored")
+    message: str | None = Field(description="What is wrong with it, if anything")
+
+
+class TripCheck(TextCheck):
+    known: bool = Field(description="An existing trip: the photos join it, spelled as the vocabulary spells it")
+
+
+class UploadCheck(Shape):
+    """What a batch's trip, photographer and tags would do, before any file is sent."""
+
+    ok: bool = Field(description="Everything will be applied as typed")
+    trip: TripCheck
+    photographer: TextCheck
+    tags: list[TagCheck] = Field(description="Each tag; unknown and invalid ones are not applied")
 
 
 File = Annotated[Any, WithJsonSchema({"type": "string", "format": "binary"})]

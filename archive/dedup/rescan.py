@@ -20,7 +20,7 @@ BATCH = 50
 def photos_to_fingerprint(db, everything=False):
     """Photo rows that have no fingerprint of the current version (or all)."""
     sql = (
-        "SELECT p.id, p.sha256, p.ext, p.display_edge FROM photos p"
+        "SELECT p.id, p.sha256, p.ext, p.display_edge, p.orientation_override FROM photos p"
         " LEFT JOIN photo_fingerprints f ON f.photo_id = p.id"
         + ("" if everything else " WHERE f.photo_id IS NULL OR f.version < ?")
         + " ORDER BY p.id"
@@ -32,13 +32,14 @@ def fingerprint_stored_photo(storage, photo, max_pixels):
     """Fingerprint a stored photo from its 400 px derivative, or, when that
     is gone, from its original (the thumbnail's pixels made as at ingest)."""
     edge = imaging.THUMBNAIL_EDGE
-    path = storage.derivative_path(photo["sha256"], imaging.derivative_name(edge))
+    override = photo.get("orientation_override")
+    path = storage.derivative_path(photo["sha256"], imaging.derivative_name(edge, override))
     try:
         with Image.open(path) as image:
             return fp.fingerprint(image.convert("RGB"))
     except (FileNotFoundError, OSError):
         original = storage.original_path(photo["sha256"], photo["ext"])
-        return fp.fingerprint(imaging.fit_pixels(original, edge, max_pixels, photo["display_edge"]))
+        return fp.fingerprint(imaging.fit_pixels(original, edge, max_pixels, photo["display_edge"], override))
 
 
 @dataclass

@@ -26,9 +26,8 @@ import os
 from pathlib import Path
 
 from archive import threads
-from archive.imaging import bounded, pyramid
+from archive.imaging import bounded, first_decode, pyramid
 from archive.imaging import decoding as imaging
-from archive.ingest import bounded_decode
 
 # A full decode of a photo just under the default pyramid threshold (30
 # megapixels) plus a tile is light; a 40-megapixel 'max', or a screen-sized
@@ -55,14 +54,16 @@ def source_for(storage, photo, config):
     Pyramid when done), or NotReady while its pyramid is being made."""
     original = storage.original_path(photo["sha256"], photo["ext"])
     size = (photo["width"], photo["height"])
+    turned = photo.get("orientation_override")  # the archivist's turn, if any
     if size[0] * size[1] <= config["PYRAMID_PIXELS"]:
-        return imaging.Original(original, config["MAX_IMAGE_PIXELS"], photo["format"], size)
-    target = storage.derivative_path(photo["sha256"], pyramid.NAME)
+        return imaging.Original(original, config["MAX_IMAGE_PIXELS"], photo["format"], size, turned)
+    # A turned photo has a pyramid of its own orientation, named for it.
+    target = storage.derivative_path(photo["sha256"], imaging.oriented_name(pyramid.NAME, turned))
     try:
         return pyramid.Pyramid(target)
     except FileNotFoundError:
         pass
-    _make_pyramid_in_background(storage, original, target, config)
+    _make_pyramid_in_background(storage, original, target, config, turned)
     # About what making it takes here: decoding and cutting 35 ms a megapixel.
     seconds = 5 + size[0] * size[1] // 20_000_000
     raise NotReady(f"this photo's tiles are being made; ask again in {seconds} s", seconds)
@@ -89,7 +90,7 @@ def slot_for(work_pixels, data_dir, slots):
                BUSY_RETRY_SECONDS)
 
 
-def _make_pyramid_in_background(storage, original, target, config):
+def _make_pyramid_in_background(storage, original, target, config, orientation_override=None):
     """Start making a pyramid unless some process of the server already is."""
     lock = _locks(storage.root) / f"pyramid-{target.name[:64]}"
     handle = _try_lock(lock)
@@ -106,9 +107,9 @@ def _make_pyramid_in_background(storage, original, target, config):
                     if not target.exists():
                         # A damaged original is reported by verify; here it stays without tiles.
                         with contextlib.suppress(imaging.RejectedImage):
-                            bounded.run(bounded_decode.make_pyramid, str(original), str(target),
+                            bounded.run(first_decode.make_pyramid, str(original), str(target),
                                         config["MAX_IMAGE_PIXELS"], config["DECODE_MAX_BYTES"],
-                                        purpose="pyramid")
+                                        orientation_override, purpose="pyramid")
             finally:
                 # Removed while still held: whoever tries it later finds the pyramid.
                 lock.unlink(missing_ok=True)

@@ -14,6 +14,7 @@ import contextlib
 import io
 import math
 import os
+import re
 import warnings
 from dataclasses import dataclass, field
 
@@ -94,9 +95,75 @@ class Analysis:
     fingerprint: object = None  # archive.fingerprint.Fingerprint, for near-duplicates
 
 
-def derivative_name(edge):
+def derivative_name(edge, orientation_override=None):
     """Named by the request that made it, so a name always means the same pixels."""
-    return f"fit{edge}.jpg"
+    return oriented_name(f"fit{edge}.jpg", orientation_override)
+
+
+def oriented_name(name, orientation_override):
+    """A derivative's name for a photo an archivist turned or mirrored: the
+    orientation it was made in goes into the name ("fit400-o6.jpg"), so the
+    pixels of each orientation have names of their own and a cached copy of
+    the old ones is never served for the new."""
+    if not orientation_override:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    return f"{stem}-o{orientation_override}{dot}{ext}"
+
+
+def edge_of(name):
+    """The long edge a fit derivative's name asks for ("fit400-o6.jpg" -> 400), or None."""
+    match = re.fullmatch(r"fit(\d+)(?:-o[1-8])?\.jpg", name)
+    return int(match.group(1)) if match else None
+
+
+# The image of each EXIF orientation, made from the pixels as stored: what
+# turning an upright photo becomes is found by comparing these (below).
+_PROBE = Image.frombytes("L", (3, 2), bytes(range(6)))
+
+
+def _oriented(image, orientation):
+    transpose = ORIENTATION_TRANSPOSE.get(orientation)
+    return image.transpose(transpose) if transpose is not None else image
+
+
+TURNS = {
+    "cw": Image.Transpose.ROTATE_270,  # Pillow turns counter-clockwise
+    "ccw": Image.Transpose.ROTATE_90,
+    "half": Image.Transpose.ROTATE_180,
+    "mirror": Image.Transpose.FLIP_LEFT_RIGHT,
+}
+
+
+def turned(orientation, turn):
+    """The EXIF orientation that shows the stored pixels as the image upright
+    by `orientation` looks after `turn` (cw, ccw, half: turns by 90°, 90°
+    the other way and 180°; mirror: left and right swapped)."""
+    wanted = _oriented(_PROBE, orientation).transpose(TURNS[turn]).tobytes(), \
+        _oriented(_PROBE, orientation).transpose(TURNS[turn]).size
+    for candidate in range(1, 9):
+        made = _oriented(_PROBE, candidate)
+        if (made.tobytes(), made.size) == wanted:
+            return candidate
+    raise AssertionError("the eight orientations cover every turn")
+
+
+def describe_orientation(file_orientation, orientation):
+    """How an orientation differs from the file's own, for a person:
+    "as the file says", "turned 90° clockwise", "mirrored and turned 180°"."""
+    start = _oriented(_PROBE, file_orientation or 1)
+    goal = _oriented(_PROBE, orientation or file_orientation or 1)
+    for mirrored in (False, True):
+        base = start.transpose(TURNS["mirror"]) if mirrored else start
+        for degrees, transpose in ((0, None), (90, TURNS["cw"]), (180, TURNS["half"]), (270, TURNS["ccw"])):
+            made = base.transpose(transpose) if transpose is not None else base
+            if (made.tobytes(), made.size) == (goal.tobytes(), goal.size):
+                turn = {0: "", 90: "turned 90° clockwise", 180: "turned 180°",
+                        270: "turned 90° anticlockwise"}[degrees]
+                if mirrored:
+                    return "mirrored" + (f" and {turn}" if turn else "")
+                return turn or "as the file says"
+    raise AssertionError("the eight orientations cover every turn")
 
 
 def open_checked(path, max_pixels):
@@ -272,8 +339,9 @@ class Decoded:
     pixels: Image.Image  # upright RGB, reduced to no less than the edge asked for
 
 
-def decode_upright(path, max_pixels, largest_edge):
-    """Decode once, as small as still covers largest_edge, and turn upright.
+def decode_upright(path, max_pixels, largest_edge, orientation_override=None):
+    """Decode once, as small as still covers largest_edge, and turn upright:
+    by the file's EXIF orientation, or by the archivist's override of it.
 
     The pixels carry nothing of the file but pixels: Pillow copies an image's
     info (a JPEG comment, an ICC profile) into every crop and resize, and
@@ -302,15 +370,16 @@ def decode_upright(path, max_pixels, largest_edge):
             raise RejectedImage(
                 f"the image's colour mode {image.mode} cannot be shown ({_reason(exc)})"
             ) from None
-    if orientation in ORIENTATION_TRANSPOSE:
-        pixels = pixels.transpose(ORIENTATION_TRANSPOSE[orientation])
-    if orientation in (5, 6, 7, 8):
+    applied = orientation_override or orientation
+    if applied in ORIENTATION_TRANSPOSE:
+        pixels = pixels.transpose(ORIENTATION_TRANSPOSE[applied])
+    if applied in (5, 6, 7, 8):
         full_width, full_height = full_height, full_width
     pixels.info = {}
     return Decoded(fmt, orientation, full_width, full_height, pixels)
 
 
-def analyse(path, max_pixels):
+def analyse(path, max_pixels, orientation_override=None):
     """Validate, decode once (reduced), make the image upright, hash it and make
     the derivatives. Raises RejectedImage for anything the archive will not keep.
 
@@ -319,13 +388,14 @@ def analyse(path, max_pixels):
     decodes at half scale to about 2000 px, sharper than 1600 px and with no
     resampling at all, which was the costliest step of an import after the
     decode. Larger decodes are shrunk to DISPLAY_MAX_EDGE."""
-    decoded = decode_upright(path, max_pixels, DISPLAY_EDGE)
-    return analysis_of(decoded, decoded.pixels)
+    decoded = decode_upright(path, max_pixels, DISPLAY_EDGE, orientation_override)
+    return analysis_of(decoded, decoded.pixels, orientation_override)
 
 
-def analysis_of(decoded, pixels):
+def analysis_of(decoded, pixels, orientation_override=None):
     """The Analysis of a decoded image, its derivatives made from pixels: the
-    upright image with a long edge of at least DISPLAY_EDGE (or all of it)."""
+    upright image with a long edge of at least DISPLAY_EDGE (or all of it),
+    named for the orientation they are shown in."""
     display = fit(pixels, DISPLAY_MAX_EDGE)
     edge = display_edge(display)
     thumbnail = fit(display, THUMBNAIL_EDGE)
@@ -344,8 +414,9 @@ def analysis_of(decoded, pixels):
         dhash=print_.dhash,
         display_edge=edge,
         derivatives={
-            derivative_name(edge): encode_jpeg(display, quality_for(edge)),
-            derivative_name(THUMBNAIL_EDGE): encode_jpeg(thumbnail, quality_for(THUMBNAIL_EDGE)),
+            derivative_name(edge, orientation_override): encode_jpeg(display, quality_for(edge)),
+            derivative_name(THUMBNAIL_EDGE, orientation_override):
+                encode_jpeg(thumbnail, quality_for(THUMBNAIL_EDGE)),
         },
         fingerprint=print_,
     )
@@ -367,16 +438,17 @@ class Original:
     request allows. (A photo past the pyramid threshold is read from its
     tile pyramid instead: see pyramid.Pyramid, which answers the same calls.)"""
 
-    def __init__(self, path, max_pixels, format=None, size=None):
+    def __init__(self, path, max_pixels, format=None, size=None, orientation_override=None):
         self.path, self.max_pixels = path, max_pixels
         self.format, self.size = format, size  # the photo row's, for decoded_pixels()
+        self.orientation_override = orientation_override  # the archivist's turn, if any
 
     def close(self):
         """Nothing to let go (a Pyramid has an open file)."""
 
     def pixels_for(self, edge):
         """The upright image with a long edge of at least edge (or all of it)."""
-        return decode_upright(self.path, self.max_pixels, edge).pixels
+        return decode_upright(self.path, self.max_pixels, edge, self.orientation_override).pixels
 
     def region(self, box, size):
         """The upright region box (x, y, w, h of the full image) scaled to size."""
@@ -385,7 +457,7 @@ class Original:
         # Decode no larger than the output needs: a JPEG then uses draft mode
         # (1/2, 1/4, 1/8 scale), which is most of the cost of a tile.
         edge = math.ceil(longest * max(size[0] / w, size[1] / h)) + 1
-        decoded = decode_upright(self.path, self.max_pixels, min(edge, longest))
+        decoded = decode_upright(self.path, self.max_pixels, min(edge, longest), self.orientation_override)
         return crop_and_scale(decoded.pixels, (decoded.width, decoded.height), box, size)
 
     def decoded_pixels(self, box, size):
@@ -413,7 +485,7 @@ def crop_and_scale(pixels, full, box, size):
     return pixels.resize(tuple(size), Image.Resampling.LANCZOS, box=scaled_box, reducing_gap=3.0)
 
 
-def render_fit(path, edge, max_pixels, photo_display_edge=DISPLAY_EDGE):
+def render_fit(path, edge, max_pixels, photo_display_edge=DISPLAY_EDGE, orientation_override=None):
     """JPEG bytes of one derivative, made again from the original.
 
     The display image and the thumbnail are remade exactly as ingest makes
@@ -422,7 +494,8 @@ def render_fit(path, edge, max_pixels, photo_display_edge=DISPLAY_EDGE):
     meaning one thing. (A photo imported before thumbnails were made by block
     reduction gets a thumbnail that differs from its first by about a grey
     level.) Other sizes come from a decode reduced for them."""
-    return encode_fit(Original(path, max_pixels), edge, photo_display_edge)
+    return encode_fit(Original(path, max_pixels, orientation_override=orientation_override), edge,
+                      photo_display_edge)
 
 
 def encode_fit(source, edge, photo_display_edge=DISPLAY_EDGE):
@@ -430,9 +503,9 @@ def encode_fit(source, edge, photo_display_edge=DISPLAY_EDGE):
     return encode_jpeg(fit_from(source, edge, photo_display_edge), quality_for(edge))
 
 
-def fit_pixels(path, edge, max_pixels, photo_display_edge=DISPLAY_EDGE):
+def fit_pixels(path, edge, max_pixels, photo_display_edge=DISPLAY_EDGE, orientation_override=None):
     """The pixels of one derivative, made from the original as render_fit says."""
-    return fit_from(Original(path, max_pixels), edge, photo_display_edge)
+    return fit_from(Original(path, max_pixels, orientation_override=orientation_override), edge, photo_display_edge)
 
 
 def fit_from(source, edge, photo_display_edge=DISPLAY_EDGE):

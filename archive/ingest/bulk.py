@@ -24,9 +24,8 @@ from archive.db import write_transaction
 from archive.dedup import decisions, reasons
 from archive.dedup import lookup as dedup
 from archive.dedup.pictures import Pictures
-from archive.imaging import bounded
+from archive.imaging import bounded, first_decode
 from archive.imaging import decoding as imaging
-from archive.ingest import bounded_decode
 from archive.ingest.pipeline import FileWork, Outcome, Prepared
 from archive.storage import sha256_of_file
 
@@ -130,8 +129,8 @@ def look(files, path, existing_photo):
         if known is not None:
             return Outcome.duplicate(shown, known)
         # Decoded as the import would, in the bounded child and its budget.
-        header = bounded.run(bounded_decode.screen, str(path), files.max_image_pixels)
-        analysis = bounded.run(bounded_decode.preview, str(path), files.max_image_pixels, files.decode_max_bytes,
+        header = bounded.run(first_decode.screen, str(path), files.max_image_pixels)
+        analysis = bounded.run(first_decode.preview, str(path), files.max_image_pixels, files.decode_max_bytes,
                                header)
     except imaging.RejectedImage as exc:
         return Outcome(path=shown, status="rejected", reason=str(exc))

@@ -5,7 +5,7 @@ decode -> hashes + derivatives -> original stored -> one transaction.
 
 The decode is the first time the file's pixels are touched, and the file
 may be hostile: it runs in a child process under a memory and CPU budget
-worked out from the header (see bounded_decode.py), never in the server or
+worked out from the header (see first_decode.py), never in the server or
 the import command itself.
 
 It runs in two phases so a bulk import can spread the first over worker
@@ -39,9 +39,8 @@ from archive.catalogue import settings, tags
 from archive.db import write_transaction
 from archive.dedup import lookup as dedup
 from archive.dedup.pictures import Pictures
-from archive.imaging import bounded, pyramid
+from archive.imaging import bounded, first_decode, pyramid
 from archive.imaging import decoding as imaging
-from archive.ingest import bounded_decode
 from archive.ingest.metadata import Metadata, read_metadata
 from archive.storage import Storage, move_to_trash, sha256_of_file, take_back, temp_file_is_dead, write_atomically
 from archive.transcription import queue as transcription_queue
@@ -148,7 +147,7 @@ class FileWork:
                 return Outcome.duplicate(shown, known)
             # A file refused by its header is never copied. Even headers are
             # read in the bounded child: Pillow makes a WebP's canvas on open.
-            header = bounded.run(bounded_decode.screen, str(path), self.max_image_pixels)
+            header = bounded.run(first_decode.screen, str(path), self.max_image_pixels)
         except imaging.RejectedImage as exc:
             return Outcome(path=shown, status="rejected", reason=str(exc))
         # The original is copied and flushed to the disk on another thread
@@ -200,7 +199,7 @@ class FileWork:
     def decode(self, path, pyramid_target, header=None):
         """(Analysis, whether the pyramid was written) from the bounded child."""
         try:
-            return bounded.run(bounded_decode.analyse, str(path), self.max_image_pixels,
+            return bounded.run(first_decode.analyse, str(path), self.max_image_pixels,
                                self.decode_max_bytes, str(pyramid_target), self.pyramid_pixels, header)
         except (bounded.OverBudget, bounded.ChildFailed):
             # A child stopped while writing leaves its temp file: not ours to keep.
@@ -268,7 +267,7 @@ class Ingester:
                 if not self._original_in_place(prepared):
                     return Outcome(path=prepared.path, status="rejected",
                                    reason="the stored copy went away while it was imported; import it again")
-                photo_id, matches = self._insert(prepared, provenance, tag_pairs)
+                photo_id, matches, not_applied = self._insert(prepared, provenance, tag_pairs)
         except sqlite3.IntegrityError:
             # Another process committed the same bytes between our check and
             # our insert; the files are shared with that photo now.
@@ -277,14 +276,11 @@ class Ingester:
                 self.forget(prepared)
                 raise
             return Outcome.duplicate(prepared.path, known)
-        except tags.UnknownTag as exc:
-            self.forget(prepared)
-            return Outcome(path=prepared.path, status="rejected", reason=str(exc))
         except BaseException:
             self.forget(prepared)
             raise
         return Outcome(path=prepared.path, status="imported", photo_id=photo_id,
-                       warnings=prepared.metadata.warnings, matches=matches)
+                       warnings=prepared.metadata.warnings + not_applied, matches=matches)
 
     def _original_in_place(self, prepared):
         """Called under the write lock: the original this row will name is
@@ -318,6 +314,7 @@ class Ingester:
         return row["id"] if row else None
 
     def _insert(self, prepared, provenance, tag_pairs):
+        trip = tags.canonical_trip(self.db, provenance.trip)
         row = {
             "sha256": prepared.sha256,
             "ext": prepared.ext,
@@ -333,7 +330,7 @@ class Ingester:
             **prepared.metadata.descriptive_columns(),
             "orientation": prepared.orientation,
             "original_filename": provenance.original_filename,
-            "trip": provenance.trip,
+            "trip": trip,
             # The creator the file names, unless the import said who.
             "photographer": provenance.photographer or prepared.metadata.descriptive.photographer,
             "source": provenance.source,
@@ -345,15 +342,27 @@ class Ingester:
         photo_id = self.db["photos"].insert(row).last_pk
         # Read later by a transcription worker, never on the import's path.
         transcription_queue.enqueue(self.db, photo_id)
-        tag_ids = [tags.resolve_tag(self.db, facet, value) for facet, value in tag_pairs]
-        if provenance.trip:
-            tag_ids.append(tags.resolve_tag(self.db, "trip", provenance.trip))
+        # A tag that names nothing in the vocabulary never costs the photo:
+        # it goes in without that tag, and the outcome says so.
+        tag_ids, not_applied = [], []
+        for facet, value in tag_pairs:
+            try:
+                tag_ids.append(tags.resolve_tag(self.db, facet, value))
+            except tags.UnknownTag as exc:
+                not_applied.append(not_applied_note(f"{facet}:{value}", str(exc)))
+        if trip:
+            tag_ids.append(tags.resolve_tag(self.db, "trip", trip))
         tag_ids += [tags.resolve_tag(self.db, "keyword", word)
                     for word in prepared.metadata.descriptive.keywords if tags.slugify(word)]
         tags.tag_photo(self.db, photo_id, tag_ids, added_by=provenance.uploaded_by)
         matches = dedup.record_new_photo(self.db, photo_id, prepared.fingerprint,
                                          pictures=self.pictures, sha256=prepared.sha256)
-        return photo_id, matches
+        return photo_id, matches, not_applied
+
+
+def not_applied_note(spec, reason):
+    """What an outcome says of a tag it could not apply."""
+    return f"tag {spec} was not applied ({reason}); an archivist can create it under Tags, then add it"
 
 
 def _discard(staging):

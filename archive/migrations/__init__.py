@@ -18,6 +18,7 @@ from archive.migrations import (
     m0040_search_index_identity,
     m0050_transcription,
     m0060_review_batches,
+    m0070_curation,
 )
 
 STEPS = (
@@ -31,6 +32,7 @@ STEPS = (
     m0040_search_index_identity,
     m0050_transcription,
     m0060_review_batches,
+    m0070_curation,
 )
 
 

@@ -106,9 +106,11 @@ def _index_photos(db, chunk, marks, tag_text):
         f"SELECT photo_id, tag_id FROM photo_tags WHERE photo_id IN ({marks})", chunk
     ):
         tags_of.setdefault(photo_id, []).append(tag_id)
+    # A title or caption in Korean beside the English one is searched as
+    # part of it (the same column, the same weight in relevance).
     rows = db.execute(
-        "SELECT id, title, caption, transcription, original_filename FROM photos"
-        f" WHERE id IN ({marks})", chunk).fetchall()
+        "SELECT id, trim(title || ' ' || title_ko), trim(caption || ' ' || caption_ko), transcription,"
+        f" original_filename FROM photos WHERE id IN ({marks})", chunk).fetchall()
     drafted = drafts.search_text(db, chunk)
     for photo_id, title, caption, transcription, filename in rows:
         if photo_id in drafted:

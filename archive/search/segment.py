@@ -115,6 +115,19 @@ class Segment:
         mask[self.tag_slots_of(tag_id)] = True
         return mask
 
+    def has_tag(self, tag_id, slots):
+        """Whether each of slots carries the tag (or a set below it)."""
+        slots = np.asarray(slots, np.int64)
+        row = self._dense_row.get(tag_id)
+        if row is not None:
+            words = self.dense_bits[row][slots >> 6]
+            return ((words >> (slots & 63).astype(np.uint64)) & np.uint64(1)).astype(bool)
+        carriers = self.tag_slots_of(tag_id)
+        if not len(carriers):
+            return np.zeros(len(slots), bool)
+        at = np.minimum(np.searchsorted(carriers, slots), len(carriers) - 1)
+        return carriers[at] == slots
+
     def tag_counts(self, mask, tag_ids):
         """How many slots in mask carry each of tag_ids."""
         packed = None
@@ -237,7 +250,8 @@ class _Builder:
         self.year = np.zeros(size, np.int16)
         self.camera = np.full(size, -1, np.int16)
         sql = ("SELECT id, is_public, taken_at, uploaded_at, camera_make, camera_model,"
-               " gps_lat IS NOT NULL AND gps_lon IS NOT NULL, title != '', caption != '',"
+               " gps_lat IS NOT NULL AND gps_lon IS NOT NULL, title != '' OR title_ko != '',"
+               " caption != '' OR caption_ko != '',"
                " transcription != '' OR EXISTS (SELECT 1 FROM transcription_drafts d JOIN transcription_lines l"
                " ON l.draft_id = d.id WHERE d.photo_id = photos.id), taken_at IS NOT NULL FROM photos WHERE")
         times = {}

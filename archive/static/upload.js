@@ -80,10 +80,95 @@
     return found;
   }
 
-  form.addEventListener("submit", (event) => {
+  // The batch's trip, photographer and tags are checked before any file is
+  // sent: a tag the vocabulary lacks is shown (the tags box offers to create
+  // it), and the upload waits until the archivist creates it or says to go
+  // on without it. The chosen files stay chosen meanwhile.
+  const checkPanel = document.getElementById("upload-check");
+  const tagsField = form.elements.namedItem("tags");
+  let goOnWithout = null;  // the tags text the archivist agreed to upload without fixing
+
+  function batchFields() {
+    const params = new URLSearchParams();
+    for (const name of ["trip", "photographer", "tags"]) {
+      const field = form.elements.namedItem(name);
+      params.set(name, field ? field.value : "");
+    }
+    return params;
+  }
+
+  async function checkBatch() {
+    if (!form.dataset.checkApi) return { ok: true };
+    try {
+      const response = await fetch(`${form.dataset.checkApi}?${batchFields()}`, { headers: { Accept: "application/json" } });
+      return response.ok ? await response.json() : { ok: true };
+    } catch (error) {
+      return { ok: true };  // the server decides anyway: nothing is lost either way
+    }
+  }
+
+  function showCheck(result) {
+    checkPanel.textContent = "";
+    const problems = (result.tags || []).filter((tag) => tag.status === "unknown" || tag.status === "invalid");
+    const notes = [];
+    if (result.trip && result.trip.value && result.trip.known) {
+      notes.push(`The photos join the trip “${result.trip.value}”.`);
+    }
+    for (const field of [result.trip, result.photographer]) {
+      if (field && field.message) notes.push(field.message);
+    }
+    if (!problems.length && !notes.length) {
+      checkPanel.hidden = true;
+      return;
+    }
+    checkPanel.hidden = false;
+    for (const note of notes) {
+      const line = document.createElement("p");
+      line.textContent = note;
+      checkPanel.append(line);
+    }
+    if (problems.length) {
+      checkPanel.classList.add("has-problems");
+      const line = document.createElement("p");
+      line.className = "check-problem";
+      line.textContent = `${problems.length === 1 ? "This tag is" : "These tags are"} not in the vocabulary and ` +
+        `would not be applied: ${problems.map((tag) => tag.spec).join(", ")}. Create ` +
+        `${problems.length === 1 ? "it" : "them"} with the button under the Tags box, or upload without.`;
+      const without = document.createElement("button");
+      without.type = "button";
+      without.className = "secondary";
+      without.textContent = "Upload without " + (problems.length === 1 ? "it" : "them");
+      without.addEventListener("click", () => {
+        goOnWithout = tagsField ? tagsField.value : "";
+        checkPanel.hidden = true;
+        form.requestSubmit();
+      });
+      line.append(" ", without);
+      checkPanel.append(line);
+    } else {
+      checkPanel.classList.remove("has-problems");
+    }
+  }
+
+  for (const name of ["trip", "tags"]) {
+    const field = form.elements.namedItem(name);
+    if (field) field.addEventListener("change", async () => showCheck(await checkBatch()));
+  }
+
+  form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!chosen.length) {
       summary.textContent = "Choose or drop some photos first.";
+      return;
+    }
+    const result = await checkBatch();
+    showCheck(result);
+    const problems = (result.tags || []).some((tag) => tag.status === "unknown" || tag.status === "invalid");
+    const stillTyped = tagsField ? tagsField.value : "";
+    if ((problems && goOnWithout !== stillTyped) || (result.trip && result.trip.message) ||
+        (result.photographer && result.photographer.message)) {
+      summary.textContent = "Nothing sent yet: see the note above the Upload button.";
+      checkPanel.scrollIntoView({ block: "nearest" });
       return;
     }
     for (const file of chosen) {
@@ -165,7 +250,20 @@
     });
   }
 
+  // The photo's thumbnail (or that of the one it duplicates) in its row.
+  function addThumbnail(row, outcome) {
+    if (!outcome.thumbnail_url) return;
+    const image = document.createElement("img");
+    image.className = "outcome-thumb";
+    image.src = outcome.thumbnail_url;
+    image.alt = "";
+    image.width = 56;
+    image.height = 56;
+    row.prepend(image);
+  }
+
   function show(row, outcome) {
+    addThumbnail(row, outcome);
     const status = row.querySelector(".status");
     if (outcome.status === "imported") {
       finish(row, "imported", "Imported as ");

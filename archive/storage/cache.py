@@ -28,7 +28,7 @@ from pathlib import Path
 # Names of files made by requests (after "<sha256>-"): IIIF images and the
 # derivative sizes that are made on first request. fit400 is every photo's
 # thumbnail and fit1600 to fit2048 its display image (config.py).
-_MADE_ON_REQUEST = re.compile(r"^(iiif-.*|fit(\d+)\.jpg)$")
+_MADE_ON_REQUEST = re.compile(r"^(iiif-.*|fit(\d+)(?:-o[1-8])?\.jpg)$")
 PROTECTED_EDGES = range(1600, 2049)
 THUMBNAIL = 400
 MIN_AGE_SECONDS = 5

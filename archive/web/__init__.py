@@ -134,7 +134,7 @@ def fit_url(photo, edge, **kwargs):
 
     from archive.imaging import decoding as imaging
 
-    name = imaging.derivative_name(edge)
+    name = imaging.derivative_name(edge, photo.get("orientation_override"))
     return url_for("media.derivative", sha256=photo["sha256"], name=name, **kwargs)
 
 

@@ -15,9 +15,12 @@ import json
 
 from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 
-from archive.catalogue import sets, versions
+from archive.catalogue import photos, sets, versions
 from archive.iiif import image_api as iiif_image
 from archive.iiif import presentation as iiif_presentation
+from archive.imaging import decoding as imaging
+from archive.search import engine as search
+from archive.search.query import quote_value
 from archive.web import can_see_private, get_db, get_visible_photo, media, thumbnail_url
 
 bp = Blueprint("iiif", __name__, url_prefix="/iiif")
@@ -87,7 +90,9 @@ def image(identifier, region, size, rotation, quality_format):
     if config.get("PUBLIC_URL"):
         base = config["PUBLIC_URL"] + base
     link = f'<{iiif_image.PROFILE_URI}>;rel="profile", <{base}/{plan.canonical_path()}>;rel="canonical"'
-    return media.serve_made(photo, plan.cache_name, plan.media_type, plan.region, plan.size,
+    # Made in the orientation the photo is shown in now (an archivist may have turned it).
+    name = imaging.oriented_name(plan.cache_name, photo["orientation_override"])
+    return media.serve_made(photo, name, plan.media_type, plan.region, plan.size,
                             lambda source: iiif_image.render(source, plan), keep=plan.kept,
                             headers=[("Link", link)])
 
@@ -167,7 +172,12 @@ def set_manifest(slug):
     tag = sets.find_set(db, slug)
     if tag is None:
         abort(404)
-    members = sets.photos_in_set(db, tag["id"], include_private=can_see_private())
+    # As the set's page shows them: each stack of confirmed copies once.
+    try:
+        ids = search.search_ids(db, f"set:{quote_value(tag['slug'])}", include_private=can_see_private())
+    except search.QueryError:  # only private photos carry it: no such set for this request
+        abort(404)
+    members = sorted(photos.get_photos(db, ids), key=lambda row: (row["taken_at"] or row["uploaded_at"], row["id"]))
     if not members:  # a manifest must paint at least one canvas
         abort(404)
     rights, attribution = _settings()

@@ -22,18 +22,16 @@ bp = Blueprint("media", __name__)
 # them: the same URL always means the same bytes.
 IMMUTABLE = "public, max-age=31536000, immutable"
 PRIVATE_IMMUTABLE = "private, max-age=31536000, immutable"
-SERVED_NAMES = {imaging.derivative_name(edge): edge for edge in imaging.SERVED_EDGES}
-
-
 @bp.get("/media/<sha256>/<name>")
 def derivative(sha256, name):
     photo = _photo_by_sha(sha256)
     if photo is None or (not photo["is_public"] and not can_see_private()):
         abort(404)
-    edge = SERVED_NAMES.get(name)
-    if name == imaging.derivative_name(photo["display_edge"]):
-        edge = photo["display_edge"]
-    if edge is None:
+    # Only the sizes served by name, in the photo's orientation now: a name
+    # of another orientation (the photo was turned since) is gone.
+    edge = imaging.edge_of(name)
+    if edge not in (*imaging.SERVED_EDGES, photo["display_edge"]) or \
+            name != imaging.derivative_name(edge, photo["orientation_override"]):
         abort(404)
     # Sizes beyond the two made at ingest are made on first request, and
     # any derivative may be deleted at any time: the source rebuilds it.

@@ -8,7 +8,9 @@ full size once and cut into its tile pyramid, and its display image and
 thumbnail are made from the pyramid, exactly as they are made again
 whenever one is deleted (see iiif/sources.py).
 
-This module imports only images and storage, so the child starts quickly.
+It lives with the images (it imports only them and storage, so the child
+starts quickly) so that the catalogue can decode in the child too: a
+turned photo's new derivatives (catalogue/orientation.py).
 """
 
 from pathlib import Path
@@ -53,21 +55,23 @@ def analyse(path, max_pixels, max_bytes, pyramid_target, pyramid_pixels, header=
         raise
 
 
-def preview(path, max_pixels, max_bytes, header=None):
-    """The Analysis a dry run matches with: the decode and budget of a photo
-    below the pyramid threshold, whatever its size, and nothing written (a
-    large photo's pyramid is the import's to make)."""
+def preview(path, max_pixels, max_bytes, header=None, orientation_override=None):
+    """The Analysis of a file with nothing written: what a dry run matches
+    with, and a turned photo's new derivatives. The decode and budget of a
+    photo below the pyramid threshold, whatever its size (a large photo's
+    pyramid is made on its own, by the import or in the background)."""
     header = header or screen(path, max_pixels)
     _take_budget(header, _draft_pixels(header, DISPLAY_EDGE), False, max_bytes)
-    return imaging.analyse(path, max_pixels)
+    return imaging.analyse(path, max_pixels, orientation_override)
 
 
-def make_pyramid(path, target, max_pixels, max_bytes):
+def make_pyramid(path, target, max_pixels, max_bytes, orientation_override=None):
     """The tile pyramid of a photo already in the archive (imported before
-    pyramids were made, or whose pyramid was deleted), written to target."""
+    pyramids were made, its pyramid deleted, or turned by an archivist),
+    written to target."""
     header = screen(path, max_pixels)
     _take_budget(header, header.pixels, True, max_bytes)
-    decoded = imaging.decode_upright(path, max_pixels, max(header.width, header.height))
+    decoded = imaging.decode_upright(path, max_pixels, max(header.width, header.height), orientation_override)
     write_atomically(target, lambda out: pyramid.write(decoded.pixels, out), durable=False)
 
 

@@ -13,7 +13,7 @@ from archive.contract.links import Links
 from archive.preservation import backup as backup_module
 from archive.preservation import destination, export, fixity
 from archive.search import engine as search
-from archive.storage import Storage, purge_trash, write_atomically
+from archive.storage import StorageError, open_storage, write_atomically
 
 FORCE_HELP = "Replace an existing destination (never one inside the data directory)."
 
@@ -23,14 +23,19 @@ FORCE_HELP = "Replace an existing destination (never one inside the data directo
               help="Rebuild derivatives; move orphan files to quarantine/; purge the trash of originals "
                    "deleted longer ago than ARCHIVE_TRASH_DAYS (originals of photos are never deleted).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--resume", is_flag=True,
+              help="Go on from where an interrupted verify stopped instead of starting again.")
 @pass_archive
-def verify(archive, repair, as_json):
-    """Check fixity: re-hash every original, check derivatives and the database,
-    find orphan files and rows whose files are missing.
+def verify(archive, repair, as_json, resume):
+    """Check fixity: re-hash every original (streamed from the object store
+    when the archive keeps its files in one), check derivatives and the
+    database, find orphan files and rows whose files are missing.
 
     Exits with status 1 when anything is wrong (after --repair: when anything
     could not be mended). Temp files left by a writer that died (an import
-    killed half way) are garbage, not damage: they are swept away.
+    killed half way), and its unfinished uploads to an object store, are
+    garbage, not damage: they are swept away. A verify stopped half way
+    (Ctrl-C, a reboot) keeps its progress; --resume goes on from there.
 
     \b
     Example:
@@ -39,7 +44,7 @@ def verify(archive, repair, as_json):
     total = photos.count(archive.db)
     with click.progressbar(length=total, label="Verifying", file=sys.stderr,
                            hidden=as_json or not sys.stderr.isatty()) as bar:
-        report = fixity.verify(archive.db, archive.data_dir, progress=lambda: bar.update(1))
+        report = fixity.verify(archive.db, archive.data_dir, progress=lambda: bar.update(1), resume=resume)
     if repair:
         fixity.repair(archive.db, archive.data_dir, report, archive.config["MAX_IMAGE_PIXELS"],
                       trash_seconds=archive.config["TRASH_DAYS"] * 86400)
@@ -51,6 +56,8 @@ def verify(archive, repair, as_json):
             where = f" (photo {problem.photo_id})" if problem.photo_id else ""
             click.echo(f"{mark}: {problem.kind}{where}: {problem.detail}" +
                        (f" [{problem.path}]" if problem.path else ""))
+        if report.resumed_after is not None:
+            click.echo(f"resumed after photo {report.resumed_after}")
         if report.swept_temp_files:
             click.echo(f"swept {report.swept_temp_files} temp file(s) left by writers that died")
         if report.trash_purged:
@@ -76,12 +83,12 @@ def purge(archive, days):
         python manage_archive.py purge --days 0
     """
     days = archive.config["TRASH_DAYS"] if days is None else days
-    removed, freed = purge_trash(Storage(archive.data_dir), days * 86400)
+    removed, freed = open_storage(archive.data_dir).purge_trash(days * 86400)
     click.echo(f"purged {removed} deleted original(s) older than {days} day(s), {freed / 1e6:.1f} MB freed")
 
 
 @click.command("backup")
-@click.argument("dest", type=click.Path())
+@click.argument("dest")
 @click.option("--link", is_flag=True,
               help="Hard-link originals instead of copying them (same disk only).")
 @click.option("--force", is_flag=True, help=FORCE_HELP)
@@ -89,8 +96,10 @@ def purge(archive, days):
 def backup_command(archive, dest, link, force):
     """Back up the archive while it runs: a consistent copy of the database and
     the originals it names. Later runs into the same DEST copy only new
-    originals. DEST must be new, empty, or an earlier backup (else --force),
-    and outside the data directory.
+    originals. DEST is a folder or s3://BUCKET/PREFIX in an object store
+    (ARCHIVE_S3_ENDPOINT_URL and boto3's credentials), whichever kind of
+    storage the archive itself uses. DEST must be new, empty, or an earlier
+    backup (else --force), and outside the data directory.
 
     Every original the copied database names is then checked in DEST by its
     SHA-256; if any is missing or damaged the command exits with status 1
@@ -99,6 +108,7 @@ def backup_command(archive, dest, link, force):
     \b
     Example:
         python manage_archive.py --data media backup /mnt/backup/archive
+        python manage_archive.py --data media backup s3://archive-backups/nightly
     """
     photos = archive.db.execute("SELECT count(*) FROM photos").fetchone()[0]
     with click.progressbar(length=photos, label="Backing up",
@@ -106,7 +116,7 @@ def backup_command(archive, dest, link, force):
         try:
             result = backup_module.backup(archive.data_dir, dest, link=link, force=force,
                                           progress=lambda: bar.update(1))
-        except (backup_module.BackupError, destination.DestinationError) as exc:
+        except (backup_module.BackupError, destination.DestinationError, StorageError) as exc:
             raise click.ClickException(str(exc)) from None
     click.echo(f"backed up {result['photos']} photos to {dest}: {result['copied']} originals copied, "
                f"{result['linked']} linked, {result['already_there']} already there; "
@@ -114,22 +124,25 @@ def backup_command(archive, dest, link, force):
 
 
 @click.command("restore")
-@click.argument("source", type=click.Path(exists=True, file_okay=False))
+@click.argument("source")
 @click.option("--force", is_flag=True,
               help="Restore into a data directory that is not empty: its database is replaced "
                    "by the backup's (stop the server first); originals are only added.")
 @pass_archive
 def restore_command(archive, source, force):
-    """Restore a backup into the data directory, which must be new or empty
-    (else --force). Derivatives are rebuilt; the result passes verify.
+    """Restore a backup (a folder or s3://BUCKET/PREFIX) into the data
+    directory, which must be new or empty (else --force); the originals go
+    to the archive's storage (ARCHIVE_STORAGE: the data directory or an
+    object store). Derivatives are rebuilt; the result passes verify.
 
     \b
-    Example:
+    Examples:
         python manage_archive.py --data media-restored restore /mnt/backup/archive
+        ARCHIVE_STORAGE=s3://archive/live python manage_archive.py --data media restore /mnt/backup/archive
     """
     try:
         result = backup_module.restore(source, archive.data_dir, force=force)
-    except backup_module.BackupError as exc:
+    except (backup_module.BackupError, destination.DestinationError, StorageError) as exc:
         raise click.ClickException(str(exc)) from None
     report = fixity.verify(archive.db, archive.data_dir)
     fixity.repair(archive.db, archive.data_dir, report, archive.config["MAX_IMAGE_PIXELS"])

@@ -2,6 +2,8 @@
 safe and taking it elsewhere."""
 
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -11,7 +13,7 @@ from archive.catalogue import photos
 from archive.cli.context import base_url_option, pass_archive
 from archive.contract.links import Links
 from archive.preservation import backup as backup_module
-from archive.preservation import destination, export, fixity
+from archive.preservation import destination, export, fixity, replication
 from archive.search import engine as search
 from archive.storage import StorageError, open_storage, write_atomically
 
@@ -152,6 +154,55 @@ def restore_command(archive, source, force):
         for problem in left:
             click.echo(f"PROBLEM: {problem.kind}: {problem.detail}", err=True)
         sys.exit(1)
+
+
+@click.command("replicate")
+@click.option("--to", "replica", default=None, metavar="s3://BUCKET/PREFIX",
+              help="Where the database goes (default: $ARCHIVE_REPLICA, or litestream/ under ARCHIVE_STORAGE).")
+@click.option("--sync-interval", default="1s", show_default=True,
+              help="How often Litestream sends new changes: at most this much is lost with the machine.")
+@click.option("--print-config", is_flag=True, help="Print Litestream's configuration and stop.")
+@click.option("--restore", is_flag=True,
+              help="Bring the database back from the replica into an empty data directory, then stop.")
+@pass_archive
+def replicate(archive, replica, sync_interval, print_config, restore):
+    """Replicate the database continuously to an object store with Litestream
+    (it runs in the foreground until stopped: run it as a service beside the
+    server), or --restore it from there onto a new machine.
+
+    The configuration is written to DATA/litestream.yml; credentials come
+    from the environment as for boto3 (AWS_ACCESS_KEY_ID, ...), and
+    ARCHIVE_S3_ENDPOINT_URL names a MinIO or Ceph server. See docs/deploy.md.
+
+    \b
+    Examples:
+        python manage_archive.py --data media replicate --to s3://archive/db
+        python manage_archive.py --data media replicate --to s3://archive/db --restore
+        python manage_archive.py --data media verify
+    """
+    try:
+        location = replication.replica_location(replica)
+        if print_config:
+            click.echo(replication.config_text(archive.data_dir, location, sync_interval), nl=False)
+            return
+        database = archive.data_dir / "archive.db"
+        if restore:
+            if database.exists():
+                raise click.ClickException(f"{database} exists; restore into a data directory without a database")
+            config_path = replication.write_config(archive.data_dir, location, sync_interval)
+            result = subprocess.run(replication.restore_command(archive.data_dir, config_path))
+            if result.returncode != 0 or not database.exists():
+                raise click.ClickException(f"litestream could not restore the database from {location}")
+            click.echo(f"restored the database from {location}; run verify to check the archive")
+            return
+        archive.db  # noqa: B018 (made and migrated, in WAL mode, before Litestream follows it)
+        config_path = replication.write_config(archive.data_dir, location, sync_interval)
+        command = replication.replicate_command(config_path)
+    except replication.ReplicationError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"replicating {database} to {location} every {sync_interval} (Ctrl-C stops)", err=True)
+    sys.stdout.flush()
+    os.execv(command[0], command)
 
 
 def _parse_ids(text):

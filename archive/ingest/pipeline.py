@@ -23,6 +23,11 @@ process may have committed, or be about to commit, a photo of the same bytes
 that found our original already in place. So the original goes to the trash
 rather than away, and a commit that finds its original gone takes it back
 from there before it inserts the row.
+
+The files go through the archive's storage (archive.storage): renamed into
+place in the data directory, or uploaded whole to an object store. Either
+way a reader sees a whole file or none, and what a killed import leaves
+(temp files, unfinished uploads) is swept by the next import or verify.
 """
 
 import contextlib
@@ -84,7 +89,7 @@ class Outcome:
 
 @dataclass
 class Prepared:
-    """A file whose original and derivatives are on disk, ready to commit.
+    """A file whose original and derivatives are stored, ready to commit.
 
     Small and picklable: it crosses from a worker process to the writer."""
 

@@ -1,6 +1,6 @@
 """Originals and derivatives, served by content address.
 
-Derivative sizes and IIIF images that are not on disk are made through one
+Derivative sizes and IIIF images that are not stored yet are made through one
 path, serve_made(): the cache first; then the photo's source (its original,
 or a large photo's tile pyramid); a slot if the work is heavy; then the file
 is kept (if the cache keeps such images) and sent, by nginx when

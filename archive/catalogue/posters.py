@@ -391,3 +391,9 @@ def describe(field, value):
     if value in (None, ""):
         return "(empty)"
     return str(value)
+
+
+def choices(db, limit=1000):
+    """Posters to link a photo to, by title: rows of id, slug, title, title_ko."""
+    return [dict(row) for row in db.query(
+        "SELECT id, slug, title, title_ko FROM posters ORDER BY lower(title), title_ko, id LIMIT ?", [limit])]

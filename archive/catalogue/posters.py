@@ -397,3 +397,22 @@ def choices(db, limit=1000):
     """Posters to link a photo to, by title: rows of id, slug, title, title_ko."""
     return [dict(row) for row in db.query(
         "SELECT id, slug, title, title_ko FROM posters ORDER BY lower(title), title_ko, id LIMIT ?", [limit])]
+
+
+def photo_ids(db, poster_id=None, kind=None):
+    """Ids of the photos linked to a poster, to posters of a kind, or (with
+    neither) to any poster: what poster:, kind: and has:poster find."""
+    sql, params = "SELECT DISTINCT pp.photo_id FROM poster_photos pp JOIN posters ON posters.id = pp.poster_id", []
+    if poster_id is not None:
+        sql += " WHERE posters.id = ?"
+        params.append(poster_id)
+    elif kind is not None:
+        sql += " WHERE posters.kind = ?"
+        params.append(kind)
+    return [row[0] for row in db.execute(sql + " ORDER BY pp.photo_id", params)]
+
+
+def links_by_poster(db):
+    """Every link as (poster id, slug, title, title_ko, photo id), for search's poster facet."""
+    return db.execute("SELECT posters.id, posters.slug, posters.title, posters.title_ko, pp.photo_id"
+                      " FROM poster_photos pp JOIN posters ON posters.id = pp.poster_id").fetchall()

@@ -60,3 +60,21 @@ def test_bad_input_is_a_message_and_changes_nothing(run_cli, make_image, db):
     outside = run_cli("posters", "link", "real", ids[0], "--region", "0,0,9999,10")
     assert outside.exit_code == 1 and "inside the photo" in outside.output
     assert db["posters"].count == 1 and db["poster_photos"].count == 0
+
+
+def test_exports_carry_posters_and_their_links(run_cli, make_image, db, tmp_path):
+    ids = _photos(run_cli, make_image, 2)
+    run_cli("posters", "add", "--title", "Beer advert", "--text", "BEER", "--photo", ids[0])
+    run_cli("posters", "link", "beer-advert", ids[1], "--region", "1,2,30,40")
+    records = json.loads(run_cli("export", "--format", "json", "-").output)["photos"]
+    assert [r["posters"] for r in records] == [[{"id": 1, "slug": "beer-advert", "title": "Beer advert", "region": None}],
+                                              [{"id": 1, "slug": "beer-advert", "title": "Beer advert",
+                                                "region": {"x": 1, "y": 2, "w": 30, "h": 40}}]]
+    csv_text = run_cli("export", "--format", "csv", "-").output
+    assert csv_text.splitlines()[0].endswith(",posters") and csv_text.splitlines()[1].endswith(",beer-advert")
+    bag = tmp_path / "bag"
+    run_cli("export", "--format", "bagit", bag)
+    posters_json = json.loads((bag / "data" / "posters.json").read_text())
+    assert [(p["slug"], p["painted_text"], len(p["photos"])) for p in posters_json["posters"]] == [
+        ("beer-advert", "BEER", 2)]
+    assert "posters.json" in (bag / "manifest-sha256.txt").read_text()

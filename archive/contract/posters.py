@@ -161,6 +161,12 @@ class PosterEditBody(PosterFields):
         return value
 
 
+class PosterList(Shape):
+    """A bag's posters.json: every poster its photos show."""
+
+    posters: list[Poster]
+
+
 class PosterChange(Shape):
     change: Change | None = Field(description="The change made; null when nothing changed")
     poster: Poster

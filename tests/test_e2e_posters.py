@@ -36,7 +36,7 @@ def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("posters-e2e")
     data_dir, folder = root / "media", root / "photos"
     folder.mkdir()
-    for n, (trip, taken) in enumerate(SHOTS):
+    for n, (trip, _) in enumerate(SHOTS):
         scene(1200, 900, seed=300 + n).save(folder / f"itch-{n}.jpg", "JPEG", quality=85)
         run(data_dir, "import", folder / f"itch-{n}.jpg", "--trip", trip, "--tag", "set:european-street")
     scene(1200, 900, seed=390).save(folder / "beer.jpg", "JPEG", quality=85)

@@ -78,8 +78,9 @@ def create_app(config=None):
 
     app.register_blueprint(browse.bp)
     from archive.web import editing
+    from archive.web import posters as poster_views
 
-    for blueprint in (accounts.bp, admin.bp, publishing.bp, editing.bp):
+    for blueprint in (accounts.bp, admin.bp, publishing.bp, editing.bp, poster_views.bp):
         app.register_blueprint(blueprint)
     accounts.init_app(app)
     errors.register(app)

@@ -12,6 +12,7 @@ import pytest
 from support import PASSWORD, json_lines, logged_in_client
 
 from archive.accounts import auth
+from archive.catalogue import posters
 
 ROLES = ("visitor", "archivist", "admin")
 
@@ -112,12 +113,32 @@ MATRIX = {
     ("tagging.api_create_tag", "POST"): (401, 400, 400),
     ("tagging.create_and_apply", "POST"): (302, 303, 303),
     ("upload.check_api", "GET"): (401, 200, 200),
+    # Posters: the sample poster shows the public photo. Forms with nothing
+    # in them change nothing and go back with a message (303).
+    ("posters.browse", "GET"): (200, 200, 200),
+    ("posters.page", "GET"): (200, 200, 200),
+    ("posters.edit_form", "POST"): (302, 303, 303),
+    ("posters.revert_form", "POST"): (302, 303, 303),
+    ("posters.make_form", "POST"): (302, 303, 303),
+    ("posters.link_form", "POST"): (302, 303, 303),
+    ("posters.unlink_form", "POST"): (302, 303, 303),
+    ("posters.suggestion_form", "POST"): (302, 303, 303),
+    ("posters.confirm_draft", "POST"): (302, 303, 303),
+    ("posters.list_api", "GET"): (200, 200, 200),
+    ("posters.detail_api", "GET"): (200, 200, 200),
+    ("posters.create_api", "POST"): (401, 400, 400),
+    ("posters.edit_api", "PATCH"): (401, 400, 400),
+    ("posters.link_api", "POST"): (401, 400, 400),
+    ("posters.unlink_api", "DELETE"): (401, 404, 404),  # the throwaway photo is not on the poster
+    ("posters.history_api", "GET"): (401, 200, 200),
+    ("posters.revert_api", "POST"): (401, 404, 404),
+    ("iiif.poster_record_manifest", "GET"): (200, 200, 200),
 }
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
 # Routes whose success destroys the photo they name get a photo of their own.
-THROWAWAY = {"publishing.delete_api"}
+THROWAWAY = {"publishing.delete_api", "posters.unlink_api"}
 
 
 def route_methods(app):
@@ -135,7 +156,8 @@ def archive(app, db, run_cli, make_image):
     run_cli("unpublish", private["id"])
     users = {"archivist": auth.add_user(db, "archie", PASSWORD, "archivist"),
              "admin": auth.add_user(db, "ada", PASSWORD, "admin")}
-    return {"public": public, "private": private, "throwaway": throwaway, "users": users}
+    poster = posters.create(db, {"title": "Sample poster"}, photos=[public["id"]])
+    return {"public": public, "private": private, "throwaway": throwaway, "users": users, "poster": poster}
 
 
 def client_for(app, archive, role):
@@ -165,6 +187,7 @@ def sample_args(archive, photo):
         "key": 999,
         "batch_id": 999,
         "change_id": 999,
+        "poster_id": archive["poster"],
     }
 
 

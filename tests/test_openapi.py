@@ -226,7 +226,11 @@ REFUSES_VALID_LOOKING = {("/api/uploads", "POST"), ("/api/photos/{photo_id}/tags
                          ("/api/review/clusters/{key}/decision", "POST"), ("/api/review/plain/accept", "POST"),
                          ("/api/search", "GET"), ("/api/search.csv", "GET"),
                          # ids and q together, or a q that does not parse.
-                         ("/api/export.json", "GET"), ("/api/export.csv", "GET")}
+                         ("/api/export.json", "GET"), ("/api/export.csv", "GET"),
+                         # a set or film outside the vocabulary, a photo that does not exist or a region
+                         # outside it, a title that is only spaces.
+                         ("/api/posters", "POST"), ("/api/posters/{poster_id}", "PATCH"),
+                         ("/api/posters/{poster_id}/photos", "POST")}
 
 
 @pytest.mark.parametrize("path, method", OPERATIONS, ids=[f"{m} {p}" for p, m in OPERATIONS])

@@ -8,13 +8,16 @@
     taken:2016..2019 taken:2019-05    a year, month or day, or a range of them
     camera:canon                      make or model contains the text
     is:untagged is:duplicate is:public is:private
-    has:gps has:caption has:transcription has:title has:date
+    has:gps has:caption has:transcription has:title has:date has:poster
+    poster:the-seven-year-itch        photos of a poster record (its slug)
+    kind:advert                       photos of posters of a kind
 """
 
 import re
 from dataclasses import dataclass
 from datetime import date
 
+from archive.catalogue.posters import KINDS
 from archive.catalogue.tags import FACETS
 
 MAX_QUERY_LENGTH = 1000
@@ -22,8 +25,8 @@ MAX_TERMS = 60
 MAX_DEPTH = 16
 
 IS_VALUES = ("untagged", "duplicate", "public", "private")
-HAS_VALUES = ("gps", "caption", "transcription", "title", "date")
-FIELDS = FACETS + ("taken", "camera", "is", "has")
+HAS_VALUES = ("gps", "caption", "transcription", "title", "date", "poster")
+FIELDS = FACETS + ("taken", "camera", "is", "has", "poster", "kind")
 
 
 class QueryError(ValueError):
@@ -61,6 +64,16 @@ class Is:
 @dataclass(frozen=True)
 class Has:
     what: str
+
+
+@dataclass(frozen=True)
+class Poster:
+    slug: str
+
+
+@dataclass(frozen=True)
+class PosterKind:
+    kind: str
 
 
 @dataclass(frozen=True)
@@ -145,6 +158,12 @@ def _field(name, value):
         return _taken(value)
     if field == "camera":
         return Camera(value)
+    if field == "poster":
+        return Poster(value)
+    if field == "kind":
+        if value.lower() not in KINDS:
+            raise QueryError(f'"kind:{value}" is not a kind of poster; the kinds are {", ".join(KINDS)}')
+        return PosterKind(value.lower())
     allowed = IS_VALUES if field == "is" else HAS_VALUES
     if value.lower() not in allowed:
         raise QueryError(f'"{field}:{value}" is not known; use {", ".join(field + ":" + v for v in allowed)}')
@@ -155,6 +174,7 @@ _EXAMPLES = {
     "set": "set:european-street", "subject": "subject:advert", "film": 'film:"the flower girl"',
     "trip": "trip:2019-autumn", "place": "place:pyongyang", "keyword": "keyword:cinema",
     "taken": "taken:2016..2019", "camera": "camera:canon", "is": "is:untagged", "has": "has:gps",
+    "poster": "poster:the-seven-year-itch", "kind": "kind:advert",
 }
 
 _DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")

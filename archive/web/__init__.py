@@ -221,6 +221,7 @@ def register_template_helpers(app):
         fit_size=fit_size,
         display_size=display_size,
         srcset=srcset,
+        fit_url=fit_url,
         thumb_size=lambda photo: fit_size(photo, imaging.THUMBNAIL_EDGE),
         photo_alt=photo_alt,
         display_title=photos.display_title,

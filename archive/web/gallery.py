@@ -4,9 +4,10 @@ from datetime import date
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 
-from archive.catalogue import editing, photos, tagging, versions
+from archive.catalogue import editing, photos, posters, tagging, versions
 from archive.imaging import decoding as imaging
 from archive.search import engine as search
+from archive.transcription import drafts
 from archive.web import can_see_exact, can_see_private, get_db, get_visible_photo, is_admin
 
 bp = Blueprint("gallery", __name__)
@@ -46,6 +47,9 @@ def photo_context(record):
         "taken_input": editing.taken_as_written(record),
         "group": versions.versions_of(db, photo_id, include_private=archivist),
         "cite": cite_line(record),
+        "photo_posters": posters.posters_of_photo(db, photo_id),
+        "poster_choices": posters.choices(db) if archivist else [],
+        "photo_drafts": drafts.for_photo(db, photo_id) if archivist else [],
     }
 
 

@@ -131,6 +131,9 @@ MATRIX = {
     ("posters.link_api", "POST"): (401, 400, 400),
     ("posters.unlink_api", "DELETE"): (401, 404, 404),  # the throwaway photo is not on the poster
     ("posters.history_api", "GET"): (401, 200, 200),
+    ("posters.suggestion_api", "POST"): (401, 400, 400),
+    ("posters.cluster_form", "POST"): (302, 303, 303),  # no open cluster holds photo 999: back to review
+    ("posters.cluster_api", "POST"): (401, 400, 400),
     ("posters.revert_api", "POST"): (401, 404, 404),
     ("iiif.poster_record_manifest", "GET"): (200, 200, 200),
 }

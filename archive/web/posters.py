@@ -75,8 +75,8 @@ def _page_context(poster, edit_values=None, edit_errors=None):
     }
 
 
-FORM_FIELDS = ("title", "title_ko", "slug", "kind", "status", "set", "place", "film", "product", "depicts", "painted_text",
-               "translation", "notes")
+FORM_FIELDS = ("title", "title_ko", "slug", "kind", "status", "set", "place", "film", "product", "depicts",
+               "painted_text", "translation", "notes")
 
 
 @bp.post("/posters/<int:poster_id>/edit")

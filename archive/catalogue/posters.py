@@ -58,7 +58,8 @@ FIELDS = ("title", "title_ko", "slug", "kind", "status", "set", "place", "film",
           "painted_text", "translation", "notes", "best_photo")
 LABELS = {**{name: field.label for name, field in TEXT_FIELDS.items()},
           "slug": "slug", "kind": "kind", "status": "status", "set": "set", "film": "film it replicates",
-          "best_photo": "photo shown"}
+          "best_photo": "photo shown", "made": "made"}
+MADE = "made"  # when and by whom, kept in the history of a deletion only
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 SLUG_LENGTH = 80
 _LINK = re.compile(r"photo:([1-9][0-9]{0,17})")
@@ -300,7 +301,8 @@ def edit(db, poster_id, values, username="", action="edit", reverting=None, chan
         entries = [(poster_id, name, before.get(name), value) for name, value in changed.items()]
         if "best_photo" in columns and "best_photo" not in changed:
             entries.append((poster_id, "best_photo", before["best_photo"], None))
-        return history.record(db, "poster", entries, username, action="revert" if reverting else action,
+        return history.record(db, "poster", entries, username,
+                              action="revert" if reverting and action == "edit" else action,
                               reverts=reverting, change_id=change_id)
 
 
@@ -415,8 +417,74 @@ POSTER = history.Kind("poster", read=editable_values, write=_write, labels=LABEL
 
 
 def revert(db, change_id, username="", poster_id=None):
-    """Undo a change to a poster. Returns the new change's id."""
+    """Undo a change to a poster (a deletion too: see restore). Returns the new change's id."""
+    change = history.get_change(db, change_id, record_id=poster_id) if 0 < change_id < 2**63 else None
+    if change is not None and change["record_type"] == "poster" and change["action"] == "delete":
+        return restore(db, change_id, username)
     return history.revert(db, POSTER, change_id, username, record_id=poster_id)
+
+
+def delete(db, poster_id, username=""):
+    """Delete a poster record; its photos stay as they are. What it was,
+    every field and link and when and by whom it was made, is kept in its
+    history as one "delete" change (each value before, null after), which
+    `restore` (or reverting it) brings back under the same id. Returns the
+    change's id."""
+    with write_transaction(db):
+        before = editable_values(db, poster_id)
+        if before is None:
+            raise PosterError(f"no poster {poster_id}")
+        row = get_row(db, poster_id)
+        before[MADE] = {"by": row["created_by"], "at": row["created_at"]}
+        change_id = history.record(db, "poster", [(poster_id, name, value, None) for name, value in before.items()],
+                                   username, action="delete")
+        db.execute("DELETE FROM poster_photos WHERE poster_id = ?", [poster_id])
+        db.execute("DELETE FROM poster_suggestions WHERE poster_id = ?", [poster_id])
+        db.execute("DELETE FROM posters WHERE id = ?", [poster_id])
+    return change_id
+
+
+def restore(db, change_id, username=""):
+    """Bring a deleted poster back from the change that deleted it: its id,
+    fields and links (to the photos that still exist), under its old slug
+    unless another poster has taken it since (then a free one like it).
+    One "restore" change, which reverts the deletion. Returns its id."""
+    with write_transaction(db):
+        change = history.get_change(db, change_id) if 0 < change_id < 2**63 else None
+        if change is None or change["record_type"] != "poster" or change["action"] != "delete":
+            raise history.HistoryError(f"no deletion of a poster in change {change_id}")
+        if change["reverted"]:
+            raise history.HistoryError(f"change {change_id} was already reverted: the poster was restored")
+        [poster_id] = change["record_ids"]
+        if get_row(db, poster_id) is not None:
+            raise history.HistoryError(f"poster {poster_id} exists")
+        values = {entry["field"]: entry["before"] for entry in change["entries"]}
+        made = values.pop(MADE, None) or {}
+        slug = values.pop("slug")
+        if by_slug(db, slug) is not None:
+            slug = _free_slug(db, slug)
+        values = {name: value for name, value in values.items()
+                  if not linked_photo(name) or one(db, "SELECT 1 FROM photos WHERE id = ?", [linked_photo(name)])}
+        if values.get("best_photo") is not None and link_field(values["best_photo"]) not in values:
+            values["best_photo"] = None
+        db.execute("INSERT INTO posters (id, slug, created_by, created_at) VALUES (?, ?, ?, ?)",
+                   [poster_id, slug, made.get("by", ""), made.get("at") or now_iso()])
+        new_change = edit(db, poster_id, values, username, action="restore", reverting=change_id, strict=False)
+        if new_change is None:  # a poster of empty fields and no photos: the restore is still a change
+            new_change = history.record(db, "poster", [(poster_id, "slug", None, slug)], username,
+                                        action="restore", reverts=change_id)
+        db.execute("UPDATE edit_entries SET reverted_by = ? WHERE change_id = ?", [new_change, change_id])
+    return new_change
+
+
+def deleted_change(db, poster_id):
+    """The change that deleted this poster, when it is deleted (and was not restored), or None."""
+    if get_row(db, poster_id) is not None:
+        return None
+    row = one(db, "SELECT c.* FROM edit_changes c JOIN edit_entries e ON e.change_id = c.id"
+                  " WHERE e.record_type = 'poster' AND e.record_id = ? AND c.action = 'delete'"
+                  " ORDER BY c.id DESC LIMIT 1", [poster_id])
+    return row
 
 
 def poster_history(db, poster_id, limit=50):
@@ -438,6 +506,9 @@ def describe(field, value):
         return "linked" + (f", region {region['x']},{region['y']} {region['w']} × {region['h']}" if region else "")
     if field == "kind":
         return KINDS.get(value, value)
+    if field == MADE:
+        return f"{(value.get('at') or '')[:16].replace('T', ' ')} by {value.get('by') or 'someone'}" if value else \
+            "(empty)"
     if value in (None, ""):
         return "(empty)"
     return str(value)

@@ -269,12 +269,16 @@ def posters_show(archive, poster, as_json, base_url):
 def posters_history(archive, poster, as_json):
     """Every change to a poster: who, when, each field (and link) before and after.
 
+    A deleted poster (named by its id) keeps its history, its deletion first.
+
     \b
     Example:
         python manage_archive.py posters history 3
     """
-    row = _poster(archive, poster)
-    changes = posters.poster_history(archive.db, row["id"], limit=200)
+    value = poster.strip()
+    gone = posters.deleted_change(archive.db, int(value)) if value.isdigit() and len(value) < 19 else None
+    poster_id = int(value) if gone else _poster(archive, poster)["id"]
+    changes = posters.poster_history(archive.db, poster_id, limit=200)
     if as_json:
         click.echo(contract.to_json(shapes.history(changes)))
         return
@@ -304,6 +308,26 @@ def posters_revert(archive, change_id, username):
     except posters.PosterError as exc:
         _fail(f"that change cannot be put back: {exc}")
     click.echo(f"change {new_change} reverted change {change_id}")
+
+
+@posters_group.command("delete")
+@click.argument("poster")
+@by_option
+@pass_archive
+def posters_delete(archive, poster, username):
+    """Delete a poster record; its photos are untouched.
+
+    Every field and link it had stays in its history (`posters history ID`)
+    as one change; `posters revert` of that change restores it.
+
+    \b
+    Example:
+        python manage_archive.py posters delete 3
+    """
+    row = _poster(archive, poster)
+    change_id = posters.delete(archive.db, row["id"], username)
+    click.echo(f"change {change_id}: poster {row['id']} ({row['slug']}) deleted; its photos are untouched"
+               f" (`posters revert {change_id}` restores it)")
 
 
 @posters_group.command("suggestions")

@@ -202,6 +202,12 @@ class PosterChange(Shape):
     poster: Poster
 
 
+class PosterDeleted(Shape):
+    deleted: PosterId
+    change: Change = Field(description="The deletion in the poster's history: every field and link it had, "
+                                       "before; reverting it restores the poster")
+
+
 class PosterHistory(Shape):
     changes: list[Change] = Field(description="Newest first; a link's field is photo:ID")
 

@@ -177,6 +177,21 @@ def cluster_form(key):
     return redirect(url_for("posters.page", poster_id=poster_id), 303)
 
 
+@bp.post("/posters/<int:poster_id>/delete")
+@archivist_required
+def delete_form(poster_id):
+    """Delete the poster record (its photos stay), once the box is ticked."""
+    poster = _poster_or_404(poster_id)
+    if request.form.get("confirm") != "yes":
+        flash("Nothing was deleted: tick the box to confirm.", "error")
+        return redirect(url_for("posters.page", poster_id=poster_id) + "#delete", 303)
+    change_id = posters.delete(get_db(), poster_id, current_username())
+    name = poster["title"] or poster["title_ko"] or poster["slug"]
+    flash(f"Poster “{name}” deleted; its photos are untouched. Its fields and links stay in change {change_id} "
+          f"of its history, and reverting that change restores it.")
+    return redirect(url_for("posters.browse"), 303)
+
+
 @bp.post("/posters/<int:poster_id>/link")
 @archivist_required
 def link_form(poster_id):
@@ -381,12 +396,30 @@ def cluster_api(key):
     return _poster_json(poster_id), 201
 
 
+@bp.delete("/api/posters/<int:poster_id>")
+@operation("deletePoster", (shapes.PosterDeleted, "Deleted; its photos are untouched"), errors={404: NO_POSTER},
+           who="archivist", write=True)
+def delete_api(poster_id):
+    """Delete a poster record; its photos stay
+
+    Every field and link it had stays in its history (GET /api/posters/{id}/history), as one change; reverting that
+    change (POST /api/posters/{id}/history/{change_id}/revert) restores the poster under the same id."""
+    _poster_or_404(poster_id)
+    db = get_db()
+    change_id = posters.delete(db, poster_id, current_username())
+    return shapes.PosterDeleted(deleted=poster_id,
+                                change=edit_shapes.change(history.get_change(db, change_id, record_id=poster_id)))
+
+
 @bp.get("/api/posters/<int:poster_id>/history")
 @operation("posterHistory", (shapes.PosterHistory, "The changes, newest first"), errors={404: NO_POSTER},
            who="archivist")
 def history_api(poster_id):
-    """Every change to a poster: who, when, each field and link before and after"""
-    _poster_or_404(poster_id)
+    """Every change to a poster: who, when, each field and link before and after
+
+    A deleted poster keeps its history here, its deletion last."""
+    if posters.deleted_change(get_db(), poster_id) is None:
+        _poster_or_404(poster_id)
     return shapes.history(posters.poster_history(get_db(), poster_id, limit=200))
 
 
@@ -396,9 +429,12 @@ def history_api(poster_id):
                    409: "The change was already reverted, or a field was changed again since (revert that first)"},
            who="archivist", write=True)
 def revert_api(poster_id, change_id):
-    """Revert one change to a poster: each field and link it changed goes back to before"""
-    _poster_or_404(poster_id)
+    """Revert one change to a poster: each field and link it changed goes back to before
+
+    Reverting its deletion restores a deleted poster, under the same id."""
     db = get_db()
+    if posters.deleted_change(db, poster_id) is None:
+        _poster_or_404(poster_id)
     try:
         new_change = posters.revert(db, change_id, current_username(), poster_id=poster_id)
     except history.HistoryError as exc:

@@ -131,6 +131,11 @@ MATRIX = {
     ("posters.link_api", "POST"): (401, 400, 400),
     ("posters.unlink_api", "DELETE"): (401, 404, 404),  # the throwaway photo is not on the poster
     ("posters.history_api", "GET"): (401, 200, 200),
+    ("posters.suggestion_api", "POST"): (401, 400, 400),
+    ("posters.cluster_form", "POST"): (302, 303, 303),  # no open cluster holds photo 999: back to review
+    ("posters.cluster_api", "POST"): (401, 400, 400),
+    ("posters.delete_form", "POST"): (302, 303, 303),  # the box was not ticked: back to the poster
+    ("posters.delete_api", "DELETE"): (401, 200, 404),  # really deletes: see THROWAWAY_POSTER
     ("posters.revert_api", "POST"): (401, 404, 404),
     ("iiif.poster_record_manifest", "GET"): (200, 200, 200),
 }
@@ -139,6 +144,8 @@ IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
 # Routes whose success destroys the photo they name get a photo of their own.
 THROWAWAY = {"publishing.delete_api", "posters.unlink_api"}
+# Routes whose success deletes the poster they name get a poster of their own.
+THROWAWAY_POSTER = {"posters.delete_api"}
 
 
 def route_methods(app):
@@ -157,7 +164,9 @@ def archive(app, db, run_cli, make_image):
     users = {"archivist": auth.add_user(db, "archie", PASSWORD, "archivist"),
              "admin": auth.add_user(db, "ada", PASSWORD, "admin")}
     poster = posters.create(db, {"title": "Sample poster"}, photos=[public["id"]])
-    return {"public": public, "private": private, "throwaway": throwaway, "users": users, "poster": poster}
+    throwaway_poster = posters.create(db, {"title": "Throwaway poster"}, photos=[public["id"]])
+    return {"public": public, "private": private, "throwaway": throwaway, "users": users, "poster": poster,
+            "throwaway_poster": throwaway_poster}
 
 
 def client_for(app, archive, role):
@@ -221,7 +230,10 @@ def test_every_route_answers_every_role_as_the_matrix_says(app, archive):
         if expected is None:
             continue  # reported by test_every_route_has_a_row
         photo = archive["throwaway" if endpoint in THROWAWAY else "public"]
-        url = url_for_rule(app, endpoint, sample_args(archive, photo))
+        args = sample_args(archive, photo)
+        if endpoint in THROWAWAY_POSTER:
+            args["poster_id"] = archive["throwaway_poster"]
+        url = url_for_rule(app, endpoint, args)
         for role, status in zip(ROLES, expected):
             with client_for(app, archive, role).open(url, method=method) as response:
                 if response.status_code != status:

@@ -52,12 +52,16 @@ TEXT_FIELDS = {
     "translation": Field("translation", 20000, multiline=True),
     "notes": Field("notes", 20000, multiline=True),
 }
-# set and film are tag slugs (null: none); best_photo a linked photo's id.
-FIELDS = ("title", "title_ko", "kind", "status", "set", "place", "film", "product", "depicts", "painted_text",
-          "translation", "notes", "best_photo")
+# set and film are tag slugs (null: none); best_photo a linked photo's id;
+# slug names the poster in links and queries (poster:SLUG).
+FIELDS = ("title", "title_ko", "slug", "kind", "status", "set", "place", "film", "product", "depicts",
+          "painted_text", "translation", "notes", "best_photo")
 LABELS = {**{name: field.label for name, field in TEXT_FIELDS.items()},
-          "kind": "kind", "status": "status", "set": "set", "film": "film it replicates",
-          "best_photo": "photo shown"}
+          "slug": "slug", "kind": "kind", "status": "status", "set": "set", "film": "film it replicates",
+          "best_photo": "photo shown", "made": "made"}
+MADE = "made"  # when and by whom, kept in the history of a deletion only
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+SLUG_LENGTH = 80
 _LINK = re.compile(r"photo:([1-9][0-9]{0,17})")
 MAX_PHOTOS = 5000  # linked at once, as a bulk edit of photos
 
@@ -123,7 +127,7 @@ def editable_values(db, poster_id):
     if row is None:
         return None
     values = {name: row[name] for name in TEXT_FIELDS}
-    values.update(kind=row["kind"], status=row["status"], best_photo=row["best_photo_id"],
+    values.update(slug=row["slug"], kind=row["kind"], status=row["status"], best_photo=row["best_photo_id"],
                   set=_slug(db, row["set_id"]), film=_slug(db, row["film_id"]))
     for photo_id, region in links_of(db, poster_id).items():
         values[link_field(photo_id)] = {"region": region}
@@ -175,6 +179,8 @@ def _clean_one(db, name, value, strict):
         if not isinstance(value, str):
             raise ValueError("must be text")
         return clean_text(value, TEXT_FIELDS[name])
+    if name == "slug":
+        return clean_slug(value)
     if name in ("kind", "status"):
         choices = KINDS if name == "kind" else STATUSES
         if not isinstance(value, str) or value.strip().lower() not in choices:
@@ -196,6 +202,24 @@ def _clean_one(db, name, value, strict):
             raise ValueError("must be the id of one of the poster's photos, or null")
         return value
     raise ValueError(f"cannot be edited; the fields are {', '.join(FIELDS)}")
+
+
+def clean_slug(value):
+    """A slug as kept: lower-case letters, digits and single hyphens, not
+    digits alone (a number names a poster by its id)."""
+    if not isinstance(value, str):
+        raise ValueError("must be text")
+    value = value.strip()
+    if not value:
+        raise ValueError("give the poster a slug: lower-case letters, digits and hyphens")
+    if len(value) > SLUG_LENGTH:
+        raise ValueError(f"is {len(value)} characters long; at most {SLUG_LENGTH}")
+    if not SLUG.fullmatch(value):
+        raise ValueError(f"{value!r} is not a slug: use lower-case letters a-z, digits and single hyphens between "
+                         "them, like the-seven-year-itch")
+    if value.isdigit():
+        raise ValueError("cannot be digits alone, which name a poster by its id")
+    return value
 
 
 def _clean_link(db, photo_id, value, strict):
@@ -258,6 +282,9 @@ def edit(db, poster_id, values, username="", action="edit", reverting=None, chan
         changed = {name: value for name, value in cleaned.items() if before.get(name) != value}
         if not changed:
             return None
+        if "slug" in changed and by_slug(db, changed["slug"]) is not None:
+            raise PosterError(f"slug: another poster is called {changed['slug']!r}",
+                              {"slug": [f"another poster is called {changed['slug']!r}"]})
         links = {linked_photo(name): value for name, value in changed.items() if linked_photo(name)}
         if len(links) > MAX_PHOTOS:
             raise PosterError(f"at most {MAX_PHOTOS} photos at a time")
@@ -274,7 +301,8 @@ def edit(db, poster_id, values, username="", action="edit", reverting=None, chan
         entries = [(poster_id, name, before.get(name), value) for name, value in changed.items()]
         if "best_photo" in columns and "best_photo" not in changed:
             entries.append((poster_id, "best_photo", before["best_photo"], None))
-        return history.record(db, "poster", entries, username, action="revert" if reverting else action,
+        return history.record(db, "poster", entries, username,
+                              action="revert" if reverting and action == "edit" else action,
                               reverts=reverting, change_id=change_id)
 
 
@@ -311,13 +339,15 @@ def _write_links(db, poster_id, links, username):
 
 
 def create(db, values, username="", photos=(), action="create"):
-    """A new poster with values (a title or Korean title at least) and
-    photos linked to it, as one change. photos: photo ids, or (id, region)
-    pairs. Returns the poster's id."""
+    """A new poster with values and photos linked to it, as one change.
+    photos: photo ids, or (id, region) pairs. A poster needs a title (or
+    Korean title), unless it has photos to be known by. Its slug is the one
+    given, or made from its title, or else from its set and kind. Returns
+    the poster's id."""
     if not isinstance(values, dict):
         raise PosterError("send the poster's fields")
     cleaned = clean(db, values)
-    if not cleaned.get("title") and not cleaned.get("title_ko"):
+    if not cleaned.get("title") and not cleaned.get("title_ko") and not photos:
         raise PosterError("title: give the poster a title, in English or Korean",
                           {"title": ["give the poster a title, in English or Korean"]})
     links = {}
@@ -329,18 +359,40 @@ def create(db, values, username="", photos=(), action="create"):
     with write_transaction(db):
         for field in links:  # every photo exists before the poster does
             clean(db, {field: links[field]})
+        if cleaned.get("slug") and by_slug(db, cleaned["slug"]) is not None:
+            raise PosterError(f"slug: another poster is called {cleaned['slug']!r}",
+                              {"slug": [f"another poster is called {cleaned['slug']!r}"]})
         poster_id = db.execute(
-            "INSERT INTO posters (slug, created_by, created_at) VALUES (?, ?, ?)",
-            [_free_slug(db, cleaned.get("title") or cleaned.get("title_ko")), username, now_iso()]).lastrowid
-        fields = {**cleaned, **links}
+            "INSERT INTO posters (id, slug, created_by, created_at) VALUES (?, ?, ?, ?)",
+            [_free_id(db), cleaned.get("slug") or _free_slug(db, _slug_words(cleaned)), username,
+             now_iso()]).lastrowid
+        fields = {**{k: v for k, v in cleaned.items() if k != "slug"}, **links}
         if fields.get("best_photo") is None and links:
             fields["best_photo"] = linked_photo(next(iter(links)))
         edit(db, poster_id, fields, username, action=action)
     return poster_id
 
 
+def _slug_words(values):
+    """What a new poster's slug is made of: its title, or its set and kind
+    ("european-street-advert"), never a file name."""
+    title = values.get("title") or values.get("title_ko")
+    if title:
+        return title
+    kind = values.get("kind") or "other"
+    return " ".join(part for part in (values.get("set"), "poster" if kind == "other" else kind) if part)
+
+
+def _free_id(db):
+    """An id no poster has had: a deleted poster's history stays its own."""
+    return 1 + db.execute("SELECT max(coalesce((SELECT max(id) FROM posters), 0), coalesce((SELECT max(record_id)"
+                          " FROM edit_entries WHERE record_type = 'poster'), 0))").fetchone()[0]
+
+
 def _free_slug(db, title):
     base = tags.slugify(title)[:60].strip("-") or "poster"
+    if base.isdigit():
+        base = f"poster-{base}"
     slug, n = base, 2
     while db.execute("SELECT 1 FROM posters WHERE slug = ?", [slug]).fetchone():
         slug, n = f"{base}-{n}", n + 1
@@ -365,8 +417,74 @@ POSTER = history.Kind("poster", read=editable_values, write=_write, labels=LABEL
 
 
 def revert(db, change_id, username="", poster_id=None):
-    """Undo a change to a poster. Returns the new change's id."""
+    """Undo a change to a poster (a deletion too: see restore). Returns the new change's id."""
+    change = history.get_change(db, change_id, record_id=poster_id) if 0 < change_id < 2**63 else None
+    if change is not None and change["record_type"] == "poster" and change["action"] == "delete":
+        return restore(db, change_id, username)
     return history.revert(db, POSTER, change_id, username, record_id=poster_id)
+
+
+def delete(db, poster_id, username=""):
+    """Delete a poster record; its photos stay as they are. What it was,
+    every field and link and when and by whom it was made, is kept in its
+    history as one "delete" change (each value before, null after), which
+    `restore` (or reverting it) brings back under the same id. Returns the
+    change's id."""
+    with write_transaction(db):
+        before = editable_values(db, poster_id)
+        if before is None:
+            raise PosterError(f"no poster {poster_id}")
+        row = get_row(db, poster_id)
+        before[MADE] = {"by": row["created_by"], "at": row["created_at"]}
+        change_id = history.record(db, "poster", [(poster_id, name, value, None) for name, value in before.items()],
+                                   username, action="delete")
+        db.execute("DELETE FROM poster_photos WHERE poster_id = ?", [poster_id])
+        db.execute("DELETE FROM poster_suggestions WHERE poster_id = ?", [poster_id])
+        db.execute("DELETE FROM posters WHERE id = ?", [poster_id])
+    return change_id
+
+
+def restore(db, change_id, username=""):
+    """Bring a deleted poster back from the change that deleted it: its id,
+    fields and links (to the photos that still exist), under its old slug
+    unless another poster has taken it since (then a free one like it).
+    One "restore" change, which reverts the deletion. Returns its id."""
+    with write_transaction(db):
+        change = history.get_change(db, change_id) if 0 < change_id < 2**63 else None
+        if change is None or change["record_type"] != "poster" or change["action"] != "delete":
+            raise history.HistoryError(f"no deletion of a poster in change {change_id}")
+        if change["reverted"]:
+            raise history.HistoryError(f"change {change_id} was already reverted: the poster was restored")
+        [poster_id] = change["record_ids"]
+        if get_row(db, poster_id) is not None:
+            raise history.HistoryError(f"poster {poster_id} exists")
+        values = {entry["field"]: entry["before"] for entry in change["entries"]}
+        made = values.pop(MADE, None) or {}
+        slug = values.pop("slug")
+        if by_slug(db, slug) is not None:
+            slug = _free_slug(db, slug)
+        values = {name: value for name, value in values.items()
+                  if not linked_photo(name) or one(db, "SELECT 1 FROM photos WHERE id = ?", [linked_photo(name)])}
+        if values.get("best_photo") is not None and link_field(values["best_photo"]) not in values:
+            values["best_photo"] = None
+        db.execute("INSERT INTO posters (id, slug, created_by, created_at) VALUES (?, ?, ?, ?)",
+                   [poster_id, slug, made.get("by", ""), made.get("at") or now_iso()])
+        new_change = edit(db, poster_id, values, username, action="restore", reverting=change_id, strict=False)
+        if new_change is None:  # a poster of empty fields and no photos: the restore is still a change
+            new_change = history.record(db, "poster", [(poster_id, "slug", None, slug)], username,
+                                        action="restore", reverts=change_id)
+        db.execute("UPDATE edit_entries SET reverted_by = ? WHERE change_id = ?", [new_change, change_id])
+    return new_change
+
+
+def deleted_change(db, poster_id):
+    """The change that deleted this poster, when it is deleted (and was not restored), or None."""
+    if get_row(db, poster_id) is not None:
+        return None
+    row = one(db, "SELECT c.* FROM edit_changes c JOIN edit_entries e ON e.change_id = c.id"
+                  " WHERE e.record_type = 'poster' AND e.record_id = ? AND c.action = 'delete'"
+                  " ORDER BY c.id DESC LIMIT 1", [poster_id])
+    return row
 
 
 def poster_history(db, poster_id, limit=50):
@@ -388,6 +506,9 @@ def describe(field, value):
         return "linked" + (f", region {region['x']},{region['y']} {region['w']} × {region['h']}" if region else "")
     if field == "kind":
         return KINDS.get(value, value)
+    if field == MADE:
+        return f"{(value.get('at') or '')[:16].replace('T', ' ')} by {value.get('by') or 'someone'}" if value else \
+            "(empty)"
     if value in (None, ""):
         return "(empty)"
     return str(value)

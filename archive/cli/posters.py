@@ -1,5 +1,7 @@
 """`posters ...`: make poster records, change them, link photos, and read them."""
 
+import json
+
 import click
 
 from archive.catalogue import history, poster_browse, poster_growth, posters
@@ -10,7 +12,7 @@ from archive.contract.links import Links
 
 # Option name -> the field it edits.
 FIELD_OPTIONS = {
-    "title": "title", "title_ko": "title_ko", "kind": "kind", "status": "status", "set_": "set",
+    "title": "title", "title_ko": "title_ko", "slug": "slug", "kind": "kind", "status": "status", "set_": "set",
     "place": "place", "film": "film", "product": "product", "depicts": "depicts", "text": "painted_text",
     "translation": "translation", "notes": "notes",
 }
@@ -25,6 +27,7 @@ def field_options(command):
     options = [
         click.option("--title", help="The title in English (or the only one)."),
         click.option("--title-ko", help="The title in Korean."),
+        click.option("--slug", help="Its name in links and queries (poster:SLUG): a-z, 0-9 and hyphens, unique."),
         click.option("--kind", type=click.Choice(list(posters.KINDS)), help="What sort of poster it is."),
         click.option("--status", type=click.Choice(list(posters.STATUSES)), help="Whether it still stands."),
         click.option("--set", "set_", help="The set it stands on (a set tag's slug or name; '' for none)."),
@@ -88,11 +91,13 @@ def posters_group():
 @click.option("--photo", "photo_ids", multiple=True, type=click.IntRange(1), help="A photo of it. Repeatable.")
 @click.option("--from-group", type=click.IntRange(1),
               help="Every photo of this photo's confirmed group: its copies and other shots.")
+@click.option("--from-cluster", type=click.IntRange(1),
+              help="The photos of the open review cluster holding this photo, as proposed there.")
 @click.option("--json", "as_json", is_flag=True, help="Print the poster as GET /api/posters/ID returns it.")
 @by_option
 @base_url_option
 @pass_archive
-def posters_add(archive, photo_ids, from_group, as_json, username, base_url, **fields):
+def posters_add(archive, photo_ids, from_group, from_cluster, as_json, username, base_url, **fields):
     """Make a poster record, with its photos.
 
     Without --title the first title of its photos is taken, and the set and
@@ -107,6 +112,8 @@ def posters_add(archive, photo_ids, from_group, as_json, username, base_url, **f
     try:
         if from_group:
             poster_id = poster_growth.from_group(archive.db, from_group, username, values)
+        elif from_cluster:
+            poster_id = poster_growth.from_cluster(archive.db, from_cluster, username, values=values)
         elif photo_ids:
             poster_id = poster_growth.from_photos(archive.db, photo_ids, username, values)
         else:
@@ -262,12 +269,16 @@ def posters_show(archive, poster, as_json, base_url):
 def posters_history(archive, poster, as_json):
     """Every change to a poster: who, when, each field (and link) before and after.
 
+    A deleted poster (named by its id) keeps its history, its deletion first.
+
     \b
     Example:
         python manage_archive.py posters history 3
     """
-    row = _poster(archive, poster)
-    changes = posters.poster_history(archive.db, row["id"], limit=200)
+    value = poster.strip()
+    gone = posters.deleted_change(archive.db, int(value)) if value.isdigit() and len(value) < 19 else None
+    poster_id = int(value) if gone else _poster(archive, poster)["id"]
+    changes = posters.poster_history(archive.db, poster_id, limit=200)
     if as_json:
         click.echo(contract.to_json(shapes.history(changes)))
         return
@@ -297,6 +308,89 @@ def posters_revert(archive, change_id, username):
     except posters.PosterError as exc:
         _fail(f"that change cannot be put back: {exc}")
     click.echo(f"change {new_change} reverted change {change_id}")
+
+
+@posters_group.command("delete")
+@click.argument("poster")
+@by_option
+@pass_archive
+def posters_delete(archive, poster, username):
+    """Delete a poster record; its photos are untouched.
+
+    Every field and link it had stays in its history (`posters history ID`)
+    as one change; `posters revert` of that change restores it.
+
+    \b
+    Example:
+        python manage_archive.py posters delete 3
+    """
+    row = _poster(archive, poster)
+    change_id = posters.delete(archive.db, row["id"], username)
+    click.echo(f"change {change_id}: poster {row['id']} ({row['slug']}) deleted; its photos are untouched"
+               f" (`posters revert {change_id}` restores it)")
+
+
+@posters_group.command("suggestions")
+@click.option("--json", "as_json", is_flag=True, help="Print them as GET /api/review lists them.")
+@base_url_option
+@pass_archive
+def posters_suggestions(archive, as_json, base_url):
+    """Photos an import found to be other shots of a poster's photos, waiting
+    to be linked (`posters confirm`) or dismissed (`posters dismiss`).
+
+    \b
+    Example:
+        python manage_archive.py posters suggestions
+    """
+    rows = poster_growth.waiting(archive.db)
+    if as_json:
+        click.echo(json.dumps([contract.to_data(shapes.suggestion(row, Links(base_url))) for row in rows],
+                              ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("no photos suggested for posters")
+    for row in rows:
+        click.echo(f"poster {row['poster']['id']} ({row['poster']['slug']}): photo {row['photo']['id']},"
+                   f" another shot of photo {row['matched_photo_id']}")
+
+
+@posters_group.command("confirm")
+@click.argument("poster")
+@click.argument("photo_id", type=click.IntRange(1))
+@by_option
+@pass_archive
+def posters_confirm(archive, poster, photo_id, username):
+    """Link a photo suggested for a poster to it (a change in its history).
+
+    \b
+    Example:
+        python manage_archive.py posters confirm 3 31
+    """
+    row = _poster(archive, poster)
+    try:
+        change_id = poster_growth.confirm_suggestion(archive.db, row["id"], photo_id, username)
+    except posters.PosterError as exc:
+        _fail(exc)
+    click.echo(f"change {change_id}: photo {photo_id} linked to poster {row['id']}")
+
+
+@posters_group.command("dismiss")
+@click.argument("poster")
+@click.argument("photo_id", type=click.IntRange(1))
+@pass_archive
+def posters_dismiss(archive, poster, photo_id):
+    """Dismiss a photo suggested for a poster: it does not show the poster.
+
+    \b
+    Example:
+        python manage_archive.py posters dismiss 3 31
+    """
+    row = _poster(archive, poster)
+    try:
+        poster_growth.dismiss_suggestion(archive.db, row["id"], photo_id)
+    except posters.PosterError as exc:
+        _fail(exc)
+    click.echo(f"photo {photo_id} is not of poster {row['id']}: suggestion dismissed")
 
 
 COMMANDS = (posters_group,)

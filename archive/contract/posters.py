@@ -102,6 +102,9 @@ _RegionValue = Annotated[Region | None, explained("region must be {\"x\", \"y\",
 class PosterFields(Body):
     title: _text("title") = Field(None, description="The title in English (or the only one)")
     title_ko: _text("title_ko") = Field(None, description="The title in Korean")
+    slug: _text("slug") = Field(None, description="Names it in links and queries (poster:SLUG): lower-case "
+                                                 "letters, digits and single hyphens, unique; made from its title "
+                                                 "(or set and kind) when left out")
     kind: Annotated[Kind, explained(f"kind must be one of {', '.join(posters.KINDS)}")] = None
     status: Annotated[Status, explained(f"status must be one of {', '.join(posters.STATUSES)}")] = None
     set: Annotated[StrictStr | None, explained("set must be a set tag's slug or name, or null")] = None
@@ -135,7 +138,7 @@ class PosterLinkBody(Body):
 
 
 class NewPosterBody(PosterFields):
-    """A new poster: a title (or Korean title) at least, and its photos."""
+    """A new poster: a title (or Korean title) at least, unless it has photos, and its photos."""
 
     photos: list[PosterLinkBody] = Field(default_factory=list, description="Its photos, each with a region or not")
     model_config = {"json_schema_extra": {"examples": [{
@@ -146,7 +149,8 @@ class NewPosterBody(PosterFields):
 class PosterEditBody(PosterFields):
     """Only the fields sent change; "" clears a text field, null a set, film or photo shown."""
 
-    model_config = {"json_schema_extra": {"examples": [{"status": "repainted", "translation": "Drink beer"}]}}
+    model_config = {"json_schema_extra": {"examples": [{"status": "repainted", "translation": "Drink beer"},
+                                                       {"slug": "seven-year-itch-cafe"}]}}
 
     @model_validator(mode="before")
     @classmethod
@@ -161,6 +165,32 @@ class PosterEditBody(PosterFields):
         return value
 
 
+class PosterNamed(Shape):
+    """A poster named where something else is listed."""
+
+    id: PosterId
+    slug: str
+    url: Url = Field(description="The poster's page")
+    title: str
+    title_ko: str
+    kind: Kind
+
+
+class PosterSuggestion(Shape):
+    """A photo an import found to be another shot of one of a poster's photos."""
+
+    poster: PosterNamed
+    photo: PhotoSummary
+    matched_photo_id: int | None = Field(description="The poster's photo it was matched with")
+    made_at: str
+
+
+class SuggestionDecisionBody(Body):
+    decision: Annotated[Literal["link", "dismiss"], explained("decision must be link or dismiss")] = Field(
+        description="link: the photo shows the poster; dismiss: it does not")
+    model_config = {"json_schema_extra": {"examples": [{"decision": "link"}]}}
+
+
 class PosterList(Shape):
     """A bag's posters.json: every poster its photos show."""
 
@@ -170,6 +200,12 @@ class PosterList(Shape):
 class PosterChange(Shape):
     change: Change | None = Field(description="The change made; null when nothing changed")
     poster: Poster
+
+
+class PosterDeleted(Shape):
+    deleted: PosterId
+    change: Change = Field(description="The deletion in the poster's history: every field and link it had, "
+                                       "before; reverting it restores the poster")
 
 
 class PosterHistory(Shape):
@@ -199,6 +235,15 @@ def poster(row, links):
                             region=Region(**p["region"]) if p["region"] else None) for p in row["photos"]],
         suggested=[PhotoSummary(**summary_fields(p, links)) for p in row["suggested"]],
         iiif_manifest=links.poster_manifest(row["id"]))
+
+
+def suggestion(row, links):
+    """One of poster_growth.waiting()'s rows."""
+    named = row["poster"]
+    return PosterSuggestion(
+        poster=PosterNamed(**named, url=links.poster_page(named["id"])),
+        photo=PhotoSummary(**summary_fields(row["photo"], links)),
+        matched_photo_id=row["matched_photo_id"], made_at=row["made_at"])
 
 
 def poster_page(listing, links):

@@ -203,10 +203,14 @@ def byte_size(size):
 def site_context():
     """What the header of every page shows besides the role: for archivists,
     how many groups of photos wait for review (counted again only once the
-    queue has changed, see dedup.decisions.open_count)."""
+    queue has changed, see dedup.decisions.open_count), and photos suggested
+    for posters, which the queue lists too."""
+    from archive.catalogue import poster_growth
     from archive.dedup import decisions
 
-    return {"open_reviews": decisions.open_group_count(get_db()) if can_see_private() else 0}
+    if not can_see_private():
+        return {"open_reviews": 0}
+    return {"open_reviews": decisions.open_group_count(get_db()) + poster_growth.waiting_count(get_db())}
 
 
 def register_template_helpers(app):

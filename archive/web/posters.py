@@ -10,6 +10,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from archive.catalogue import editing, history, poster_browse, poster_growth, posters
 from archive.contract import editing as edit_shapes
 from archive.contract import posters as shapes
+from archive.contract import review as review_shapes
+from archive.dedup import clusters
 from archive.transcription import drafts
 from archive.web import archivist_required, can_see_private, current_username, get_db, get_visible_photo, local_path
 from archive.web.contract import Refused, body, links, operation, query
@@ -73,8 +75,8 @@ def _page_context(poster, edit_values=None, edit_errors=None):
     }
 
 
-FORM_FIELDS = ("title", "title_ko", "kind", "status", "set", "place", "film", "product", "depicts", "painted_text",
-               "translation", "notes")
+FORM_FIELDS = ("title", "title_ko", "slug", "kind", "status", "set", "place", "film", "product", "depicts",
+               "painted_text", "translation", "notes")
 
 
 @bp.post("/posters/<int:poster_id>/edit")
@@ -151,6 +153,45 @@ def make_form():
     return redirect(url_for("posters.page", poster_id=poster_id), 303)
 
 
+@bp.post("/review/clusters/<int:key>/poster")
+@archivist_required
+def cluster_form(key):
+    """From the review screen of a cluster (its decision form, sent here by
+    the "make a poster" button): a poster of the photos marked the same
+    photograph or another shot, as the marks stand on the screen."""
+    form = request.form
+    marks = {int(name[5:]): form[name] for name in form
+             if name.startswith("mark-") and name[5:].isascii() and name[5:].isdigit() and len(name) < 24}
+    primary = form.get("primary_id", "")
+    primary = int(primary) if primary.isascii() and primary.isdigit() and len(primary) < 19 else None
+    seen = [int(p) for p in form.get("photo_ids", "").split(",") if p.strip().isascii() and p.strip().isdigit()
+            and len(p.strip()) < 19]
+    try:
+        poster_id = poster_growth.from_cluster(get_db(), key, current_username(), marks, primary,
+                                               expected=seen or None, include_private=can_see_private())
+    except (posters.PosterError, clusters.ClusterChanged) as exc:
+        flash(f"No poster was made: {exc}.", "error")
+        return redirect(url_for("review.photo_review", key=key), 303)
+    flash("Poster made from the photos marked as the same photograph or another shot. "
+          "Give it its title, set and painted text below.")
+    return redirect(url_for("posters.page", poster_id=poster_id), 303)
+
+
+@bp.post("/posters/<int:poster_id>/delete")
+@archivist_required
+def delete_form(poster_id):
+    """Delete the poster record (its photos stay), once the box is ticked."""
+    poster = _poster_or_404(poster_id)
+    if request.form.get("confirm") != "yes":
+        flash("Nothing was deleted: tick the box to confirm.", "error")
+        return redirect(url_for("posters.page", poster_id=poster_id) + "#delete", 303)
+    change_id = posters.delete(get_db(), poster_id, current_username())
+    name = poster["title"] or poster["title_ko"] or poster["slug"]
+    flash(f"Poster “{name}” deleted; its photos are untouched. Its fields and links stay in change {change_id} "
+          f"of its history, and reverting that change restores it.")
+    return redirect(url_for("posters.browse"), 303)
+
+
 @bp.post("/posters/<int:poster_id>/link")
 @archivist_required
 def link_form(poster_id):
@@ -198,7 +239,7 @@ def suggestion_form(poster_id, photo_id):
             raise posters.PosterError("choose to link the photo or dismiss the suggestion")
     except posters.PosterError as exc:
         flash(str(exc), "error")
-    return redirect(url_for("posters.page", poster_id=poster_id), 303)
+    return redirect(_back(url_for("posters.page", poster_id=poster_id)), 303)
 
 
 @bp.post("/photos/<int:photo_id>/transcription/confirm")
@@ -309,12 +350,76 @@ def unlink_api(poster_id, photo_id):
     return _poster_json(poster_id)
 
 
+@bp.post("/api/posters/<int:poster_id>/suggestions/<int:photo_id>")
+@operation("decidePosterSuggestion", (shapes.Poster, "The poster, the photo linked to it or not"),
+           json=shapes.SuggestionDecisionBody,
+           errors={400: "The body is not a decision", 404: "No such poster, or the photo is not suggested for it"},
+           who="archivist", write=True)
+def suggestion_api(poster_id, photo_id):
+    """Decide a photo suggested for a poster (GET /api/review lists them): link it, or dismiss the suggestion
+
+    A link is one change in the poster's history."""
+    _poster_or_404(poster_id)
+    asked = body(shapes.SuggestionDecisionBody)
+    db = get_db()
+    try:
+        if asked.decision == "link":
+            poster_growth.confirm_suggestion(db, poster_id, photo_id, current_username())
+        else:
+            poster_growth.dismiss_suggestion(db, poster_id, photo_id)
+    except posters.PosterError as exc:
+        abort(404, description=str(exc))
+    return _poster_json(poster_id)
+
+
+@bp.post("/api/review/clusters/<int:key>/poster")
+@operation("posterFromCluster", (shapes.Poster, "The new poster"), status=201, json=review_shapes.ClusterPosterBody,
+           errors={400: "A photo is not in the cluster, or a mark is not allowed",
+                   404: "No open cluster holds this photo",
+                   409: "The cluster holds other photos than photo_ids: look at it again"},
+           who="archivist", write=True)
+def cluster_api(key):
+    """Make a poster from an open review cluster: the primary and the photos marked the same photograph or another
+    shot, not those marked unrelated (photos left out keep the proposal). The cluster stays open"""
+    asked = body(review_shapes.ClusterPosterBody)
+    db = get_db()
+    if clusters.cluster_of(db, key, include_private=can_see_private()) is None:
+        abort(404, description=f"no open cluster holds photo {key}")
+    try:
+        poster_id = poster_growth.from_cluster(db, key, current_username(), asked.marks(), asked.primary_id,
+                                               asked.values(), expected=asked.photo_ids,
+                                               include_private=can_see_private())
+    except clusters.ClusterChanged as exc:
+        abort(409, description=str(exc))
+    except (posters.PosterError, ValueError) as exc:
+        raise Refused(str(exc), getattr(exc, "fields", None) or None) from None
+    return _poster_json(poster_id), 201
+
+
+@bp.delete("/api/posters/<int:poster_id>")
+@operation("deletePoster", (shapes.PosterDeleted, "Deleted; its photos are untouched"), errors={404: NO_POSTER},
+           who="archivist", write=True)
+def delete_api(poster_id):
+    """Delete a poster record; its photos stay
+
+    Every field and link it had stays in its history (GET /api/posters/{id}/history), as one change; reverting that
+    change (POST /api/posters/{id}/history/{change_id}/revert) restores the poster under the same id."""
+    _poster_or_404(poster_id)
+    db = get_db()
+    change_id = posters.delete(db, poster_id, current_username())
+    return shapes.PosterDeleted(deleted=poster_id,
+                                change=edit_shapes.change(history.get_change(db, change_id, record_id=poster_id)))
+
+
 @bp.get("/api/posters/<int:poster_id>/history")
 @operation("posterHistory", (shapes.PosterHistory, "The changes, newest first"), errors={404: NO_POSTER},
            who="archivist")
 def history_api(poster_id):
-    """Every change to a poster: who, when, each field and link before and after"""
-    _poster_or_404(poster_id)
+    """Every change to a poster: who, when, each field and link before and after
+
+    A deleted poster keeps its history here, its deletion last."""
+    if posters.deleted_change(get_db(), poster_id) is None:
+        _poster_or_404(poster_id)
     return shapes.history(posters.poster_history(get_db(), poster_id, limit=200))
 
 
@@ -324,9 +429,12 @@ def history_api(poster_id):
                    409: "The change was already reverted, or a field was changed again since (revert that first)"},
            who="archivist", write=True)
 def revert_api(poster_id, change_id):
-    """Revert one change to a poster: each field and link it changed goes back to before"""
-    _poster_or_404(poster_id)
+    """Revert one change to a poster: each field and link it changed goes back to before
+
+    Reverting its deletion restores a deleted poster, under the same id."""
     db = get_db()
+    if posters.deleted_change(db, poster_id) is None:
+        _poster_or_404(poster_id)
     try:
         new_change = posters.revert(db, change_id, current_username(), poster_id=poster_id)
     except history.HistoryError as exc:

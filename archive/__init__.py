@@ -74,9 +74,10 @@ def create_app(config=None):
 
     for blueprint in (iiif.bp, standards_api.bp, transcription_views.bp):
         app.register_blueprint(blueprint)
-    from archive.web import browse
+    from archive.web import browse, i18n, site
 
     app.register_blueprint(browse.bp)
+    app.register_blueprint(site.bp)
     from archive.web import editing
 
     for blueprint in (accounts.bp, admin.bp, publishing.bp, editing.bp):
@@ -85,6 +86,7 @@ def create_app(config=None):
     errors.register(app)
     security.init_app(app)
     register_template_helpers(app)
+    i18n.init_app(app)
     return app
 
 

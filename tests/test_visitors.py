@@ -92,13 +92,12 @@ def test_previous_and_next_walk_a_search_in_its_order_and_lead_back_to_its_page(
     walked, url = [], f"/photos/{first}?in=" + listing.replace(" ", "%20").replace("&", "%26")
     while url:
         page = client.get(url).text
-        walked.append(int(re.search(r'/photos/(\d+)/original|<link rel="canonical"|photo (\d+)\.', page).group(2)
-                          or re.search(r"Backlot poster archive, photo (\d+)\.", page).group(1)))
+        walked.append(int(re.search(r"Backlot poster archive, photo (\d+)\.", page).group(1)))
         step = re.search(r'<a rel="next" data-key="ArrowRight" href="([^"]+)"', page)
         url = step.group(1).replace("&amp;", "&") if step else None
     # Statue (2017), advert (2018), mosaic (2019): the public ones, by date taken.
     assert walked == [3, 8, 4]
-    last = client.get(f"/photos/4?in=" + listing.replace(" ", "%20").replace("&", "%26")).text
+    last = client.get("/photos/4?in=" + listing.replace(" ", "%20").replace("&", "%26")).text
     assert "3 of 3" in last
     # Per page 2: the third photo is on the second page of the results.
     back = re.search(r'<a class="back" href="([^"]+)"', last).group(1).replace("&amp;", "&")

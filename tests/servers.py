@@ -145,7 +145,7 @@ http {{
     return running([NGINX, "-c", str(workdir / "nginx.conf"), "-p", str(workdir)], port)
 
 
-def _wait_until_ready(url, process, log, seconds=30):
+def _wait_until_ready(url, process, log, seconds=60):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:

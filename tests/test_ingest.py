@@ -416,6 +416,16 @@ def test_a_trip_joins_the_one_the_vocabulary_has_whatever_its_case(ingester, db,
     assert [row[0] for row in db.execute("SELECT slug FROM tags WHERE facet = 'trip'")] == ["2019-autumn"]
 
 
+
+def test_a_trip_of_punctuation_alone_is_kept_on_the_photo_but_makes_no_tag(ingester, db, tmp_path):
+    outcome = ingester.ingest(write(tmp_path, "a.jpg", image_bytes(scene(100, 80), "JPEG")),
+                              cli_provenance(trip=")\x9d\x9c"))
+    assert outcome.status == "imported"
+    assert "tag trip:)" in outcome.warnings[-1] and "was not applied" in outcome.warnings[-1]
+    assert db["photos"].get(outcome.photo_id)["trip"] == ")\x9d\x9c"
+    assert db.execute("SELECT count(*) FROM tags WHERE facet = 'trip'").fetchone()[0] == 0
+
+
 # --- all or nothing ---------------------------------------------------------------
 
 def test_a_failure_inside_the_transaction_leaves_no_row_and_no_files(ingester, db, data_dir, tmp_path, monkeypatch):

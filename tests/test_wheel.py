@@ -42,12 +42,15 @@ def test_a_built_wheel_serves_pages_from_a_fresh_virtualenv(tmp_path):
         cwd=tmp_path)
     [wheel] = (tmp_path / "dist").glob("*.whl")
 
+    # Outside the checkout: a PYTHONPATH naming it would show pip the
+    # checkout's .egg-info as the package already installed.
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     venv = tmp_path / "venv"
     run(sys.executable, "-m", "venv", "--without-pip", venv, cwd=tmp_path)
     python = venv / "bin" / "python"
     # This interpreter's pip installs into the venv: no second pip to set up.
     run(sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-deps", "--no-index", wheel,
-        cwd=tmp_path)
+        cwd=tmp_path, env=env)
     # The dependencies are this interpreter's (a second download of Flask,
     # numpy and faiss would make the suite slow and need the network): its
     # site-packages joins the venv's path after the venv's own, without its
@@ -55,7 +58,6 @@ def test_a_built_wheel_serves_pages_from_a_fresh_virtualenv(tmp_path):
     site = Path(run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", cwd=tmp_path).strip())
     (site / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
 
-    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     home = tmp_path / "elsewhere"
     home.mkdir()
     (home / "poster.jpg").write_bytes(image_bytes(scene(320, 240, 3)))

@@ -351,7 +351,10 @@ class Ingester:
             except tags.UnknownTag as exc:
                 not_applied.append(not_applied_note(f"{facet}:{value}", str(exc)))
         if trip:
-            tag_ids.append(tags.resolve_tag(self.db, "trip", trip))
+            try:
+                tag_ids.append(tags.resolve_tag(self.db, "trip", trip))
+            except tags.UnknownTag as exc:  # a trip of punctuation alone makes no tag
+                not_applied.append(not_applied_note(f"trip:{trip}", str(exc)))
         tag_ids += [tags.resolve_tag(self.db, "keyword", word)
                     for word in prepared.metadata.descriptive.keywords if tags.slugify(word)]
         tags.tag_photo(self.db, photo_id, tag_ids, added_by=provenance.uploaded_by)

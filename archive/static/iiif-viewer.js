@@ -35,6 +35,13 @@
 
   function load(src) {
     if (window.OpenSeadragon) return Promise.resolve();
+    // OpenSeadragon adds a <style> of its own unless one it marks is there:
+    // an empty one, which the page's policy allows by hash (its rule is in museum.css).
+    if (!document.querySelector("style[data-openseadragon-mobile-css]")) {
+      const marker = document.createElement("style");
+      marker.dataset.openseadragonMobileCss = "true";
+      document.head.append(marker);
+    }
     return new Promise((resolve, reject) => {
       const script = document.createElement("script");
       script.src = src;

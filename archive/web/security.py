@@ -13,8 +13,8 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "img-src 'self' data: blob:",
     "script-src 'self'",
     # The hash of an empty stylesheet: the IIIF viewer (OpenSeadragon) adds a
-    # <style> of its own unless the page already has one that it marks, and
-    # the page's is empty (its rule is in museum.css).
+    # <style> of its own unless the page already has one that it marks;
+    # iiif-viewer.js adds that one, empty (its rule is in museum.css).
     f"style-src 'self' 'sha256-{EMPTY_STYLE}'",
     "font-src 'self'",
     "connect-src 'self'",

@@ -66,6 +66,15 @@ MATRIX = {
     ("search.set_page", "GET"): (200, 200, 200),
     ("browse.subjects", "GET"): (200, 200, 200),
     ("browse.subject_page", "GET"): (404, 404, 404),  # the sample slug names a set, not a subject
+    ("browse.films", "GET"): (200, 200, 200),
+    ("browse.film_page", "GET"): (404, 404, 404),  # the sample slug names a set, not a film
+    ("browse.trips", "GET"): (200, 200, 200),
+    ("browse.trip_page", "GET"): (404, 404, 404),  # nor a trip
+    ("i18n.choose", "GET"): (302, 302, 302),  # the language switch: a cookie, then back
+    ("site.favicon", "GET"): (200, 200, 200),
+    ("site.manifest", "GET"): (200, 200, 200),
+    ("site.api_docs", "GET"): (200, 200, 200),
+    ("site.swagger_ui_file", "GET"): (404, 404, 404),  # the sample name is no file of Swagger UI's
     ("tagging.api_tags", "GET"): (401, 200, 200),  # autocomplete for tagging forms; counts private photos
     ("tagging.vocabulary_page", "GET"): (302, 200, 200),
     ("tagging.tag_page", "GET"): (302, 200, 200),
@@ -197,6 +206,7 @@ def sample_args(archive, photo):
         "batch_id": 999,
         "change_id": 999,
         "poster_id": archive["poster"],
+        "code": "ko",
     }
 
 

@@ -19,6 +19,7 @@ from archive.migrations import (
     m0050_transcription,
     m0060_review_batches,
     m0070_curation,
+    m0080_tag_descriptions,
     m0100_posters,
 )
 
@@ -34,6 +35,7 @@ STEPS = (
     m0050_transcription,
     m0060_review_batches,
     m0070_curation,
+    m0080_tag_descriptions,
     m0100_posters,
 )
 

@@ -34,6 +34,7 @@ from archive.search.query import (
     Tag,
     Taken,
     Text,
+    UnknownTagError,
     narrowed,
     parse,
     quote_value,
@@ -153,7 +154,9 @@ class _Context:
             # For a visitor, a tag that only private photos carry (a private
             # trip's name) is answered as if it did not exist.
             if row is None or (not self.include_private and self._only_private_carry(row["id"])):
-                raise QueryError(f"no {node.facet} tag called {node.value!r}")
+                near = tags.closest_tag(self.db, node.facet, node.value, accept=lambda tag: tag["slug"] != (
+                    row and row["slug"]) and (self.include_private or not self._only_private_carry(tag["id"])))
+                raise UnknownTagError(node.facet, node.value, near["slug"] if near else None)
             self._tags[node] = row["id"]
         return self._tags[node]
 

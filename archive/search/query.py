@@ -33,6 +33,18 @@ class QueryError(ValueError):
     """A query that cannot be understood; the message says why, for a person."""
 
 
+class UnknownTagError(QueryError):
+    """FACET:VALUE names no tag; `suggestion` is the slug of the likeliest
+    one meant (a typo of its slug, an alias or a label), or None."""
+
+    def __init__(self, facet, value, suggestion=None):
+        message = f"no {facet} tag called {value!r}"
+        if suggestion:
+            message += f"; did you mean {facet}:{quote_value(suggestion)}?"
+        super().__init__(message)
+        self.facet, self.value, self.suggestion = facet, value, suggestion
+
+
 @dataclass(frozen=True)
 class Text:
     text: str
@@ -308,3 +320,80 @@ def narrowed(query, term):
     if isinstance(tree, Or):
         return f"({query}) {term}"
     return f"{query} {term}"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One condition of a query whose conditions all must hold: its text as
+    written, what it means, and the query without it."""
+
+    text: str
+    node: object
+    rest: str
+
+
+def parts(query):
+    """The conditions of a query, each with the query left when it is taken
+    out (for removable chips), or None when the query is not a plain list of
+    conditions (an OR at its top, or a query that cannot be read)."""
+    chunks = _top_level_chunks(query or "")
+    if chunks is None:
+        return None
+    out = []
+    for k, chunk in enumerate(chunks):
+        try:
+            node = parse(chunk)
+        except QueryError:
+            return None
+        rest = " ".join(chunks[:k] + chunks[k + 1:])
+        out.append(Part(chunk, node, rest))
+    return out
+
+
+def _top_level_chunks(query):
+    """The query cut at the spaces outside parentheses and quotes; "NOT x" stays one chunk."""
+    chunks, current, depth, quoted = [], "", 0, False
+    for ch in query + " ":
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch == "(":
+            depth += 1
+        elif not quoted and ch == ")":
+            depth -= 1
+        if ch.isspace() and not quoted and depth <= 0:
+            if current:
+                chunks.append(current)
+            current = ""
+        else:
+            current += ch
+    if quoted or depth or current:
+        return None
+    merged = []
+    for chunk in chunks:
+        if chunk == "OR":
+            return None
+        if merged and merged[-1] == "NOT":
+            merged[-1] = f"NOT {chunk}"
+        elif chunk != "AND":
+            merged.append(chunk)
+    return merged
+
+
+def corrected(query, facet, value, slug):
+    """The query with the term FACET:VALUE (however it was quoted, negated
+    or not) written as FACET:SLUG: what "did you mean" links to."""
+    wanted = Tag(facet, value)
+    found = parts(query)
+    if found is not None:
+        out = []
+        for part in found:
+            node = part.node.item if isinstance(part.node, Not) else part.node
+            if node == wanted:
+                negation = part.text[:len(part.text) - len(part.text.lstrip("-"))] or \
+                    ("NOT " if part.text.startswith("NOT ") else "")
+                out.append(f"{negation}{facet}:{quote_value(slug)}")
+            else:
+                out.append(part.text)
+        return " ".join(out)
+    pattern = re.compile(rf'(?<![\w:]){re.escape(facet)}:(?:"{re.escape(value)}"|{re.escape(value)}(?=[\s()]|$))')
+    return pattern.sub(lambda _: f"{facet}:{quote_value(slug)}", query)

@@ -9,7 +9,6 @@ ARCHIVE_MEDIA_ACCEL_PREFIX is set. An image that cannot be made now is a
 """
 
 from flask import Blueprint, Response, abort, current_app, make_response, render_template, request, send_file
-from werkzeug.exceptions import ServiceUnavailable
 
 from archive.iiif import rendering
 from archive.imaging import decoding as imaging
@@ -78,7 +77,7 @@ def _busy(exc):
     if request.blueprint == "iiif":
         response = Response(str(exc) + "\n", status=503, mimetype="text/plain")
     else:
-        response = make_response(render_template("error.html", error=ServiceUnavailable(str(exc))), 503)
+        response = make_response(render_template("error.html", code=503, detail=str(exc)), 503)
     response.headers["Retry-After"] = str(exc.retry_after)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -74,17 +74,20 @@ def create_app(config=None):
 
     for blueprint in (iiif.bp, standards_api.bp, transcription_views.bp):
         app.register_blueprint(blueprint)
-    from archive.web import browse
+    from archive.web import browse, i18n, site
 
     app.register_blueprint(browse.bp)
+    app.register_blueprint(site.bp)
     from archive.web import editing
+    from archive.web import posters as poster_views
 
-    for blueprint in (accounts.bp, admin.bp, publishing.bp, editing.bp):
+    for blueprint in (accounts.bp, admin.bp, publishing.bp, editing.bp, poster_views.bp):
         app.register_blueprint(blueprint)
     accounts.init_app(app)
     errors.register(app)
     security.init_app(app)
     register_template_helpers(app)
+    i18n.init_app(app)
     return app
 
 

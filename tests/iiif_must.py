@@ -158,3 +158,46 @@ def _canvas(c, where, canvas, seen):
             c.resource(f"{a_where}.body", body)
             for s, service in enumerate(body.get("service", []) if isinstance(body, dict) else []):
                 c.service(f"{a_where}.body.service[{s}]", service)
+    annotations = canvas.get("annotations", [])
+    if not isinstance(annotations, list):
+        c.fail(f"{where}.annotations", "must be a list of AnnotationPages")
+        return
+    for p, page in enumerate(annotations):
+        page_where = f"{where}.annotations[{p}]"
+        c.resource(page_where, page, "AnnotationPage")
+        for a, annotation in enumerate(page.get("items", [])):
+            _annotation(c, f"{page_where}.items[{a}]", annotation, canvas)
+
+
+FRAGMENT = re.compile(r"^xywh=(\d+),(\d+),(\d+),(\d+)$")
+
+
+def _annotation(c, where, annotation, canvas):
+    """A non-painting annotation (the words on a poster): a motivation other
+    than painting, a target on its Canvas (a region inside it, as a media
+    fragment), a body; a TextualBody carries its value."""
+    c.resource(where, annotation, "Annotation")
+    if annotation.get("motivation") in (None, "painting"):
+        c.fail(where, "an annotation in annotations must not paint (content belongs in items)")
+    target = str(annotation.get("target", ""))
+    canvas_id, _, fragment = target.partition("#")
+    if canvas_id != canvas.get("id"):
+        c.fail(where, "the annotation must target its Canvas")
+    if fragment:
+        match = FRAGMENT.match(fragment)
+        if not match:
+            c.fail(where, f"the target's fragment must be xywh=x,y,w,h, got {fragment!r}")
+        else:
+            x, y, w, h = map(int, match.groups())
+            if w < 1 or h < 1 or x + w > canvas.get("width", 0) or y + h > canvas.get("height", 0):
+                c.fail(where, f"the region {fragment} is not inside the Canvas")
+    body = annotation.get("body")
+    if not isinstance(body, dict) or "type" not in body:
+        c.fail(f"{where}.body", "must be a JSON object with a type")
+    elif body["type"] == "TextualBody":
+        if not isinstance(body.get("value"), str):
+            c.fail(f"{where}.body", "a TextualBody must have a value")
+        if "language" in body and not LANGUAGE.match(body["language"]):
+            c.fail(f"{where}.body", "its language must be a BCP 47 code")
+    else:
+        c.resource(f"{where}.body", body)

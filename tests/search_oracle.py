@@ -11,8 +11,9 @@ archive/search/fulltext.py for what the columns hold).
 """
 
 from archive.catalogue import tags
+from archive.search.folding import fold
 from archive.search.fulltext import is_pieced, pieced_runs
-from archive.search.query import And, Camera, Has, Is, Not, Or, QueryError, Tag, Taken, Text, parse
+from archive.search.query import And, Camera, Has, Is, Not, Or, Poster, PosterKind, QueryError, Tag, Taken, Text, parse
 from archive.search.segment import DESCRIPTIVE_FACETS, TAG_FACETS
 
 HEAD_COLUMNS = ("title", "tags")
@@ -26,6 +27,7 @@ def fts_expression(text, phrase=False, head=False):
     """The FTS5 MATCH expression for one word or quoted phrase, or None when
     it holds nothing searchable (only punctuation, say). With head=True it
     looks only in titles and tags, which count for more in relevance."""
+    text = fold(text)  # as the rows and the engine's words are
     pairs = "ko2_head" if head else "{ko2 ko2_head}"
     ends = "ko1_head" if head else "{ko1 ko1_head}"
     parts = []
@@ -58,6 +60,7 @@ _HAS = {
     "transcription": "({a}.transcription != '' OR EXISTS (SELECT 1 FROM transcription_drafts d"
                      " JOIN transcription_lines l ON l.draft_id = d.id WHERE d.photo_id = {a}.id))",
     "date": "{a}.taken_at IS NOT NULL",
+    "poster": "EXISTS (SELECT 1 FROM poster_photos pp WHERE pp.photo_id = {a}.id)",
 }
 _UNTAGGED = ("NOT EXISTS (SELECT 1 FROM photo_tags pt JOIN tags t ON t.id = pt.tag_id"
              " WHERE pt.photo_id = {a}.id AND t.facet IN ({facets}))")
@@ -129,6 +132,17 @@ def leaf(db, node, params, a):
         if node.what in ("public", "private"):
             return f"{a}.is_public = " + ("1" if node.what == "public" else "0")
         raise QueryError("is:duplicate is not available in the baseline")
+    if isinstance(node, Poster):
+        row = db.execute("SELECT id FROM posters WHERE slug = ? OR CAST(id AS TEXT) = ?",
+                         [node.slug, node.slug]).fetchone()
+        if row is None:
+            raise QueryError(f"no poster called {node.slug!r}")
+        params.append(row[0])
+        return f"{a}.id IN (SELECT photo_id FROM poster_photos WHERE poster_id = ?)"
+    if isinstance(node, PosterKind):
+        params.append(node.kind)
+        return (f"{a}.id IN (SELECT pp.photo_id FROM poster_photos pp JOIN posters ON posters.id = pp.poster_id"
+                " WHERE posters.kind = ?)")
     if isinstance(node, Has):
         return _HAS[node.what].format(a=a)
     raise TypeError(f"unknown query node {node!r}")
@@ -172,7 +186,7 @@ def search(db, query, page=1, per_page=48, include_private=False, stacked=True):
     ids = [r[0] for r in db.execute(
         "SELECT p.id FROM photos p JOIN baseline_matches m ON m.id = p.id"
         " ORDER BY p.uploaded_at DESC, p.id DESC LIMIT ? OFFSET ?", [per_page, (page - 1) * per_page])]
-    facets = {facet: {} for facet in (*TAG_FACETS, "year", "camera")}
+    facets = {facet: {} for facet in (*TAG_FACETS, "year", "camera", "poster")}
     # A stack carries the tags of every copy it shows.
     copies = (" UNION SELECT c.shown, c.id FROM baseline_copies c JOIN baseline_matches m ON m.id = c.shown"
               if stacked else "")
@@ -197,6 +211,12 @@ def search(db, query, page=1, per_page=48, include_private=False, stacked=True):
 
         label = camera_label({"camera_make": make, "camera_model": model})
         facets["camera"][label] = facets["camera"].get(label, 0) + count
+    for slug, count in db.execute(
+        f" WITH members(shown, photo) AS (SELECT id, id FROM baseline_matches{copies})"
+        " SELECT posters.slug, count(DISTINCT members.shown) FROM members"
+        " JOIN poster_photos pp ON pp.photo_id = members.photo JOIN posters ON posters.id = pp.poster_id"
+        " GROUP BY posters.id"):
+        facets["poster"][slug] = count
     for table in ("baseline_matches", "baseline_copies", "baseline_stack"):
         db.execute(f"DROP TABLE temp.{table}")
     return total, ids, facets

@@ -12,6 +12,7 @@ import pytest
 from support import PASSWORD, json_lines, logged_in_client
 
 from archive.accounts import auth
+from archive.catalogue import posters
 
 ROLES = ("visitor", "archivist", "admin")
 
@@ -65,6 +66,15 @@ MATRIX = {
     ("search.set_page", "GET"): (200, 200, 200),
     ("browse.subjects", "GET"): (200, 200, 200),
     ("browse.subject_page", "GET"): (404, 404, 404),  # the sample slug names a set, not a subject
+    ("browse.films", "GET"): (200, 200, 200),
+    ("browse.film_page", "GET"): (404, 404, 404),  # the sample slug names a set, not a film
+    ("browse.trips", "GET"): (200, 200, 200),
+    ("browse.trip_page", "GET"): (404, 404, 404),  # nor a trip
+    ("i18n.choose", "GET"): (302, 302, 302),  # the language switch: a cookie, then back
+    ("site.favicon", "GET"): (200, 200, 200),
+    ("site.manifest", "GET"): (200, 200, 200),
+    ("site.api_docs", "GET"): (200, 200, 200),
+    ("site.swagger_ui_file", "GET"): (404, 404, 404),  # the sample name is no file of Swagger UI's
     ("tagging.api_tags", "GET"): (401, 200, 200),  # autocomplete for tagging forms; counts private photos
     ("tagging.vocabulary_page", "GET"): (302, 200, 200),
     ("tagging.tag_page", "GET"): (302, 200, 200),
@@ -112,12 +122,39 @@ MATRIX = {
     ("tagging.api_create_tag", "POST"): (401, 400, 400),
     ("tagging.create_and_apply", "POST"): (302, 303, 303),
     ("upload.check_api", "GET"): (401, 200, 200),
+    # Posters: the sample poster shows the public photo. Forms with nothing
+    # in them change nothing and go back with a message (303).
+    ("posters.browse", "GET"): (200, 200, 200),
+    ("posters.page", "GET"): (200, 200, 200),
+    ("posters.edit_form", "POST"): (302, 303, 303),
+    ("posters.revert_form", "POST"): (302, 303, 303),
+    ("posters.make_form", "POST"): (302, 303, 303),
+    ("posters.link_form", "POST"): (302, 303, 303),
+    ("posters.unlink_form", "POST"): (302, 303, 303),
+    ("posters.suggestion_form", "POST"): (302, 303, 303),
+    ("posters.confirm_draft", "POST"): (302, 303, 303),
+    ("posters.list_api", "GET"): (200, 200, 200),
+    ("posters.detail_api", "GET"): (200, 200, 200),
+    ("posters.create_api", "POST"): (401, 400, 400),
+    ("posters.edit_api", "PATCH"): (401, 400, 400),
+    ("posters.link_api", "POST"): (401, 400, 400),
+    ("posters.unlink_api", "DELETE"): (401, 404, 404),  # the throwaway photo is not on the poster
+    ("posters.history_api", "GET"): (401, 200, 200),
+    ("posters.suggestion_api", "POST"): (401, 400, 400),
+    ("posters.cluster_form", "POST"): (302, 303, 303),  # no open cluster holds photo 999: back to review
+    ("posters.cluster_api", "POST"): (401, 400, 400),
+    ("posters.delete_form", "POST"): (302, 303, 303),  # the box was not ticked: back to the poster
+    ("posters.delete_api", "DELETE"): (401, 200, 404),  # really deletes: see THROWAWAY_POSTER
+    ("posters.revert_api", "POST"): (401, 404, 404),
+    ("iiif.poster_record_manifest", "GET"): (200, 200, 200),
 }
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
 # Routes whose success destroys the photo they name get a photo of their own.
-THROWAWAY = {"publishing.delete_api"}
+THROWAWAY = {"publishing.delete_api", "posters.unlink_api"}
+# Routes whose success deletes the poster they name get a poster of their own.
+THROWAWAY_POSTER = {"posters.delete_api"}
 
 
 def route_methods(app):
@@ -135,7 +172,10 @@ def archive(app, db, run_cli, make_image):
     run_cli("unpublish", private["id"])
     users = {"archivist": auth.add_user(db, "archie", PASSWORD, "archivist"),
              "admin": auth.add_user(db, "ada", PASSWORD, "admin")}
-    return {"public": public, "private": private, "throwaway": throwaway, "users": users}
+    poster = posters.create(db, {"title": "Sample poster"}, photos=[public["id"]])
+    throwaway_poster = posters.create(db, {"title": "Throwaway poster"}, photos=[public["id"]])
+    return {"public": public, "private": private, "throwaway": throwaway, "users": users, "poster": poster,
+            "throwaway_poster": throwaway_poster}
 
 
 def client_for(app, archive, role):
@@ -165,6 +205,8 @@ def sample_args(archive, photo):
         "key": 999,
         "batch_id": 999,
         "change_id": 999,
+        "poster_id": archive["poster"],
+        "code": "ko",
     }
 
 
@@ -198,7 +240,10 @@ def test_every_route_answers_every_role_as_the_matrix_says(app, archive):
         if expected is None:
             continue  # reported by test_every_route_has_a_row
         photo = archive["throwaway" if endpoint in THROWAWAY else "public"]
-        url = url_for_rule(app, endpoint, sample_args(archive, photo))
+        args = sample_args(archive, photo)
+        if endpoint in THROWAWAY_POSTER:
+            args["poster_id"] = archive["throwaway_poster"]
+        url = url_for_rule(app, endpoint, args)
         for role, status in zip(ROLES, expected):
             with client_for(app, archive, role).open(url, method=method) as response:
                 if response.status_code != status:

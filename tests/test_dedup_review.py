@@ -270,6 +270,6 @@ def test_a_pair_already_inside_one_confirmed_group_is_not_asked(run_cli, tmp_pat
     for s in (first, second):
         client.post(f"/api/review/{s['id']}/decision", json={"decision": "duplicate"})
     # The third pair is settled by the other two: all three are one photograph.
-    assert client.get("/api/review").get_json() == {"total": 0, "suggestions": []}
+    assert client.get("/api/review").get_json() == {"total": 0, "suggestions": [], "poster_suggestions": [], "waiting": 0}
     groups = client.get("/api/duplicates").get_json()["groups"]
     assert [(g["state"], len(g["photos"])) for g in groups] == [("confirmed", 3)]

@@ -73,13 +73,14 @@ def test_gallery_grid_images_have_sizes_srcset_and_alt(site, page):
     page.goto(site["base"] + "/")
     cards = page.locator("ul.grid li.card")
     assert cards.count() == len(search_archive.PUBLIC) + 1
-    for img in cards.locator("img").all():
+    for k, img in enumerate(cards.locator("img").all()):
         assert int(img.get_attribute("width")) > 0 and int(img.get_attribute("height")) > 0
-        assert img.get_attribute("loading") == "lazy"
+        # The first row is fetched at once; the rest as they come near.
+        assert img.get_attribute("loading") == ("eager" if k < 6 else "lazy")
         assert re.search(r" \d+w", img.get_attribute("srcset"))
         assert img.get_attribute("alt").strip()
     # The big photo has no caption: its alt text comes from its tags.
-    big = page.locator(f"a[href='/photos/{site['zoom_id']}'] img")
+    big = page.locator(f"a[href^='/photos/{site['zoom_id']}?'] img")
     assert big.get_attribute("alt") == "Film poster, The Flower Girl — European street"
     page.wait_for_load_state("networkidle")
     assert page.evaluate("window.layoutShift") < 0.01  # nothing moved as thumbnails arrived
@@ -100,7 +101,7 @@ def test_grid_is_two_columns_on_a_phone_and_wider_on_a_wide_screen(site):
         screenshot(page, f"gallery-{width}px")
         context.close()
     assert columns[375] == 2
-    assert columns[1920] >= 6
+    assert columns[1920] >= 4  # justified rows: each tile as wide as its photo at one height
 
 
 def test_the_accessibility_check_itself_finds_problems(site, page):
@@ -186,14 +187,16 @@ def test_search_by_tag_in_the_header_box_then_by_facet(site, page):
 def test_browse_pages_per_set_and_subject_with_counts(site, page):
     page.goto(site["base"] + "/sets")
     lines = page.locator("main li").all_inner_texts()
-    assert f"European street — {EUROPEAN_STREET_PUBLIC} photos 유럽 거리" in lines
+    assert any(line.split("\n\n")[:3] == ["European street", "유럽 거리", f"{EUROPEAN_STREET_PUBLIC} photos"]
+               for line in lines), lines
     assert axe_violations(page) == []
     page.goto(site["base"] + "/subjects")
     lines = page.locator("main li").all_inner_texts()
-    assert "Film poster — 2 photos 영화 포스터" in lines, lines
-    assert any(line.startswith("Statue — 1 photo") for line in lines), lines
+    assert any(line.split("\n\n")[:3] == ["Film poster", "영화 포스터", "2 photos"] for line in lines), lines
+    assert any(line.startswith("Statue\n\n동상\n\n1 photo") for line in lines), lines
     page.get_by_role("link", name="Film poster", exact=True).click()
-    assert page.locator("h1").inner_text().startswith("Film poster — 2 photos")
+    assert page.locator("h1").inner_text() == "Film poster"
+    assert page.locator("#results-count").inner_text() == "2 photos"
     assert page.locator("ul.grid li.card").count() == 2
     assert axe_violations(page) == []
 
@@ -207,7 +210,7 @@ def test_photo_page_zooms_with_sharper_iiif_requests(site, page):
     image = page.locator("[data-zoom] img")
     image.evaluate("img => img.decode()")
     shown_width = image.evaluate("img => img.naturalWidth")
-    tags = page.locator("#tags a", has_text="European street")
+    tags = page.locator(".facts a", has_text="European street")
     assert tags.get_attribute("href").startswith("/")
     page.wait_for_load_state("networkidle")
     assert page.evaluate("window.layoutShift") < 0.01
@@ -256,7 +259,7 @@ def test_photo_page_zooms_with_sharper_iiif_requests(site, page):
 
 def test_tags_on_the_photo_page_are_links_to_searches(site, page):
     page.goto(f"{site['base']}/photos/{site['zoom_id']}")
-    page.locator("#tags a", has_text="Film poster").click()
+    page.locator(".facts a", has_text="Film poster").click()
     page.wait_for_load_state()
     assert page.locator("ul.grid li.card").count() == 2
 

@@ -99,7 +99,7 @@ def test_search_facets_iiif_exports_and_the_citation_follow_an_edit(archivist_cl
         "Cinema door", "영화관 문", "month")
     page = archivist_client.get(f"/photos/{photo_id}").text
     assert "Cinema door. Photograph by Kim Ok, October 2019." in page
-    assert '<p class="title-ko" lang="ko">영화관 문</p>' in page
+    assert '<p class="title-other" lang="ko">영화관 문</p>' in page
 
 
 def test_the_form_on_the_photo_page_saves_and_a_bad_date_keeps_what_was_typed(archivist_client, photo_ids, db):

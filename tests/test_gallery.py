@@ -29,7 +29,7 @@ def fetch(client, url):
 
 
 def card_ids(html):
-    return [int(i) for i in re.findall(r'<li class="card">\s*<a href="/photos/(\d+)"', html)]
+    return [int(i) for i in re.findall(r'<li class="card tile[^"]*" id="photo-\d+">\s*<a href="/photos/(\d+)[?"]', html)]
 
 
 def test_an_empty_gallery_says_so(client):
@@ -43,7 +43,8 @@ def test_the_grid_is_newest_first_and_paginated(small_pages, db, data_dir):
     ids = add_photos(db, data_dir, 7)
     first = small_pages.get("/")
     assert first.status_code == 200
-    assert "7 photos, newest first" in first.text
+    assert '<p class="count" id="gallery-count">7 photos</p>' in first.text
+    assert '<option value="newest" selected>Newest additions</option>' in first.text
     assert card_ids(first.text) == ids[::-1][:3]
     assert "Page 1 of 3" in first.text
     assert 'href="/?page=2"' in first.text and 'rel="prev"' not in first.text
@@ -84,7 +85,7 @@ def test_the_photo_page_shows_display_metadata_provenance_and_original(archivist
     for text in ("2019-10-05 14:30:07", "NIKON COOLPIX P6000", "NIKKOR 24-70mm", "1/250 s", "f/2.8", "ISO 400",
                  "35 mm", "39.03920, 125.76250"):
         assert text in html, text
-    for text in ("DSCN0042.JPG", "2019 autumn", "Kim", "via the command line", row["sha256"], "European street",
+    for text in ("DSCN0042.JPG", "2019 autumn", "Kim", "from the command line", row["sha256"], "European street",
                  "유럽 거리"):
         assert text in html, text
     assert f'href="/photos/{photo_id}/original"' in html
@@ -99,9 +100,9 @@ def test_a_photo_without_metadata_says_unknown(client, db, data_dir):
     photo_id = add_photo(db, data_dir, "scan.png", data=image_bytes(scene(300, 200), "PNG"),
                          source="web", uploaded_by="archivist")
     html = client.get(f"/photos/{photo_id}").text
-    assert "<dt>Taken</dt><dd>unknown</dd>" in html
-    assert "<dt>Camera</dt><dd>unknown</dd>" in html
-    assert "via the web by archivist" in html
+    assert "<dt>Date</dt><dd>Unknown</dd>" in html
+    assert "<dt>Camera</dt><dd>Unknown</dd>" in html
+    assert re.search(r"through the web\s*· archivist", html)
     assert "no EXIF metadata" in html
 
 

@@ -33,7 +33,7 @@ SPEC = generated_document()
 OPERATIONS = [(path, method.upper()) for path, item in SPEC["paths"].items() for method in item]
 # Run against a server of their own, so they cannot take away the photos the
 # other operations are tried on.
-DESTRUCTIVE = {("/api/photos/{photo_id}", "DELETE")}
+DESTRUCTIVE = {("/api/photos/{photo_id}", "DELETE"), ("/api/posters/{poster_id}", "DELETE")}
 
 
 def test_served_document_is_valid_openapi_3(client):
@@ -226,7 +226,13 @@ REFUSES_VALID_LOOKING = {("/api/uploads", "POST"), ("/api/photos/{photo_id}/tags
                          ("/api/review/clusters/{key}/decision", "POST"), ("/api/review/plain/accept", "POST"),
                          ("/api/search", "GET"), ("/api/search.csv", "GET"),
                          # ids and q together, or a q that does not parse.
-                         ("/api/export.json", "GET"), ("/api/export.csv", "GET")}
+                         ("/api/export.json", "GET"), ("/api/export.csv", "GET"),
+                         # a set or film outside the vocabulary, a photo that does not exist or a region
+                         # outside it, a title that is only spaces.
+                         ("/api/posters", "POST"), ("/api/posters/{poster_id}", "PATCH"),
+                         ("/api/posters/{poster_id}/photos", "POST"),
+                         # photo ids outside the cluster, as for its decision.
+                         ("/api/review/clusters/{key}/poster", "POST")}
 
 
 @pytest.mark.parametrize("path, method", OPERATIONS, ids=[f"{m} {p}" for p, m in OPERATIONS])

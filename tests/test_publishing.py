@@ -82,7 +82,7 @@ def test_private_photo_is_404_for_visitors_everywhere(imported, run_cli, client,
     assert listing["total"] == 1 and [r["id"] for r in listing["results"]] == [public_id]
     assert archivist_client.get("/api/photos").json["total"] == 2
     assert f"/photos/{private_id}" not in client.get("/").text
-    assert "1 photo," in client.get("/").text
+    assert ">1 photo<" in client.get("/").text
 
 
 def test_private_derivatives_are_never_kept_by_shared_caches(imported, run_cli, archivist_client, db):

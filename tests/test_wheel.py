@@ -72,7 +72,7 @@ assert archive.__file__.startswith(os.environ["VENV"]), archive.__file__
 client = create_app({"DATA_DIR": "media"}).test_client()
 gallery = client.get("/")
 assert gallery.status_code == 200, gallery.status_code
-assert "Backlot poster archive" in gallery.text and 'href="/photos/1"' in gallery.text
+assert "Backlot poster archive" in gallery.text and 'href="/photos/1?in=/"' in gallery.text
 page = client.get("/photos/1")
 assert page.status_code == 200 and "poster.jpg" in page.text
 assert client.get("/static/archive.css").status_code == 200

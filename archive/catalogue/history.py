@@ -122,7 +122,7 @@ def revert(db, kind, change_id, username="", record_id=None):
     with write_transaction(db):
         change = get_change(db, change_id, record_id=record_id)
         if change is None or change["record_type"] != kind.name or not change["entries"]:
-            what = f"photo {record_id}" if record_id is not None else kind.name
+            what = f"{kind.name} {record_id}" if record_id is not None else kind.name
             raise HistoryError(f"no change {change_id} to {what}")
         waiting = [entry for entry in change["entries"] if not entry["reverted_by"]]
         if not waiting:

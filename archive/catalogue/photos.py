@@ -130,10 +130,25 @@ def total_bytes(db):
 
 def _with_tags(db, rows):
     tags_of = tags.tags_of_photos(db, [row["id"] for row in rows])
+    posters_of = _posters_of(db, [row["id"] for row in rows])
     for row in rows:
         row["warnings"] = json.loads(row["warnings"])
         row["tags"] = tags_of[row["id"]]
+        row["posters"] = posters_of.get(row["id"], [])
     return rows
+
+
+def _posters_of(db, photo_ids):
+    """{photo_id: [{"id", "slug", "title", "region"}]}: the poster records
+    each photo shows (catalogue/posters.py), with the poster's region on it."""
+    found = {}
+    for row in in_chunks(db, "SELECT pp.photo_id, p.id, p.slug, p.title, p.title_ko, pp.x, pp.y, pp.w, pp.h"
+                             " FROM poster_photos pp JOIN posters p ON p.id = pp.poster_id"
+                             " WHERE pp.photo_id IN ({marks}) ORDER BY p.id", photo_ids):
+        region = None if row["x"] is None else {key: row[key] for key in "xywh"}
+        found.setdefault(row["photo_id"], []).append(
+            {"id": row["id"], "slug": row["slug"], "title": row["title"] or row["title_ko"], "region": region})
+    return found
 
 
 def display_title(photo, language="en"):

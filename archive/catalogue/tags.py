@@ -1,5 +1,6 @@
 """The tag vocabulary: facets, tags, aliases, and tags on photos."""
 
+import difflib
 import re
 import unicodedata
 
@@ -74,6 +75,28 @@ def find_tag(db, facet, value):
             [facet, value.strip(), value.strip()],
         )
     return row
+
+
+def closest_tag(db, facet, value, accept=lambda row: True):
+    """The tag a mistyped value most likely meant: the nearest spelling among
+    the facet's slugs, aliases and labels in either language (so
+    'europen-street', 'Europian street' and '유렵 거리' all find the European
+    street), among the tags accept() lets through; None when nothing is close."""
+    candidates = {}
+    for row in db.query("SELECT * FROM tags WHERE facet = ?", [facet]):
+        row = dict(row)
+        for name in (row["slug"], slugify_path(row["label"]), slugify_path(row["label_ko"] or "")):
+            candidates.setdefault(name, row)
+    for alias, tag_id in db.execute("SELECT alias, tag_id FROM tag_aliases WHERE facet = ?", [facet]).fetchall():
+        row = get_tag(db, tag_id)
+        if row is not None:
+            candidates.setdefault(alias, dict(row))
+    candidates.pop("", None)
+    wanted = slugify_path(value)
+    for match in difflib.get_close_matches(wanted, list(candidates), n=5, cutoff=0.6):
+        if accept(candidates[match]):
+            return candidates[match]
+    return None
 
 
 def resolve_tag(db, facet, value, create=True):

@@ -158,12 +158,14 @@ def _add_alias(db, facet, tag_id, alias):
         raise VocabularyError(f"{facet}:{alias} is already another tag's slug or alias")
 
 
-def edit_tag(db, tag_id, label=None, label_ko=None, description=None, aliases=None, username=""):
-    """Change labels, description or the list of aliases (slugs stay: see rename_tag)."""
+def edit_tag(db, tag_id, label=None, label_ko=None, description=None, aliases=None, username="",
+             description_ko=None):
+    """Change labels, descriptions (English, Korean) or the list of aliases (slugs stay: see rename_tag)."""
     with write_transaction(db):
         tag = _row(db, tag_id)
         changes = {}
-        for name, value in (("label", label), ("label_ko", label_ko), ("description", description)):
+        for name, value in (("label", label), ("label_ko", label_ko), ("description", description),
+                            ("description_ko", description_ko)):
             if value is not None and value.strip() != tag[name]:
                 changes[name] = value.strip()
         if "label" in changes and not changes["label"]:

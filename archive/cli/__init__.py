@@ -6,7 +6,7 @@ module imports the root back, so none depends on the order they load in.
 
 import click
 
-from archive.cli import accounts, dedup, imports, photos, preservation, search, server, transcription
+from archive.cli import accounts, dedup, imports, photos, posters, preservation, search, server, transcription
 from archive.cli.context import Archive
 
 
@@ -47,5 +47,6 @@ for command in (
     *search.COMMANDS,
     *transcription.COMMANDS,
     *photos.COMMANDS,
+    *posters.COMMANDS,
 ):
     cli.add_command(command)

@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from archive.catalogue import photos
+from archive.catalogue import photos, poster_growth
 from archive.cli.context import base_url_option, pass_archive
 from archive.contract import review as shapes
 from archive.contract import shapes as contract
@@ -100,12 +100,15 @@ def rescan_command(archive, everything, as_json):
 
 
 @dedup_group.command("queue")
-@click.option("--json", "as_json", is_flag=True, help="Print the open suggestions as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the open suggestions as JSON (as GET /api/review).")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 1000),
               help="How many suggestions to show.")
+@base_url_option
 @pass_archive
-def queue_command(archive, as_json, limit):
-    """Show the open suggestions an archivist has still to decide.
+def queue_command(archive, as_json, limit, base_url):
+    """Show the open suggestions an archivist has still to decide, and the
+    photos suggested for posters (decide those with `posters confirm` or
+    `posters dismiss`).
 
     \b
     Example:
@@ -113,13 +116,20 @@ def queue_command(archive, as_json, limit):
     """
     items = clusters.with_reasons(archive.db, duplicates.queue(archive.db, limit=limit))
     total = duplicates.open_count(archive.db)
+    for_posters = poster_growth.waiting(archive.db)
     if as_json:
-        _echo_json(shapes.review_queue(total, items))
+        _echo_json(shapes.review_queue(total, items, for_posters, Links(base_url)))
         return
     click.echo(f"{total} open suggestion{'s' if total != 1 else ''}")
     for s in items:
         click.echo(f"  #{s['id']:<5} photo {s['copy_id']} looks like photo {s['original_id']}: {s['reason']['text']}"
                    f" ({reasons.confidence_words(s['confidence'])})")
+    if for_posters:
+        click.echo(f"{len(for_posters)} photo{'s' if len(for_posters) != 1 else ''} suggested for posters")
+    for row in for_posters:
+        poster = row["poster"]
+        click.echo(f"  photo {row['photo']['id']} may show poster {poster['id']} ({poster['slug']}):"
+                   f" another shot of photo {row['matched_photo_id']}")
 
 
 @dedup_group.command("decide")

@@ -264,8 +264,9 @@ def export_command(archive, fmt, dest, query, ids, public_only, force, base_url)
     try:
         chosen = export.select_ids(archive.db, selected, include_private=private)
         if fmt == "bagit":
-            export.export_bagit(photos.get_photos(archive.db, chosen), archive.data_dir, dest, links,
-                                force=force, include_gps=private)
+            rows = photos.get_photos(archive.db, chosen)
+            export.export_bagit(rows, archive.data_dir, dest, links, force=force, include_gps=private,
+                                poster_records=export.posters_of(archive.db, rows, links, include_private=private))
             click.echo(f"Wrote a bag of {len(chosen)} photos to {dest}", err=True)
             return
     except export.ExportError as exc:

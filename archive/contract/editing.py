@@ -79,7 +79,8 @@ class Entry(Shape):
 
 class Change(Shape):
     id: int
-    action: str = Field(description="edit, bulk, revert, rotate, publish or unpublish")
+    action: str = Field(description="edit, bulk, revert, rotate, publish or unpublish; for a poster also create, "
+                                    "link, unlink, import, delete and restore")
     username: str
     at: str
     reverts: int | None = Field(description="For a revert: the change it undid")

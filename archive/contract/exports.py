@@ -15,6 +15,15 @@ class TagRef(Shape):
     label: str
 
 
+class PosterRef(Shape):
+    """A poster record the photo shows (GET /api/posters/{id})."""
+
+    id: int
+    slug: str
+    title: str
+    region: dict[str, int] | None = Field(description="x, y, w, h of the poster on the photo, in its pixels")
+
+
 def _column(name, kind):
     if name in ("gps_lat", "gps_lon", "uploaded_by"):
         return (kind, Field(description="Only for archivists; null in exports for anyone else"))
@@ -29,6 +38,7 @@ ExportRecord = create_model(
     warnings=(list[str], ...),
     tags=(dict[str, list[TagRef]], Field(description="Slugs and labels by facet")),
     original_path=(str | None, Field(None, description="In a bag: where the original is")),
+    posters=(list[PosterRef], Field(default_factory=list, description="The poster records it shows")),
 )
 
 

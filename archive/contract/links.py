@@ -56,3 +56,14 @@ class Links:
     def review_photo(self, photo_id):
         """The review screen of the group of photos the photo is in (archivists)."""
         return self._url(f"review/photos/{photo_id}")
+
+    def poster_page(self, poster_id):
+        """The poster's page: its permanent address."""
+        return self._url(f"posters/{poster_id}")
+
+    def api_poster(self, poster_id):
+        return self._url(f"api/posters/{poster_id}")
+
+    def poster_manifest(self, poster_id):
+        """The poster's IIIF Presentation 3.0 manifest: every photo of it a canvas."""
+        return self._url(f"iiif/posters/{poster_id}/manifest.json")

@@ -3,10 +3,12 @@ groups (`duplicates --json`) and a photo's versions."""
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictInt, create_model
+from pydantic import Field, StrictInt, StrictStr, create_model
 
 from archive.catalogue import photos, tags
+from archive.contract import posters
 from archive.contract.photos import PhotoSummary, photo_summary
+from archive.contract.posters import PosterSuggestion
 from archive.contract.shapes import Body, Count, PhotoId, Shape, TagSlugs, explained
 from archive.dedup.clusters import MARKS
 from archive.dedup.decisions import DECISIONS, KINDS
@@ -41,8 +43,12 @@ class Suggestion(Shape):
 
 
 class ReviewQueue(Shape):
-    total: Count
+    total: Count = Field(description="Open suggestions of two photos")
     suggestions: list[Suggestion]
+    poster_suggestions: list[PosterSuggestion] = Field(
+        description="Photos an import found to be other shots of a poster's photos, to link to the poster or "
+                    "dismiss (POST /api/posters/{poster_id}/suggestions/{photo_id}), oldest first")
+    waiting: Count = Field(description="Everything waiting for a decision: total and the poster suggestions")
 
 
 class Decision(Shape):
@@ -169,6 +175,19 @@ class ClusterDecisionBody(Body):
         return found
 
 
+class ClusterPosterBody(ClusterDecisionBody):
+    """The marks as on the review screen; a poster is made of the primary and the photos marked same or
+    other_shots (or proposed so), not the unrelated ones."""
+
+    title: Annotated[StrictStr, explained("title must be text")] = Field(
+        "", description="The poster's title; without one it takes its photos' title, if any")
+    model_config = {"json_schema_extra": {"examples": [
+        {"primary_id": 14, "same": [15], "other_shots": [17], "unrelated": [18], "title": "Beer advert"}]}}
+
+    def values(self):
+        return {"title": self.title} if self.title.strip() else {}
+
+
 class Batch(Shape):
     id: PhotoId
     kind: Literal["cluster", "plain"]
@@ -202,8 +221,11 @@ class AcceptPlainBody(Body):
     model_config = {"json_schema_extra": {"examples": [{"suggestion_ids": [3, 4, 9]}]}}
 
 
-def review_queue(total, suggestions):
-    return ReviewQueue(total=total, suggestions=[Suggestion.model_validate(s) for s in suggestions])
+def review_queue(total, suggestions, poster_suggestions, links):
+    """poster_suggestions: poster_growth.waiting()'s rows, all of them."""
+    return ReviewQueue(total=total, suggestions=[Suggestion.model_validate(s) for s in suggestions],
+                       poster_suggestions=[posters.suggestion(row, links) for row in poster_suggestions],
+                       waiting=total + len(poster_suggestions))
 
 
 def clusters(found, open_suggestions, plain_count):

@@ -241,3 +241,71 @@ def _dataset(uri, label):
 
 def _homepage(uri, label):
     return {"id": uri, "type": "Text", "format": "text/html", "label": lang(label)}
+
+
+# --- Posters and the words on them ---------------------------------------------
+
+
+def annotated(canvas_item, texts):
+    """The canvas with an AnnotationPage of `supplementing` annotations
+    (IIIF's motivation for text read off the image): texts are (region or
+    None, text, language or None), a region {x, y, w, h} in the canvas's
+    pixels. A region becomes the target's xywh fragment, so a viewer shows
+    the words on the wall where they are painted."""
+    texts = [(region, text, language) for region, text, language in texts if text]
+    if not texts:
+        return canvas_item
+    canvas_id = canvas_item["id"]
+    page_id = f"{canvas_id}/annotations"
+    items = []
+    for n, (region, text, language) in enumerate(texts, start=1):
+        body = {"type": "TextualBody", "value": text, "format": "text/plain"}
+        if language:
+            body["language"] = language
+        target = canvas_id
+        if region:
+            target = f"{canvas_id}#xywh={region['x']},{region['y']},{region['w']},{region['h']}"
+        items.append({"id": f"{page_id}/{n}", "type": "Annotation", "motivation": "supplementing",
+                      "body": body, "target": target})
+    return {**canvas_item, "annotations": [{"id": page_id, "type": "AnnotationPage", "items": items}]}
+
+
+def canvas_texts(photo, posters_on_photo, draft_lines):
+    """What a photo's canvas says in words: each poster's painted text (or,
+    with none, its title) on its region, the archivist's transcription on the
+    whole photo, and each machine draft line on its box."""
+    texts = []
+    for poster in posters_on_photo:
+        texts.append((poster.get("region"), poster.get("painted_text") or poster.get("title")
+                      or poster.get("title_ko"), None))
+    if photo.get("transcription"):
+        texts.append((None, photo["transcription"], None))
+    for line in draft_lines:
+        if line["w"] > 0 and line["h"] > 0:
+            region = {key: max(0, line[key]) for key in "xywh"}
+            region["w"] = min(region["w"], photo["width"] - region["x"])
+            region["h"] = min(region["h"], photo["height"] - region["y"])
+            if region["w"] > 0 and region["h"] > 0:
+                texts.append((region, line["text"], None))
+    return texts
+
+
+def poster_manifest(poster, manifest_id, links, rights, attribution, texts_of):
+    """A poster's manifest: every photo of it a canvas, in date order, each
+    annotated with the poster's painted words on its region and the drafts'
+    lines (texts_of(photo) -> canvas_texts). The label is the poster's
+    titles, the summary its translation."""
+    label = _languages(poster["title"], poster["title_ko"]) or lang(poster["slug"])
+    manifest = group_manifest(poster["photos"], label, manifest_id, links, rights, attribution)
+    manifest["items"] = [annotated(item, texts_of(photo)) for item, photo in zip(manifest["items"], poster["photos"])]
+    entries = []
+    for key, name in (("kind_label", "Kind"), ("place", "Place on the set"), ("painted_text", "Painted text"),
+                      ("translation", "Translation")):
+        if poster.get(key):
+            entries.append(_pair(name, {"none": [poster[key]]}))
+    if poster.get("first_seen"):
+        entries.append(_pair("Seen", {"none": [f"{poster['first_seen']} – {poster['last_seen']}"]}))
+    manifest["metadata"] = entries + manifest["metadata"]
+    if poster.get("translation"):
+        manifest["summary"] = lang(poster["translation"])
+    return manifest

@@ -40,7 +40,7 @@ from pathlib import Path
 
 from archive import clock, threads
 from archive import config as archive_config
-from archive.catalogue import settings, tags
+from archive.catalogue import poster_growth, settings, tags
 from archive.db import write_transaction
 from archive.dedup import lookup as dedup
 from archive.dedup.pictures import Pictures
@@ -376,6 +376,8 @@ class Ingester:
         tags.tag_photo(self.db, photo_id, tag_ids, added_by=provenance.uploaded_by)
         matches = dedup.record_new_photo(self.db, photo_id, prepared.fingerprint,
                                          pictures=self.pictures, sha256=prepared.sha256)
+        # A copy of a poster's photo joins the poster; another shot is suggested for it.
+        poster_growth.after_import(self.db, photo_id, matches)
         return photo_id, matches, not_applied
 
 

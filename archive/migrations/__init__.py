@@ -19,6 +19,8 @@ from archive.migrations import (
     m0050_transcription,
     m0060_review_batches,
     m0070_curation,
+    m0080_tag_descriptions,
+    m0100_posters,
 )
 
 STEPS = (
@@ -33,6 +35,8 @@ STEPS = (
     m0050_transcription,
     m0060_review_batches,
     m0070_curation,
+    m0080_tag_descriptions,
+    m0100_posters,
 )
 
 

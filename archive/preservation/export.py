@@ -13,8 +13,9 @@ from pathlib import Path
 
 import bagit
 
-from archive.catalogue import photos, tags
+from archive.catalogue import photos, poster_browse, tags
 from archive.contract import exports
+from archive.contract import posters as poster_shapes
 from archive.contract import shapes as contract
 from archive.preservation import destination
 from archive.search import engine as search
@@ -31,6 +32,7 @@ CSV_COLUMNS = (
     *(f"tags_{facet}" for facet in tags.FACETS),
     "original_path",
     "permalink", "display_title", "set", "subject", "film", "place", "keyword", "taken", "camera",
+    "posters",  # the slugs of the poster records it shows
 )
 CHUNK = 500
 # A cell starting with one of these is run as a formula by spreadsheets
@@ -86,6 +88,7 @@ def photo_record(photo, original_path=None, include_gps=True):
     record["tags"] = {facet: values for facet, values in record["tags"].items() if values}
     if original_path is not None:
         record["original_path"] = original_path
+    record["posters"] = [dict(p) for p in photo.get("posters", [])]
     return record
 
 
@@ -101,6 +104,7 @@ def csv_row(record, links):
         **{facet: slugs[facet] for facet in ("set", "subject", "film", "place", "keyword")},
         "taken": record["taken_at"],
         "camera": photos.camera_label(record),
+        "posters": "; ".join(p["slug"] for p in record.get("posters", [])),
     })
     return ["" if row[name] is None else spreadsheet_safe(row[name]) for name in CSV_COLUMNS]
 
@@ -141,14 +145,16 @@ def to_json(records):
     return contract.to_json(exports.export_list(records), indent=1)
 
 
-def export_bagit(rows, data_dir, dest, links, bag_info=None, force=False, include_gps=True):
+def export_bagit(rows, data_dir, dest, links, bag_info=None, force=False, include_gps=True, poster_records=()):
     """Write a BagIt bag at dest: each original with a metadata.json and a
     metadata.csv, an index of all photos as CSV and JSON, and SHA-256 and
     SHA-512 manifests. Built beside dest and renamed into place, so dest is
     either a whole, valid bag or absent (or the earlier bag it replaces).
 
     force replaces an earlier bag at dest; no other folder is ever replaced.
-    include_gps: as for photo_record (False for a bag for the public)."""
+    include_gps: as for photo_record (False for a bag for the public).
+    poster_records: the posters its photos show (posters_of), written to
+    data/posters.json as GET /api/posters/{id} gives each."""
     dest = Path(dest)
     try:
         destination.check(data_dir, dest, force, what="the bag")
@@ -182,11 +188,15 @@ def export_bagit(rows, data_dir, dest, links, bag_info=None, force=False, includ
             (folder / "metadata.csv").write_text(to_csv([record], links), encoding="utf-8")
         (work / "photos.csv").write_text(to_csv(records, links), encoding="utf-8")
         (work / "photos.json").write_text(to_json(records), encoding="utf-8")
+        if poster_records:
+            (work / "posters.json").write_text(
+                contract.to_json(poster_shapes.PosterList(posters=poster_records), indent=1), encoding="utf-8")
         info = {
             "Source-Organization": "Backlot poster archive",
             "External-Description": "Photographs of posters, adverts and signs on the street sets "
                                     "of the Korean Art Film Studio, with their metadata.",
-            "Payload-Notes": f"{len(records)} photos; data/photos.csv and data/photos.json index them.",
+            "Payload-Notes": f"{len(records)} photos; data/photos.csv and data/photos.json index them"
+                             + ("; data/posters.json holds the poster records they show." if poster_records else "."),
         }
         info.update(bag_info or {})
         bagit.make_bag(str(work), bag_info=info, checksums=["sha256", "sha512"])
@@ -195,6 +205,14 @@ def export_bagit(rows, data_dir, dest, links, bag_info=None, force=False, includ
         shutil.rmtree(work, ignore_errors=True)
         raise
     return records
+
+
+def posters_of(db, rows, links, include_private=True):
+    """The poster records the photos show, each as GET /api/posters/{id}
+    gives it (its photos, first and last seen), for a bag's posters.json."""
+    poster_ids = sorted({p["id"] for row in rows for p in row.get("posters", [])})
+    found = (poster_browse.get(db, poster_id, include_private=include_private) for poster_id in poster_ids)
+    return [poster_shapes.poster(row, links) for row in found if row is not None]
 
 
 def _put_in_place(work, dest):

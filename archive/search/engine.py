@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from archive.catalogue import tags
+from archive.catalogue import posters, tags
 from archive.catalogue.photos import Page
 from archive.dedup import decisions as duplicates
 from archive.dedup import stacks as dedup_stacks
@@ -28,10 +28,13 @@ from archive.search.query import (
     Is,
     Not,
     Or,
+    Poster,
+    PosterKind,
     QueryError,
     Tag,
     Taken,
     Text,
+    UnknownTagError,
     narrowed,
     parse,
     quote_value,
@@ -47,7 +50,7 @@ SORTS = {
     "taken": "Date taken, earliest first",
     "taken-desc": "Date taken, latest first",
 }
-FACETS = ("set", "subject", "film", "trip", "year", "camera")
+FACETS = ("set", "subject", "film", "trip", "year", "camera", "poster")
 FACET_LIMIT = 30
 _ID_BITS = 23  # photo ids below 8 million fit beside a time in one sort key
 
@@ -151,7 +154,9 @@ class _Context:
             # For a visitor, a tag that only private photos carry (a private
             # trip's name) is answered as if it did not exist.
             if row is None or (not self.include_private and self._only_private_carry(row["id"])):
-                raise QueryError(f"no {node.facet} tag called {node.value!r}")
+                near = tags.closest_tag(self.db, node.facet, node.value, accept=lambda tag: tag["slug"] != (
+                    row and row["slug"]) and (self.include_private or not self._only_private_carry(tag["id"])))
+                raise UnknownTagError(node.facet, node.value, near["slug"] if near else None)
             self._tags[node] = row["id"]
         return self._tags[node]
 
@@ -171,6 +176,14 @@ class _Context:
         if key not in self._plans:
             self._plans[key] = textmatch.plan(node.text, node.phrase, head)
         return self._plans[key]
+
+    def poster_photos(self, node):
+        if isinstance(node, Poster):
+            row = posters.find(self.db, node.slug)
+            if row is None:
+                raise QueryError(f"no poster called {node.slug!r}")
+            return posters.photo_ids(self.db, poster_id=row["id"])
+        return posters.photo_ids(self.db, kind=node.kind if isinstance(node, PosterKind) else None)
 
     def duplicates(self):
         if self._duplicates is None:
@@ -249,6 +262,16 @@ class _Evaluator:
                 mask[seg.slots_of(self.context.duplicates())] = True
                 out.append(mask)
             return out
+        if isinstance(node, (Poster, PosterKind)) or (isinstance(node, Has) and node.what == "poster"):
+            # Posters are read from SQL, as is:duplicate's groups: a link
+            # counts at once, and a stack shows a poster any copy shows.
+            ids = np.asarray(self.context.poster_photos(node), np.int64)
+            out = []
+            for seg in self.segments:
+                mask = np.zeros(seg.size, bool)
+                mask[seg.slots_of(ids)] = True
+                out.append(mask)
+            return self.context.lifted(out)
         if isinstance(node, Has):
             masks = [seg.has(FLAG_BITS[node.what]) for seg in self.segments]
             return masks if node.what in _OWN_HAS else self.context.lifted(masks)
@@ -526,9 +549,37 @@ def facet_counts(db, hits, query):
         {"value": str(year), "label": str(year), "count": years[year], "query": narrowed(query, f"taken:{year}")}
         for year in sorted(years, reverse=True)
     ]
+    by_facet["poster"] = poster_counts(db, hits, query)
     by_facet["camera"] = [
         {"value": label, "label": label, "count": count,
          "query": narrowed(query, f"camera:{quote_value(label)}")}
         for label, count in sorted(cameras.items(), key=lambda item: (-item[1], item[0]))[:FACET_LIMIT]
     ]
     return by_facet
+
+
+def poster_counts(db, hits, query):
+    """The posters the results show, each with how many of the results
+    (stacks once, a stack showing a poster any of its copies shows)."""
+    links = posters.links_by_poster(db)
+    if not links or not len(hits.ids):
+        return []
+    poster_ids = np.asarray([row[0] for row in links], np.int64)
+    photo_ids = np.asarray([row[4] for row in links], np.int64)
+    stacks = hits.stacks
+    if stacks is not None and len(stacks.ids):
+        order = np.argsort(stacks.ids)
+        at = np.minimum(np.searchsorted(stacks.ids[order], photo_ids), len(order) - 1)
+        in_stack = stacks.ids[order][at] == photo_ids
+        shown = stacks.ids[stacks.shown_at[order[at[in_stack]]]]
+        poster_ids = np.concatenate([poster_ids, poster_ids[in_stack]])
+        photo_ids = np.concatenate([photo_ids, shown])
+    pairs = np.unique(np.stack([poster_ids, photo_ids], axis=1), axis=0)
+    found = pairs[np.isin(pairs[:, 1], hits.ids)]
+    counts = np.bincount(found[:, 0]) if len(found) else np.zeros(0, np.int64)
+    names = {row[0]: row[1:4] for row in links}
+    entries = [{"value": names[pid][0], "label": names[pid][1] or names[pid][2] or names[pid][0],
+                "label_ko": names[pid][2], "count": int(count),
+                "query": narrowed(query, f"poster:{quote_value(names[pid][0])}")}
+               for pid, count in enumerate(counts) if count]
+    return sorted(entries, key=lambda e: (-e["count"], e["label"]))[:FACET_LIMIT]

@@ -17,7 +17,10 @@ itself.)
 
 A photo's transcription in the row is the archivist's text followed by
 every machine draft's readings (transcription/drafts.py), so painted words
-are found before anyone types them.
+are found before anyone types them, and the words of the posters it shows
+(their painted text, translation, place); the posters' titles and slugs
+join its tags. Chinese characters are folded to their Simplified forms
+(folding.py) in every column, as every query's words are.
 
 Relevance is where the words are found: each word of the query found in a
 photo's title or tags counts 3, found only in its other text 1; equal scores
@@ -26,6 +29,7 @@ matching row, too slow for a common word among a million captions.
 """
 
 from archive.db import write_transaction
+from archive.search.folding import fold
 from archive.transcription import drafts
 
 # Keep this many log entries behind the full-text index, so a shared index
@@ -112,10 +116,18 @@ def _index_photos(db, chunk, marks, tag_text):
         "SELECT id, trim(title || ' ' || title_ko), trim(caption || ' ' || caption_ko), transcription,"
         f" original_filename FROM photos WHERE id IN ({marks})", chunk).fetchall()
     drafted = drafts.search_text(db, chunk)
+    on_posters = poster_text(db, chunk, marks)
     for photo_id, title, caption, transcription, filename in rows:
         if photo_id in drafted:
             transcription = f"{transcription} ; {drafted[photo_id]}" if transcription else drafted[photo_id]
         tags = tag_text.for_tags(tags_of.get(photo_id, []))
+        names, words = on_posters.get(photo_id, ("", ""))
+        if names:
+            tags = f"{tags} ; {names}" if tags else names
+        if words:
+            transcription = f"{transcription} ; {words}" if transcription else words
+        title, caption, transcription, filename, tags = (
+            fold(text) for text in (title, caption, transcription, filename, tags))
         ko2, ko1 = korean_pieces(" ; ".join((caption, transcription, filename)))
         ko2_head, ko1_head = korean_pieces(" ; ".join((title, tags)))
         db.execute(
@@ -123,6 +135,23 @@ def _index_photos(db, chunk, marks, tag_text):
             " tags, ko2, ko1, ko2_head, ko1_head) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [photo_id, title, caption, transcription, filename, tags, ko2, ko1, ko2_head, ko1_head],
         )
+
+
+def poster_text(db, chunk, marks):
+    """{photo_id: (names, words)} of the posters each photo shows: their
+    titles and slugs (searched with the tags, as they name what the photo
+    shows) and what is painted on them, translated, and where they stand
+    (searched with the transcription)."""
+    found = {}
+    for photo_id, slug, title, title_ko, *words in db.execute(
+        "SELECT pp.photo_id, p.slug, p.title, p.title_ko, p.painted_text, p.translation, p.place, p.product,"
+        f" p.depicts FROM poster_photos pp JOIN posters p ON p.id = pp.poster_id WHERE pp.photo_id IN ({marks})"
+        " ORDER BY pp.photo_id, p.id", chunk):
+        names, text = found.get(photo_id, ([], []))
+        names.append(" ".join(part for part in (title, title_ko, slug.replace("-", " ")) if part))
+        text.extend(word for word in words if word)
+        found[photo_id] = (names, text)
+    return {photo_id: (" ; ".join(names), " ; ".join(text)) for photo_id, (names, text) in found.items()}
 
 
 class TagText:

@@ -8,13 +8,16 @@
     taken:2016..2019 taken:2019-05    a year, month or day, or a range of them
     camera:canon                      make or model contains the text
     is:untagged is:duplicate is:public is:private
-    has:gps has:caption has:transcription has:title has:date
+    has:gps has:caption has:transcription has:title has:date has:poster
+    poster:the-seven-year-itch        photos of a poster record (its slug)
+    kind:advert                       photos of posters of a kind
 """
 
 import re
 from dataclasses import dataclass
 from datetime import date
 
+from archive.catalogue.posters import KINDS
 from archive.catalogue.tags import FACETS
 
 MAX_QUERY_LENGTH = 1000
@@ -22,12 +25,24 @@ MAX_TERMS = 60
 MAX_DEPTH = 16
 
 IS_VALUES = ("untagged", "duplicate", "public", "private")
-HAS_VALUES = ("gps", "caption", "transcription", "title", "date")
-FIELDS = FACETS + ("taken", "camera", "is", "has")
+HAS_VALUES = ("gps", "caption", "transcription", "title", "date", "poster")
+FIELDS = FACETS + ("taken", "camera", "is", "has", "poster", "kind")
 
 
 class QueryError(ValueError):
     """A query that cannot be understood; the message says why, for a person."""
+
+
+class UnknownTagError(QueryError):
+    """FACET:VALUE names no tag; `suggestion` is the slug of the likeliest
+    one meant (a typo of its slug, an alias or a label), or None."""
+
+    def __init__(self, facet, value, suggestion=None):
+        message = f"no {facet} tag called {value!r}"
+        if suggestion:
+            message += f"; did you mean {facet}:{quote_value(suggestion)}?"
+        super().__init__(message)
+        self.facet, self.value, self.suggestion = facet, value, suggestion
 
 
 @dataclass(frozen=True)
@@ -61,6 +76,16 @@ class Is:
 @dataclass(frozen=True)
 class Has:
     what: str
+
+
+@dataclass(frozen=True)
+class Poster:
+    slug: str
+
+
+@dataclass(frozen=True)
+class PosterKind:
+    kind: str
 
 
 @dataclass(frozen=True)
@@ -145,6 +170,12 @@ def _field(name, value):
         return _taken(value)
     if field == "camera":
         return Camera(value)
+    if field == "poster":
+        return Poster(value)
+    if field == "kind":
+        if value.lower() not in KINDS:
+            raise QueryError(f'"kind:{value}" is not a kind of poster; the kinds are {", ".join(KINDS)}')
+        return PosterKind(value.lower())
     allowed = IS_VALUES if field == "is" else HAS_VALUES
     if value.lower() not in allowed:
         raise QueryError(f'"{field}:{value}" is not known; use {", ".join(field + ":" + v for v in allowed)}')
@@ -155,6 +186,7 @@ _EXAMPLES = {
     "set": "set:european-street", "subject": "subject:advert", "film": 'film:"the flower girl"',
     "trip": "trip:2019-autumn", "place": "place:pyongyang", "keyword": "keyword:cinema",
     "taken": "taken:2016..2019", "camera": "camera:canon", "is": "is:untagged", "has": "has:gps",
+    "poster": "poster:the-seven-year-itch", "kind": "kind:advert",
 }
 
 _DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
@@ -288,3 +320,80 @@ def narrowed(query, term):
     if isinstance(tree, Or):
         return f"({query}) {term}"
     return f"{query} {term}"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One condition of a query whose conditions all must hold: its text as
+    written, what it means, and the query without it."""
+
+    text: str
+    node: object
+    rest: str
+
+
+def parts(query):
+    """The conditions of a query, each with the query left when it is taken
+    out (for removable chips), or None when the query is not a plain list of
+    conditions (an OR at its top, or a query that cannot be read)."""
+    chunks = _top_level_chunks(query or "")
+    if chunks is None:
+        return None
+    out = []
+    for k, chunk in enumerate(chunks):
+        try:
+            node = parse(chunk)
+        except QueryError:
+            return None
+        rest = " ".join(chunks[:k] + chunks[k + 1:])
+        out.append(Part(chunk, node, rest))
+    return out
+
+
+def _top_level_chunks(query):
+    """The query cut at the spaces outside parentheses and quotes; "NOT x" stays one chunk."""
+    chunks, current, depth, quoted = [], "", 0, False
+    for ch in query + " ":
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch == "(":
+            depth += 1
+        elif not quoted and ch == ")":
+            depth -= 1
+        if ch.isspace() and not quoted and depth <= 0:
+            if current:
+                chunks.append(current)
+            current = ""
+        else:
+            current += ch
+    if quoted or depth or current:
+        return None
+    merged = []
+    for chunk in chunks:
+        if chunk == "OR":
+            return None
+        if merged and merged[-1] == "NOT":
+            merged[-1] = f"NOT {chunk}"
+        elif chunk != "AND":
+            merged.append(chunk)
+    return merged
+
+
+def corrected(query, facet, value, slug):
+    """The query with the term FACET:VALUE (however it was quoted, negated
+    or not) written as FACET:SLUG: what "did you mean" links to."""
+    wanted = Tag(facet, value)
+    found = parts(query)
+    if found is not None:
+        out = []
+        for part in found:
+            node = part.node.item if isinstance(part.node, Not) else part.node
+            if node == wanted:
+                negation = part.text[:len(part.text) - len(part.text.lstrip("-"))] or \
+                    ("NOT " if part.text.startswith("NOT ") else "")
+                out.append(f"{negation}{facet}:{quote_value(slug)}")
+            else:
+                out.append(part.text)
+        return " ".join(out)
+    pattern = re.compile(rf'(?<![\w:]){re.escape(facet)}:(?:"{re.escape(value)}"|{re.escape(value)}(?=[\s()]|$))')
+    return pattern.sub(lambda _: f"{facet}:{quote_value(slug)}", query)

@@ -11,6 +11,7 @@ only in the title and the tags, which count for more in relevance.
 
 import numpy as np
 
+from archive.search.folding import fold
 from archive.search.fulltext import is_pieced, pieced_runs
 from archive.search.segment import FTS_COLUMNS
 from archive.search.tokens import tokenizer
@@ -34,6 +35,7 @@ def plan(text, phrase=False, head=False):
     alternatives ("phrase", tokens, columns) or ("prefix", token, columns);
     None when it holds nothing searchable (only punctuation, say)."""
     tokens = tokenizer()
+    text = fold(text)  # as the rows were (fulltext.py)
     pairs, ends = (PAIRS_HEAD, ENDS_HEAD) if head else (PAIRS, ENDS)
     parts = []
     latin = "".join(" " if is_pieced(ch) else ch for ch in text)

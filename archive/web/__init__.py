@@ -4,10 +4,20 @@ import functools
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, redirect, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 
 from archive import db as archive_db
 from archive.ingest.pipeline import Ingester
+
+LANGUAGES = {"en": "English", "ko": "한국어"}
+DEFAULT_LANGUAGE = "en"
+
+
+def language():
+    """The page's language code: "en" or "ko" (web/i18n.py chooses it)."""
+    locale = get_locale()
+    return locale.language if locale is not None and locale.language in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def get_db():
@@ -159,6 +169,14 @@ def srcset(photo, up_to):
     return ", ".join(entries)
 
 
+def ratio_class(photo):
+    """The class that gives a tile its photo's shape: the width over the
+    height in steps of 0.05, from 0.25 to 4 (tiles.css has one rule each), so
+    the page lays the tile out before its picture arrives."""
+    ratio = min(4.0, max(0.25, photo["width"] / max(1, photo["height"])))
+    return f"r{round(ratio * 20) * 5:03d}"
+
+
 def fit_size(photo, edge):
     """The size of a derivative that fits photo within edge × edge, never upscaled."""
     width, height = photo["width"], photo["height"]
@@ -171,21 +189,29 @@ def photo_alt(photo):
     ("Film poster, The Flower Girl — European street"), else the title."""
     from archive.catalogue import photos
 
-    if photo.get("caption"):
-        return photo["caption"][:200]
+    captions = ("caption_ko", "caption") if language() == "ko" else ("caption", "caption_ko")
+    for field in captions:
+        if photo.get(field):
+            return photo[field][:200]
     described = tag_description(photo.get("tags") or [])
-    return described or photos.display_title(photo)
+    return described or photos.display_title(photo, language())
 
 
 def tag_description(tag_rows):
     # Tags come as a list of rows (one photo) or grouped by facet (search rows).
     if isinstance(tag_rows, dict):
         tag_rows = [row for rows in tag_rows.values() for row in rows]
-    labels = {facet: [row["label"] for row in tag_rows if row["facet"] == facet]
+    labels = {facet: [tag_label(row) for row in tag_rows if row["facet"] == facet]
               for facet in ("subject", "film", "set")}
     what = ", ".join(labels["subject"] + labels["film"])
     where = ", ".join(labels["set"])
     return " — ".join(part for part in (what, where) if part)[:200]
+
+
+def tag_label(row):
+    """A tag's label in the page's language first (its other label when it has none in this one)."""
+    first, second = ("label_ko", "label") if language() == "ko" else ("label", "label_ko")
+    return row.get(first) or row.get(second) or ""
 
 
 def byte_size(size):
@@ -203,10 +229,14 @@ def byte_size(size):
 def site_context():
     """What the header of every page shows besides the role: for archivists,
     how many groups of photos wait for review (counted again only once the
-    queue has changed, see dedup.decisions.open_count)."""
+    queue has changed, see dedup.decisions.open_count), and photos suggested
+    for posters, which the queue lists too."""
+    from archive.catalogue import poster_growth
     from archive.dedup import decisions
 
-    return {"open_reviews": decisions.open_group_count(get_db()) if can_see_private() else 0}
+    if not can_see_private():
+        return {"open_reviews": 0}
+    return {"open_reviews": decisions.open_group_count(get_db()) + poster_growth.waiting_count(get_db())}
 
 
 def register_template_helpers(app):
@@ -221,12 +251,21 @@ def register_template_helpers(app):
         fit_size=fit_size,
         display_size=display_size,
         srcset=srcset,
+        fit_url=fit_url,
         thumb_size=lambda photo: fit_size(photo, imaging.THUMBNAIL_EDGE),
         photo_alt=photo_alt,
-        display_title=photos.display_title,
+        ratio_class=ratio_class,
+        display_title=lambda photo: photos.display_title(photo, language()),
         camera_label=photos.camera_label,
         exposure_summary=photos.exposure_summary,
         can_see_private=can_see_private,
         current_username=current_username,
         is_admin=is_admin,
     )
+
+
+def page_arg(name="page"):
+    """A positive page number from the query string; anything else is page 1."""
+    value = request.args.get(name, "1")
+    # isdigit() alone also passes "²" and other digits int() refuses.
+    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) < 1_000_000 else 1

@@ -1,6 +1,7 @@
 """Logging in and out, the first admin's one-time link, and the API's session facts."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, UserMixin, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
@@ -56,9 +57,9 @@ def client_address():
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Username", validators=[DataRequired(), Length(max=100)],
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=100)],
                            render_kw={"autocomplete": "username", "autocapitalize": "none"})
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=auth.MAX_PASSWORD_LENGTH)],
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=auth.MAX_PASSWORD_LENGTH)],
                              render_kw={"autocomplete": "current-password"})
     next = HiddenField()
 

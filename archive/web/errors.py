@@ -28,7 +28,10 @@ def _http_error(exc):
         fields = getattr(exc, "fields", None)
         error = Error(error=exc.description or exc.name, **({"fields": fields} if fields else {}))
         return respond(error, exc.code)
-    return render_template("error.html", error=exc), exc.code
+    # A view's own words say what was not found or refused; the framework's
+    # stock sentence does not, and the page says it better in either language.
+    detail = exc.description if exc.description != type(exc).description else ""
+    return render_template("error.html", code=exc.code, detail=detail), exc.code
 
 
 def _damaged_original(exc):

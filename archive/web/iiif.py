@@ -15,12 +15,13 @@ import json
 
 from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 
-from archive.catalogue import photos, sets, versions
+from archive.catalogue import photos, poster_browse, posters, sets, versions
 from archive.iiif import image_api as iiif_image
 from archive.iiif import presentation as iiif_presentation
 from archive.imaging import decoding as imaging
 from archive.search import engine as search
 from archive.search.query import quote_value
+from archive.transcription import drafts
 from archive.web import can_see_private, get_db, get_visible_photo, media, thumbnail_url
 
 bp = Blueprint("iiif", __name__, url_prefix="/iiif")
@@ -132,7 +133,35 @@ def photo_manifest(photo_id):
     if photo is None:
         abort(404)
     rights, attribution = _settings()
-    return _presentation(iiif_presentation.photo_manifest(photo, links(), rights, attribution))
+    manifest = iiif_presentation.photo_manifest(photo, links(), rights, attribution)
+    # The posters on it (their regions) and the words read off it, as annotations.
+    manifest["items"] = [iiif_presentation.annotated(manifest["items"][0], _texts_of(photo))]
+    return _presentation(manifest)
+
+
+def _texts_of(photo):
+    db = get_db()
+    lines = [line for draft in drafts.for_photo(db, photo["id"])[:1] for line in draft["lines"]]
+    return iiif_presentation.canvas_texts(photo, posters.posters_of_photo(db, photo["id"]), lines)
+
+
+@bp.get("/posters/<int:poster_id>/manifest.json")
+def poster_record_manifest(poster_id):
+    """A poster record: every photo of it a canvas, by date taken, with the
+    painted words on the poster's region and the draft lines on their boxes."""
+    poster = poster_browse.get(get_db(), poster_id, include_private=can_see_private())
+    if poster is None or not poster["photos"]:  # a manifest must paint at least one canvas
+        abort(404)
+    rights, attribution = _settings()
+
+    def texts_of(photo):
+        here = {**poster, "region": photo["region"]}
+        lines = [line for draft in drafts.for_photo(get_db(), photo["id"])[:1] for line in draft["lines"]]
+        return iiif_presentation.canvas_texts(photo, [here], lines)
+
+    return _presentation(iiif_presentation.poster_manifest(
+        poster, _absolute("iiif.poster_record_manifest", poster_id=poster_id), links(), rights, attribution,
+        texts_of))
 
 
 @bp.get("/photos/<int:photo_id>/canvas")

@@ -17,7 +17,6 @@ soon. A private image is always checked here first and never redirected.
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, make_response, redirect, render_template, request, send_file
-from werkzeug.exceptions import ServiceUnavailable
 
 from archive.iiif import rendering
 from archive.imaging import decoding as imaging
@@ -100,7 +99,7 @@ def _busy(exc):
     if request.blueprint == "iiif":
         response = Response(str(exc) + "\n", status=503, mimetype="text/plain")
     else:
-        response = make_response(render_template("error.html", error=ServiceUnavailable(str(exc))), 503)
+        response = make_response(render_template("error.html", code=503, detail=str(exc)), 503)
     response.headers["Retry-After"] = str(exc.retry_after)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from archive.catalogue import photos, versions
+from archive.catalogue import photos, poster_growth, versions
 from archive.contract import review as shapes
 from archive.contract.queries import ReviewQuery
 from archive.dedup import clusters, reasons
@@ -74,7 +74,7 @@ def queue_page():
     found = clusters.open_clusters(db, include_private=private)
     cards = [_card(db, clusters.proposal(db, c)) for c in found[:QUEUE_PAGE]]
     return render_template(
-        "review/queue.html", cards=cards, total=len(found),
+        "review/queue.html", cards=cards, total=len(found), poster_suggestions=poster_growth.waiting(db, private),
         open_suggestions=duplicates.open_count(db, include_private=private),
         plain_count=len(clusters.plain_copies(db, include_private=private)),
         batches=_recent_batches(db), history=_visible_history(db, 10), decision_labels=DECISION_LABELS)
@@ -320,10 +320,11 @@ NO_PAIR = "No such suggestion, or one of its photos is not visible"
 @bp.get("/api/review")
 @operation("reviewQueue", (shapes.ReviewQueue, "The queue"), query=ReviewQuery, who="archivist")
 def queue_api():
-    """Open near-duplicate suggestions, duplicates first, closest first"""
+    """Open near-duplicate suggestions, duplicates first, closest first; and photos suggested for posters"""
     db, private = get_db(), can_see_private()
     return shapes.review_queue(duplicates.open_count(db, include_private=private), clusters.with_reasons(
-        db, duplicates.queue(db, include_private=private, limit=query(ReviewQuery).limit)))
+        db, duplicates.queue(db, include_private=private, limit=query(ReviewQuery).limit)),
+        poster_growth.waiting(db, private), links())
 
 
 @bp.get("/api/review/<int:suggestion_id>")

@@ -15,10 +15,9 @@ from archive.contract import search as shapes
 from archive.contract.queries import SearchCsvQuery, SearchQuery
 from archive.preservation import export
 from archive.search import engine as search
-from archive.search.query import QueryError
-from archive.web import browse, can_see_private, get_db
+from archive.search.query import QueryError, UnknownTagError, corrected
+from archive.web import browse, can_see_private, chips, get_db, page_arg
 from archive.web.contract import links, operation, query
-from archive.web.gallery import page_arg
 
 bp = Blueprint("search", __name__)
 
@@ -28,14 +27,22 @@ def results():
     query, sort = request.args.get("q", ""), request.args.get("sort", "relevance")
     # Each stack of confirmed copies once, unless every copy is asked for.
     stacked = request.args.get("stacked", "true").lower() not in ("false", "0", "no")
+    sort = sort if sort in search.SORTS else "relevance"
     try:
         result = search.search(get_db(), query, page=page_arg(), per_page=current_app.config["PER_PAGE"],
                                sort=sort, include_private=can_see_private(), stacked=stacked)
+    except UnknownTagError as exc:
+        meant = corrected(query, exc.facet, exc.value, exc.suggestion) if exc.suggestion else None
+        return render_template("search/results.html", query=query, sort=sort, result=None, stacked=stacked,
+                               error=str(exc), unknown=exc, meant=meant, sorts=search.SORTS, may_edit=False,
+                               chips=[]), 400
     except QueryError as exc:
         return render_template("search/results.html", query=query, sort=sort, result=None, stacked=stacked,
-                               error=str(exc), sorts=search.SORTS, may_edit=False), 400
+                               error=str(exc), unknown=None, meant=None, sorts=search.SORTS, may_edit=False,
+                               chips=[]), 400
     return render_template("search/results.html", query=query, sort=sort, result=result, error=None,
-                           stacked=stacked, sorts=search.SORTS, may_edit=can_see_private())
+                           stacked=stacked, sorts=search.SORTS, may_edit=can_see_private(),
+                           chips=chips.of(query, sort, stacked))
 
 
 @bp.get("/api/search")

@@ -7,11 +7,15 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 # No inline script or style anywhere: templates load files from /static/.
+EMPTY_STYLE = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
     "img-src 'self' data: blob:",
     "script-src 'self'",
-    "style-src 'self'",
+    # The hash of an empty stylesheet: the IIIF viewer (OpenSeadragon) adds a
+    # <style> of its own unless the page already has one that it marks;
+    # iiif-viewer.js adds that one, empty (its rule is in museum.css).
+    f"style-src 'self' 'sha256-{EMPTY_STYLE}'",
     "font-src 'self'",
     "connect-src 'self'",
     "frame-ancestors 'none'",

@@ -232,7 +232,7 @@ def change(facet, slug, action):
     try:
         if action == "edit":
             vocabulary.edit_tag(db, tag["id"], label=form.get("label"), label_ko=form.get("label_ko"),
-                                description=form.get("description"),
+                                description=form.get("description"), description_ko=form.get("description_ko"),
                                 aliases=tags.split_specs(form.get("aliases", "")), username=who)
             message, slug = "Saved.", tag["slug"]
         elif action == "rename":

@@ -4,6 +4,7 @@ import contextlib
 import unicodedata
 
 from flask import Blueprint, render_template
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import FileStorage
 from wtforms import MultipleFileField, StringField, TextAreaField
@@ -25,13 +26,14 @@ class UploadForm(FlaskForm):
     tag_pairs = ()  # (facet, value) pairs to apply, set when the tags field validates
     not_applied = ()  # what each tag that cannot be applied says instead
 
-    photos = MultipleFileField("Photos")
+    photos = MultipleFileField(_l("Photos"))
     # The limits and help are the contract's, which documents this form for /api/uploads.
-    trip = StringField("Trip", validators=[Optional(), Length(max=shapes.TEXT_MAX)],
-                       description=shapes.TRIP_HELP)
-    photographer = StringField("Photographer", validators=[Optional(), Length(max=shapes.TEXT_MAX)])
-    tags = TextAreaField("Tags", validators=[Optional(), Length(max=shapes.TAGS_MAX)],
-                         description=shapes.TAGS_HELP)
+    trip = StringField(_l("Trip"), validators=[Optional(), Length(max=shapes.TEXT_MAX)],
+                       description=_l("For example: 2019 autumn studio visit"))
+    photographer = StringField(_l("Photographer"), validators=[Optional(), Length(max=shapes.TEXT_MAX)])
+    tags = TextAreaField(_l("Tags"), validators=[Optional(), Length(max=shapes.TAGS_MAX)],
+                         description=_l("FACET:VALUE, one per line or comma-separated, e.g. set:european-street, "
+                                        "subject:film-poster"))
 
     def validate_photos(self, field):
         if not sent_files(field.data):

@@ -1,0 +1,104 @@
+"""The interface in Korean and English (Flask-Babel).
+
+The language is the visitor's choice, kept in a cookie by the header's
+switch (/language/<code>); before any choice, the browser's Accept-Language.
+The catalogues live in the package as .po files (archive/translations) and
+are compiled when the app starts, into a folder of this process's own: a
+fresh clone and an installed wheel both work, and a compiled file can never
+be older than its source."""
+
+import atexit
+import shutil
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Blueprint, current_app, redirect, request, url_for
+from flask_babel import Babel, format_date, format_datetime, format_decimal, gettext
+
+from archive.web import DEFAULT_LANGUAGE as DEFAULT
+from archive.web import LANGUAGES, language, local_path, tag_label
+
+COOKIE = "lang"
+CATALOGUES = Path(__file__).resolve().parent.parent / "translations"
+
+bp = Blueprint("i18n", __name__)
+
+
+def init_app(app):
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(compile_catalogues())
+    Babel(app, locale_selector=select_language)
+    app.register_blueprint(bp)
+    app.jinja_env.globals.update(language=language, languages=LANGUAGES, label_of=tag_label, label_lang=label_lang,
+                                 other_label=other_label, taken_label=taken_label)
+    app.jinja_env.filters["number"] = format_decimal
+
+
+def compile_catalogues(source=CATALOGUES):
+    """Every <lang>/LC_MESSAGES/*.po under source, compiled to .mo in a new
+    temporary folder (removed when the process exits); returns the folder."""
+    target = Path(tempfile.mkdtemp(prefix="archive-translations-"))
+    atexit.register(shutil.rmtree, target, ignore_errors=True)
+    for po_path in source.glob("*/LC_MESSAGES/*.po"):
+        with po_path.open("rb") as f:
+            catalogue = read_po(f, locale=po_path.parent.parent.name)
+        out = target / po_path.relative_to(source).with_suffix(".mo")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("wb") as f:
+            write_mo(f, catalogue)
+    return target
+
+
+def select_language():
+    chosen = request.cookies.get(COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT)
+
+
+@bp.get("/language/<code>")
+def choose(code):
+    """The header's switch: remember the language for a year, back to the page."""
+    if code not in LANGUAGES:
+        code = DEFAULT
+    response = redirect(local_path(request.args.get("next")) or url_for("gallery.index"))
+    response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
+                        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE") or request.is_secure))
+    return response
+
+
+def other_label(row):
+    """A tag's label in the other language, shown beside it; "" when it has the same or none."""
+    other = row.get("label") if language() == "ko" else row.get("label_ko")
+    return other if other and other != tag_label(row) else ""
+
+
+def label_lang(row):
+    """The lang of the label tag_label shows: a Korean page shows an English
+    label where a tag has no Korean one, and the other way round."""
+    shown = tag_label(row)
+    return "ko" if shown and shown == row.get("label_ko") and shown != row.get("label") else "en"
+
+
+def taken_label(photo):
+    """The date taken as precisely as it is known, written the page's way:
+    "3 October 2019, 14:22" / "2019년 10월 3일 오후 2:22", "October 2019" /
+    "2019년 10월", "2019", "about 2019" / "2019년경"; None when unknown."""
+    taken = photo.get("taken_at")
+    if not taken:
+        return None
+    precision = photo.get("taken_precision") or ""
+    year = int(taken[:4])
+    if precision == "circa":
+        return gettext("about %(year)s", year=year)
+    if precision == "year":
+        return str(year) if language() == "en" else f"{year}년"
+    month, day = int(taken[5:7] or 1), int(taken[8:10] or 1)
+    if precision == "month":
+        return format_date(date(year, month, 1), "MMMM y" if language() == "en" else "y년 M월")
+    if precision == "day" or len(taken) < 16:
+        return format_date(date(year, month, day), "long")
+    return format_datetime(datetime(year, month, day, int(taken[11:13]), int(taken[14:16])),
+                           "d MMMM y, HH:mm" if language() == "en" else "y년 M월 d일 HH:mm")

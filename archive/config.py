@@ -39,6 +39,24 @@ def _bool_env(name, default):
     raise ValueError(f"{name} must be yes or no, not {value!r}")
 
 
+def storage_from_env():
+    """Where originals and derivatives live: location None for the data
+    directory's own folders, or s3://BUCKET/PREFIX in an S3-compatible store
+    (credentials through boto3's usual sources: AWS_* variables, ~/.aws)."""
+    location = (os.environ.get("ARCHIVE_STORAGE") or "").strip() or None
+    if location and not location.startswith("s3://"):
+        raise ValueError(f"ARCHIVE_STORAGE must be s3://BUCKET/PREFIX (or unset for the data directory), "
+                         f"not {location!r}")
+    return {
+        "location": location,
+        # MinIO, Ceph or another S3-compatible server (unset: AWS itself).
+        "endpoint_url": (os.environ.get("ARCHIVE_S3_ENDPOINT_URL") or "").strip() or None,
+        "region": (os.environ.get("ARCHIVE_S3_REGION") or "").strip() or None,
+        # Objects larger than this go up in parts of this size (at least 5).
+        "part_bytes": max(5, _int_env("ARCHIVE_S3_PART_MB", 16)) * 1024 * 1024,
+    }
+
+
 def data_dir_from_env():
     return Path(os.environ.get("ARCHIVE_DATA") or DEFAULT_DATA_DIR)
 
@@ -95,4 +113,9 @@ def defaults():
         # Deleted photos' originals wait in trash/ this long (a backup running
         # meanwhile still finds them) before `purge` or `verify --repair` removes them.
         "TRASH_DAYS": _int_env("ARCHIVE_TRASH_DAYS", 7),
+        # With originals and derivatives in an object store: answer a public
+        # image with a redirect to a presigned URL valid this long (0: the
+        # server streams it). Private images are always streamed, after the check.
+        "S3_PRESIGN_SECONDS": _int_env("ARCHIVE_S3_PRESIGN_SECONDS", 0),
+        "STORAGE": storage_from_env()["location"],
     }

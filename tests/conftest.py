@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from object_store import Store, moto_server, new_bucket, use_s3
 from support import EXIF_SAMPLES, PASSWORD, image_bytes, logged_in_client, scene
 
 from archive import create_app
@@ -15,6 +16,37 @@ from archive.cli import cli
 @pytest.fixture
 def data_dir(tmp_path):
     return tmp_path / "media"
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """moto's S3 server for the whole run, started on first use."""
+    with moto_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint):
+    """A new, empty bucket in moto's server."""
+    return new_bucket(s3_endpoint)
+
+
+@pytest.fixture(params=["local", "s3"])
+def backend(request, data_dir, monkeypatch):
+    """The archive's storage, once the data directory's folders and once an
+    S3 bucket in moto's server (a Store to look into it)."""
+    if request.param == "local":
+        monkeypatch.delenv("ARCHIVE_STORAGE", raising=False)
+        return Store("local", data_dir)
+    return request.getfixturevalue("s3_store")
+
+
+@pytest.fixture
+def s3_store(s3_endpoint, data_dir, monkeypatch):
+    """The archive's storage in a new bucket of moto's server."""
+    store = Store("s3", data_dir, s3_endpoint, new_bucket(s3_endpoint), "archive")
+    use_s3(monkeypatch, s3_endpoint, store.location)
+    return store
 
 
 @pytest.fixture

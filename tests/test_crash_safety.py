@@ -67,3 +67,52 @@ def test_temp_files_of_dead_writers_are_swept_not_reported(run_cli, make_image, 
     assert not stale.exists() and live.exists()
     live.unlink()
     assert json.loads(run_cli("verify", "--json").output)["ok"]
+
+
+def test_an_import_to_an_object_store_killed_while_it_uploads_then_run_again_is_exact(s3_store, data_dir, tmp_path,
+                                                                                     monkeypatch):
+    """SIGKILL while originals go up in parts: the rerun leaves every photo
+    exactly once, no object half made and no multipart upload open."""
+    import numpy
+    from PIL import Image
+
+    monkeypatch.setenv("ARCHIVE_S3_PART_MB", "5")  # every original here goes up in two parts
+    folder = tmp_path / "trip"
+    folder.mkdir()
+    noise = numpy.random.default_rng(18)
+    for i in range(6):
+        Image.fromarray(noise.integers(0, 256, (1300, 1400, 3), dtype=numpy.uint8)).save(folder / f"{i}.png",
+                                                                                         compress_level=1)
+    assert all(path.stat().st_size > 5 * 1024 * 1024 for path in folder.iterdir())
+    rng = random.Random(20261130)
+    for _attempt in range(2):
+        process = subprocess.Popen(manage(data_dir, "import", folder, "--workers", "2", "--json"),
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        # Killed while a multipart upload is open (its marker is there), a
+        # moment after it began.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not list((data_dir / "tmp").glob(".tmp-*.multipart")):
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0, 0.3))
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        # Whatever is visible now is whole: every committed row has its original.
+        db = archive_db.connect(data_dir)
+        committed = [f"originals/{sha[:2]}/{sha[2:4]}/{sha}.{ext}" for sha, ext in db.execute("SELECT sha256, ext FROM photos")]
+        db.close()
+        assert set(committed) <= set(s3_store.keys("originals"))
+    # Something was left to clear: uploads that were never completed.
+    assert s3_store.incomplete_uploads()
+    rerun = subprocess.run(manage(data_dir, "import", folder, "--json"), capture_output=True, text=True, check=True)
+    statuses = [line["status"] for line in json_lines(rerun.stdout)]
+    assert set(statuses) <= {"duplicate", "imported"} and len(statuses) == 6
+    db = archive_db.connect(data_dir)
+    assert db.execute("SELECT count(*), count(DISTINCT sha256) FROM photos").fetchone() == (6, 6)
+    db.close()
+    assert len(s3_store.keys("originals")) == 6
+    assert s3_store.incomplete_uploads() == []
+    assert s3_store.temp_files() == []
+    verify = subprocess.run(manage(data_dir, "verify", "--json"), capture_output=True, text=True)
+    report = json.loads(verify.stdout)
+    assert verify.returncode == 0, report["problems"]
+    assert report["originals_checked"] == 6

@@ -459,16 +459,14 @@ def test_a_failed_row_insert_leaves_no_files(ingester, db, data_dir, tmp_path, m
 
 
 def test_a_failed_derivative_write_removes_the_original(ingester, db, data_dir, tmp_path, monkeypatch):
-    from archive.ingest import pipeline as ingest
+    real = ingester.storage.put_derivative
 
-    real = ingest.write_atomically
-
-    def fail_on_thumbnail(target, write, **options):
-        if str(target).endswith("fit400.jpg"):
+    def fail_on_thumbnail(sha256, name, data):
+        if name.endswith("fit400.jpg"):
             raise OSError("no space left on device")
-        return real(target, write, **options)
+        return real(sha256, name, data)
 
-    monkeypatch.setattr(ingest, "write_atomically", fail_on_thumbnail)
+    monkeypatch.setattr(ingester.storage, "put_derivative", fail_on_thumbnail)
     with pytest.raises(OSError):
         ingester.ingest(write(tmp_path, "a.jpg", image_bytes(scene(100, 80), "JPEG")), cli_provenance())
     assert db["photos"].count == 0

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from archive.storage import Storage, sha256_of_file, write_atomically
 from archive.storage import local as storage
+from archive.storage import sha256_of_file, write_atomically
+from archive.storage.local import LocalStorage as Storage
 
 SHA = "ab" + "cd" + "0123456789abcdef" * 3 + "012345678901"
 
@@ -43,7 +44,8 @@ def test_an_original_is_placed_once_and_never_rewritten(tmp_path):
     store = Storage(tmp_path / "media")
     source = tmp_path / "in.jpg"
     source.write_bytes(b"first bytes")
-    path, created = store.place_original(store.stage_copy(source), SHA, "jpg")
+    ref, created = store.place_original(store.stage_copy(source), SHA, "jpg")
+    path = Path(ref)
     assert created is True
     assert path.read_bytes() == b"first bytes"
     stat = path.stat()
@@ -51,7 +53,7 @@ def test_an_original_is_placed_once_and_never_rewritten(tmp_path):
     # The same address again keeps the file that is there, untouched.
     source.write_bytes(b"other bytes")
     again, created = store.place_original(store.stage_copy(source), SHA, "jpg")
-    assert again == path
+    assert again == ref
     assert created is False
     assert not list(store.tmp.iterdir())  # the second copy is dropped
     assert path.read_bytes() == b"first bytes"
@@ -149,7 +151,8 @@ def test_an_original_goes_through_a_temp_file_and_a_rename(tmp_path, monkeypatch
         return real_replace(src, dst)
 
     monkeypatch.setattr(storage.os, "replace", spy)
-    path, _ = store.place_original(store.stage_copy(source), SHA, "jpg")
+    ref, _ = store.place_original(store.stage_copy(source), SHA, "jpg")
+    path = Path(ref)
     [(temp_name, temp_dir, target, existed, content)] = renames
     # Staged under tmp/ (same file system), then renamed into place.
     assert temp_name.startswith(".tmp-") and temp_dir == str(store.tmp)

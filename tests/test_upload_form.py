@@ -83,11 +83,11 @@ def test_the_uploaded_name_is_only_text(client, db, data_dir):
 
 
 def test_the_saved_upload_itself_becomes_the_original(client, db, data_dir, monkeypatch):
-    from archive import storage
+    from archive.storage.local import LocalStorage
 
     copies = []
-    real = storage.Storage.stage_copy
-    monkeypatch.setattr(storage.Storage, "stage_copy", lambda self, path: copies.append(path) or real(self, path))
+    real = LocalStorage.stage_copy
+    monkeypatch.setattr(LocalStorage, "stage_copy", lambda self, path: copies.append(path) or real(self, path))
     data = image_bytes(scene(120, 90, seed=3), "JPEG")
     assert upload(client, [("a.jpg", data)]).status_code == 200
     [row] = db["photos"].rows

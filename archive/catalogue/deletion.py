@@ -11,11 +11,8 @@ each original until `purge` or `verify --repair` removes it after the
 retention, so a backup running meanwhile still finds what its snapshot names.
 """
 
-import contextlib
-import os
-
 from archive.db import write_transaction
-from archive.storage import Storage, move_to_trash, take_back
+from archive.storage import open_storage
 
 
 class DeleteError(ValueError):
@@ -29,7 +26,7 @@ def delete_photos(db, data_dir, photo_ids):
     photo_ids = sorted(set(int(i) for i in photo_ids))
     if not photo_ids:
         raise DeleteError("name at least one photo")
-    storage = Storage(data_dir)
+    storage = open_storage(data_dir)
     trashed = []
     try:
         with write_transaction(db):
@@ -41,23 +38,13 @@ def delete_photos(db, data_dir, photo_ids):
             for row in rows:
                 db.execute("DELETE FROM photos WHERE id = ?", [row["id"]])
             for row in rows:
-                if move_to_trash(storage, row["sha256"], row["ext"]):
+                if storage.move_to_trash(row["sha256"], row["ext"]):
                     trashed.append(row)
     except BaseException:
         # The rows are back: so are their originals.
         for row in trashed:
-            take_back(storage, row["sha256"], row["ext"])
+            storage.take_back(row["sha256"], row["ext"])
         raise
     for row in rows:
-        _remove_derivatives(storage, row["sha256"])
+        storage.remove_derivatives(row["sha256"])
     return photo_ids
-
-
-def _remove_derivatives(storage, sha256):
-    folder = storage.derivatives / sha256[:2] / sha256[2:4]
-    if not folder.is_dir():
-        return
-    for path in folder.iterdir():
-        if path.name.startswith(f"{sha256}-"):
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)

@@ -13,8 +13,6 @@ The pixel work happens here, before the caller's transaction (editing.py)
 stores the result, so the write lock is never held through a decode.
 """
 
-import contextlib
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +20,7 @@ from pathlib import Path
 from archive import config as archive_config
 from archive.imaging import bounded, first_decode
 from archive.imaging import decoding as imaging
-from archive.storage import Storage, write_atomically
+from archive.storage import open_storage
 
 TURNS = tuple(imaging.TURNS)  # cw, ccw, half, mirror
 DEGREES = {90: "cw", 180: "half", 270: "ccw", -90: "ccw"}
@@ -68,21 +66,20 @@ def reorient(db, photo, override, max_pixels=None):
     OrientationError when it cannot."""
     if override is not None and override not in range(1, 9):
         raise OrientationError("an orientation is a number from 1 to 8")
-    storage = Storage(data_dir_of(db))
-    original = storage.original_path(photo["sha256"], photo["ext"])
+    storage = open_storage(data_dir_of(db))
     settings = archive_config.defaults()
     max_pixels = max_pixels or settings["MAX_IMAGE_PIXELS"]
     try:
-        # In the bounded child, with the budget of a first decode: a turn of
-        # a very large photo never costs the server its memory.
-        analysis = bounded.run(first_decode.preview, str(original), max_pixels, settings["DECODE_MAX_BYTES"],
-                               None, override)
+        with storage.fetch_original(photo["sha256"], photo["ext"]) as original:
+            # In the bounded child, with the budget of a first decode: a turn
+            # of a very large photo never costs the server its memory.
+            analysis = bounded.run(first_decode.preview, str(original.path), max_pixels,
+                                   settings["DECODE_MAX_BYTES"], None, override)
     except (imaging.RejectedImage, OSError) as exc:
         raise OrientationError(f"the original of photo {photo['id']} cannot be read ({exc})") from None
     for name, data in analysis.derivatives.items():
-        target = storage.derivative_path(photo["sha256"], name)
-        if not target.exists():
-            write_atomically(target, lambda out, data=data: out.write(data), durable=False)
+        if not storage.has_derivative(photo["sha256"], name):
+            storage.put_derivative(photo["sha256"], name, data)
     return Reoriented(
         columns={"orientation_override": override, "width": analysis.width, "height": analysis.height,
                  "phash": analysis.phash, "dhash": analysis.dhash, "display_edge": analysis.display_edge},
@@ -93,15 +90,8 @@ def reorient(db, photo, override, max_pixels=None):
 def remove_other_derivatives(db, photo, keep_override):
     """After a turn has committed: the files of the photo's other
     orientations go (any of them would be made again if asked for)."""
-    storage = Storage(data_dir_of(db))
-    sha256 = photo["sha256"]
-    folder = storage.derivatives / sha256[:2] / sha256[2:4]
-    if not folder.is_dir():
-        return
-    for path in folder.iterdir():
-        if not path.name.startswith(f"{sha256}-"):
-            continue
-        made_in = re.search(r"-o([1-8])\.[a-z]+$", path.name)
-        if (int(made_in.group(1)) if made_in else None) != keep_override:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)
+    def keep(name):
+        made_in = re.search(r"-o([1-8])\.[a-z]+$", "-" + name)
+        return (int(made_in.group(1)) if made_in else None) == keep_override
+
+    open_storage(data_dir_of(db)).remove_derivatives(photo["sha256"], keep)

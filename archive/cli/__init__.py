@@ -40,6 +40,7 @@ for command in (
     preservation.purge,
     preservation.backup_command,
     preservation.restore_command,
+    preservation.replicate,
     preservation.export_command,
     *accounts.COMMANDS,
     *dedup.COMMANDS,

@@ -12,7 +12,7 @@ from archive.contract import shapes as contract
 from archive.contract.links import Links
 from archive.dedup import clusters, reasons, rescan
 from archive.dedup import decisions as duplicates
-from archive.storage import Storage
+from archive.storage import open_storage
 
 
 def _echo_json(value):
@@ -86,7 +86,7 @@ def rescan_command(archive, everything, as_json):
         bar = bars[stage]
         bar.update(done - bar.pos)
 
-    result = rescan.rescan(archive.db, Storage(archive.data_dir), archive.config["MAX_IMAGE_PIXELS"],
+    result = rescan.rescan(archive.db, open_storage(archive.data_dir), archive.config["MAX_IMAGE_PIXELS"],
                           everything=everything, progress=progress)
     for bar in bars.values():
         bar.render_finish()

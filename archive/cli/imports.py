@@ -15,7 +15,6 @@ from archive.contract import uploads
 from archive.contract.links import Links
 from archive.ingest import bulk
 from archive.ingest.pipeline import Ingester, Provenance
-from archive.storage import remove_dead_temp_files
 
 
 @click.command("import")
@@ -49,8 +48,9 @@ def import_command(archive, paths, trip, photographer, tag_specs, workers, dry_r
         raise click.BadParameter(str(exc), param_hint="--tag") from None
     ingester = Ingester.from_config(archive.db, archive.config)
     if not dry_run:
-        # What an import killed mid-write left behind; its rows never committed.
-        remove_dead_temp_files(archive.data_dir)
+        # What an import killed mid-write left behind (temp files, an object
+        # store's unfinished uploads); its rows never committed.
+        ingester.storage.sweep_dead_writers()
     found = bulk.walk(paths)
     files = found.files
 

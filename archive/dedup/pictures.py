@@ -9,6 +9,7 @@ hashes decide that pair alone, as they did before the check existed.
 """
 
 import functools
+import io
 
 from PIL import Image
 
@@ -30,9 +31,11 @@ class Pictures:
         return None if a is None or b is None else (a, b)
 
     def _read_thumbnail(self, sha256):
-        path = self.storage.derivative_path(sha256, imaging.derivative_name(imaging.THUMBNAIL_EDGE))
+        data = self.storage.read_derivative(sha256, imaging.derivative_name(imaging.THUMBNAIL_EDGE))
+        if data is None:
+            return None
         try:
-            with Image.open(path) as image:
+            with Image.open(io.BytesIO(data)) as image:
                 if max(image.size) > imaging.THUMBNAIL_EDGE:
                     return None  # not a thumbnail of ours: never decode a stranger's file in full
                 return image.convert("L")

@@ -2,6 +2,7 @@
 before near-duplicate matching, or all of them again), then compare every
 pair and store the new suggestions. Pairs an archivist decided stay decided."""
 
+import io
 from dataclasses import dataclass
 
 from PIL import Image
@@ -33,13 +34,16 @@ def fingerprint_stored_photo(storage, photo, max_pixels):
     is gone, from its original (the thumbnail's pixels made as at ingest)."""
     edge = imaging.THUMBNAIL_EDGE
     override = photo.get("orientation_override")
-    path = storage.derivative_path(photo["sha256"], imaging.derivative_name(edge, override))
+    data = storage.read_derivative(photo["sha256"], imaging.derivative_name(edge, override))
     try:
-        with Image.open(path) as image:
+        if data is None:
+            raise FileNotFoundError
+        with Image.open(io.BytesIO(data)) as image:
             return fp.fingerprint(image.convert("RGB"))
-    except (FileNotFoundError, OSError):
-        original = storage.original_path(photo["sha256"], photo["ext"])
-        return fp.fingerprint(imaging.fit_pixels(original, edge, max_pixels, photo["display_edge"], override))
+    except OSError:
+        with storage.fetch_original(photo["sha256"], photo["ext"]) as original:
+            return fp.fingerprint(imaging.fit_pixels(original.path, edge, max_pixels, photo["display_edge"],
+                                                     override))
 
 
 @dataclass

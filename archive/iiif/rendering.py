@@ -50,20 +50,25 @@ class NotReady(Busy):
 
 
 def source_for(storage, photo, config):
-    """An imaging.Original or a pyramid.Pyramid for the photo (close a
-    Pyramid when done), or NotReady while its pyramid is being made."""
-    original = storage.original_path(photo["sha256"], photo["ext"])
+    """An imaging.Original or a pyramid.Pyramid for the photo (close it
+    when done: a Pyramid holds its file open, and an Original read from an
+    object store a local copy), or NotReady while its pyramid is being made."""
     size = (photo["width"], photo["height"])
     turned = photo.get("orientation_override")  # the archivist's turn, if any
     if size[0] * size[1] <= config["PYRAMID_PIXELS"]:
-        return imaging.Original(original, config["MAX_IMAGE_PIXELS"], photo["format"], size, turned)
+        try:
+            fetched = storage.fetch_original(photo["sha256"], photo["ext"])
+        except FileNotFoundError:
+            raise imaging.RejectedImage("the original file is missing (see verify)") from None
+        return _Closing(imaging.Original(fetched.path, config["MAX_IMAGE_PIXELS"], photo["format"], size, turned),
+                        fetched)
     # A turned photo has a pyramid of its own orientation, named for it.
-    target = storage.derivative_path(photo["sha256"], imaging.oriented_name(pyramid.NAME, turned))
+    name = imaging.oriented_name(pyramid.NAME, turned)
     try:
-        return pyramid.Pyramid(target)
+        return pyramid.Pyramid(storage.open_derivative(photo["sha256"], name))
     except FileNotFoundError:
         pass
-    _make_pyramid_in_background(storage, original, target, config, turned)
+    _make_pyramid_in_background(storage, photo, name, config, turned)
     # About what making it takes here: decoding and cutting 35 ms a megapixel.
     seconds = 5 + size[0] * size[1] // 20_000_000
     raise NotReady(f"this photo's tiles are being made; ask again in {seconds} s", seconds)
@@ -90,9 +95,24 @@ def slot_for(work_pixels, data_dir, slots):
                BUSY_RETRY_SECONDS)
 
 
-def _make_pyramid_in_background(storage, original, target, config, orientation_override=None):
+class _Closing:
+    """A source that lets go of the original's local copy when closed."""
+
+    def __init__(self, source, fetched):
+        self.source, self.fetched = source, fetched
+
+    def __getattr__(self, name):
+        return getattr(self.source, name)
+
+    def close(self):
+        self.source.close()
+        self.fetched.close()
+
+
+def _make_pyramid_in_background(storage, photo, name, config, orientation_override=None):
     """Start making a pyramid unless some process of the server already is."""
-    lock = _locks(storage.root) / f"pyramid-{target.name[:64]}"
+    sha256 = photo["sha256"]
+    lock = _locks(storage.data_dir) / f"pyramid-{sha256}"
     handle = _try_lock(lock)
     if handle is None:
         return  # another worker is on it
@@ -102,19 +122,31 @@ def _make_pyramid_in_background(storage, original, target, config, orientation_o
             try:
                 # One pyramid at a time for the whole server: each may take
                 # the decode budget (ARCHIVE_DECODE_MAX_MB) while it runs.
-                with open(_locks(storage.root) / "pyramid-builder", "a+b") as builder:
+                with open(_locks(storage.data_dir) / "pyramid-builder", "a+b") as builder:
                     fcntl.flock(builder, fcntl.LOCK_EX)
-                    if not target.exists():
-                        # A damaged original is reported by verify; here it stays without tiles.
-                        with contextlib.suppress(imaging.RejectedImage):
-                            bounded.run(first_decode.make_pyramid, str(original), str(target),
-                                        config["MAX_IMAGE_PIXELS"], config["DECODE_MAX_BYTES"],
-                                        orientation_override, purpose="pyramid")
+                    if not storage.has_derivative(sha256, name):
+                        # A damaged or missing original is reported by verify;
+                        # here it stays without tiles.
+                        with contextlib.suppress(imaging.RejectedImage, FileNotFoundError):
+                            _make_pyramid(storage, photo, name, config, orientation_override)
             finally:
                 # Removed while still held: whoever tries it later finds the pyramid.
                 lock.unlink(missing_ok=True)
 
     threads.pool("pyramids").submit(make)
+
+
+def _make_pyramid(storage, photo, name, config, orientation_override):
+    target = storage.derivative_scratch(photo["sha256"], name)
+    with storage.fetch_original(photo["sha256"], photo["ext"]) as original:
+        try:
+            bounded.run(first_decode.make_pyramid, str(original.path), str(target),
+                        config["MAX_IMAGE_PIXELS"], config["DECODE_MAX_BYTES"],
+                        orientation_override, purpose="pyramid")
+        except BaseException:
+            Path(target).unlink(missing_ok=True)
+            raise
+    storage.keep_derivative_file(photo["sha256"], name, target)
 
 
 def _locks(data_dir):

@@ -18,6 +18,7 @@ lists it, and one tile is read without reading the rest.
 import io
 import json
 import math
+import os
 import zipfile
 
 from PIL import Image
@@ -69,15 +70,23 @@ class Pyramid:
     decoding.Original: pixels_for(edge), region(box, size) and
     decoded_pixels(box, size)."""
 
-    def __init__(self, path):
-        self.path = path
-        self.archive = zipfile.ZipFile(path)
+    def __init__(self, source):
+        """source: the file's path, or a seekable binary file (which the
+        Pyramid then owns and closes)."""
+        self.path = source
+        self._file = None if isinstance(source, (str, os.PathLike)) else source
         try:
-            manifest = json.loads(self.archive.read(MANIFEST))
-            if manifest.get("format") != FORMAT:
-                raise ValueError(f"pyramid format {manifest.get('format')!r}, not {FORMAT}")
+            self.archive = zipfile.ZipFile(source)
+            try:
+                manifest = json.loads(self.archive.read(MANIFEST))
+                if manifest.get("format") != FORMAT:
+                    raise ValueError(f"pyramid format {manifest.get('format')!r}, not {FORMAT}")
+            except BaseException:
+                self.archive.close()
+                raise
         except BaseException:
-            self.archive.close()
+            if self._file is not None:
+                self._file.close()
             raise
         self.size = (manifest["width"], manifest["height"])
         self.tile = manifest["tile"]
@@ -85,6 +94,8 @@ class Pyramid:
 
     def close(self):
         self.archive.close()
+        if self._file is not None:
+            self._file.close()
 
     def __enter__(self):
         return self

@@ -23,6 +23,11 @@ process may have committed, or be about to commit, a photo of the same bytes
 that found our original already in place. So the original goes to the trash
 rather than away, and a commit that finds its original gone takes it back
 from there before it inserts the row.
+
+The files go through the archive's storage (archive.storage): renamed into
+place in the data directory, or uploaded whole to an object store. Either
+way a reader sees a whole file or none, and what a killed import leaves
+(temp files, unfinished uploads) is swept by the next import or verify.
 """
 
 import contextlib
@@ -42,7 +47,7 @@ from archive.dedup.pictures import Pictures
 from archive.imaging import bounded, first_decode, pyramid
 from archive.imaging import decoding as imaging
 from archive.ingest.metadata import Metadata, read_metadata
-from archive.storage import Storage, move_to_trash, sha256_of_file, take_back, temp_file_is_dead, write_atomically
+from archive.storage import open_storage, sha256_of_file, temp_file_is_dead
 from archive.transcription import queue as transcription_queue
 
 SOURCES = ("web", "cli")
@@ -84,7 +89,7 @@ class Outcome:
 
 @dataclass
 class Prepared:
-    """A file whose original and derivatives are on disk, ready to commit.
+    """A file whose original and derivatives are stored, ready to commit.
 
     Small and picklable: it crosses from a worker process to the writer."""
 
@@ -113,7 +118,7 @@ class FileWork:
 
     def __init__(self, data_dir, max_file_bytes, max_image_pixels,
                  decode_max_bytes=_DEFAULTS["DECODE_MAX_BYTES"], pyramid_pixels=_DEFAULTS["PYRAMID_PIXELS"]):
-        self.storage = Storage(data_dir)
+        self.storage = open_storage(data_dir)
         self.max_file_bytes = max_file_bytes
         self.max_image_pixels = max_image_pixels
         self.decode_max_bytes = decode_max_bytes
@@ -155,7 +160,9 @@ class FileWork:
         # on the CPU, and an import spends no time waiting on both in turn.
         stage = self.storage.stage_in_place if owned else self.storage.stage_copy
         staging = threads.pool("staging").submit(stage, path)
-        pyramid_target = self.storage.derivative_path(sha256, pyramid.NAME)
+        # Where the bounded child may write the tile pyramid (its place on
+        # disk, or a scratch file for the store to take).
+        pyramid_target = self.storage.derivative_scratch(sha256, pyramid.NAME)
         try:
             metadata = read_metadata(path)
             analysis, wrote_pyramid = self.decode(path, pyramid_target, header)
@@ -165,18 +172,22 @@ class FileWork:
         except BaseException:
             _discard(staging)
             raise
-        created = [str(pyramid_target)] if wrote_pyramid else []
+        created = []
         try:
+            if wrote_pyramid:
+                ref, made = self.storage.keep_derivative_file(sha256, pyramid.NAME, pyramid_target)
+                if made:
+                    created.append(ref)
             original, was_created = self.storage.place_original(staging.result(), sha256, analysis.ext)
             if was_created:
-                created.append(str(original))
+                created.append(original)
             for name, data in analysis.derivatives.items():
-                target = self.storage.derivative_path(sha256, name)
-                if not target.exists():
-                    write_atomically(target, lambda out, data=data: out.write(data), durable=False)
-                    created.append(str(target))
+                if not self.storage.has_derivative(sha256, name):
+                    created.append(self.storage.put_derivative(sha256, name, data).ref)
         except BaseException:
-            remove_files(created)
+            if wrote_pyramid:
+                Path(pyramid_target).unlink(missing_ok=True)
+            self.remove_files(created)
             raise
         return Prepared(
             path=shown,
@@ -196,6 +207,11 @@ class FileWork:
             created_files=created,
         )
 
+    def remove_files(self, refs):
+        """Remove files a prepare created (paths on disk or objects in the store)."""
+        for ref in refs:
+            self.storage.remove(ref)
+
     def decode(self, path, pyramid_target, header=None):
         """(Analysis, whether the pyramid was written) from the bounded child."""
         try:
@@ -203,7 +219,7 @@ class FileWork:
                                self.decode_max_bytes, str(pyramid_target), self.pyramid_pixels, header)
         except (bounded.OverBudget, bounded.ChildFailed):
             # A child stopped while writing leaves its temp file: not ours to keep.
-            for stray in pyramid_target.parent.glob(".tmp-*"):
+            for stray in Path(pyramid_target).parent.glob(".tmp-*"):
                 if temp_file_is_dead(stray):
                     stray.unlink(missing_ok=True)
             raise
@@ -286,9 +302,9 @@ class Ingester:
         """Called under the write lock: the original this row will name is
         there, or is taken back from the trash (another import's clean-up,
         or a deletion, moved it there after our prepare found it)."""
-        if self.storage.original_path(prepared.sha256, prepared.ext).exists():
+        if self.storage.has_original(prepared.sha256, prepared.ext):
             return True
-        return take_back(self.storage, prepared.sha256, prepared.ext)
+        return self.storage.take_back(prepared.sha256, prepared.ext)
 
     def forget(self, prepared):
         """Clear away the files of a prepared photo that will not be committed.
@@ -302,10 +318,10 @@ class Ingester:
             with write_transaction(self.db):
                 if self.photo_with_sha(prepared.sha256) is not None:
                     return
-                original = str(self.storage.original_path(prepared.sha256, prepared.ext))
+                original = self.storage.original_ref(prepared.sha256, prepared.ext)
                 if original in prepared.created_files:
-                    move_to_trash(self.storage, prepared.sha256, prepared.ext)
-                remove_files(p for p in prepared.created_files if p != original)
+                    self.storage.move_to_trash(prepared.sha256, prepared.ext)
+                self.files.remove_files(p for p in prepared.created_files if p != original)
         except sqlite3.Error:
             pass
 
@@ -375,8 +391,3 @@ def _discard(staging):
     with contextlib.suppress(Exception):
         os.unlink(staging.result())
 
-
-def remove_files(paths):
-    for path in paths:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)

@@ -19,7 +19,7 @@ from archive.contract import posters as poster_shapes
 from archive.contract import shapes as contract
 from archive.preservation import destination
 from archive.search import engine as search
-from archive.storage import Storage
+from archive.storage import open_storage
 
 FORMATS = ("bagit", "csv", "json")
 # The one list of columns of every photo CSV the archive writes: an export
@@ -166,7 +166,7 @@ def export_bagit(rows, data_dir, dest, links, bag_info=None, force=False, includ
         raise ExportError(f"{dest.parent} is not a folder")
     if not rows:
         raise ExportError("no photos to export")
-    storage = Storage(data_dir)
+    storage = open_storage(data_dir)
     work = Path(tempfile.mkdtemp(prefix=f".{dest.name}-", dir=dest.parent))
     try:
         records = []
@@ -174,10 +174,12 @@ def export_bagit(rows, data_dir, dest, links, bag_info=None, force=False, includ
             folder = work / "photos" / f"{photo['id']:06d}"
             folder.mkdir(parents=True)
             name = f"original.{photo['ext']}"
-            source = storage.original_path(photo["sha256"], photo["ext"])
-            if not source.exists():
-                raise ExportError(f"the original of photo {photo['id']} is missing from the archive")
-            shutil.copyfile(source, folder / name)
+            try:
+                source = storage.fetch_original(photo["sha256"], photo["ext"])
+            except FileNotFoundError:
+                raise ExportError(f"the original of photo {photo['id']} is missing from the archive") from None
+            with source:
+                shutil.copyfile(source.path, folder / name)
             record = photo_record(photo, original_path=f"data/photos/{photo['id']:06d}/{name}",
                                   include_gps=include_gps)
             records.append(record)

@@ -15,9 +15,13 @@ its last prune left the cache over budget; one process at a time (a lock
 file), oldest first, down to nine tenths of the budget. A file used in the
 last few seconds is never removed, so a file is not taken away between a
 request finding it and sending it.
+
+In an object store the same names are objects under PREFIX/derivatives/;
+an object cannot be marked used without being written again, so there the
+cache is pruned oldest written first, and the lock is per machine (two
+machines pruning at once only delete what either would).
 """
 
-import contextlib
 import fcntl
 import os
 import re
@@ -58,18 +62,17 @@ def made_on_request(name):
     return edge is None or (int(edge) != THUMBNAIL and int(edge) not in PROTECTED_EDGES)
 
 
-def used(path):
+def used(storage, stored):
     """Mark a cached file as just used (it is then pruned last)."""
-    with contextlib.suppress(FileNotFoundError):
-        os.utime(path)
+    storage.mark_used(stored)
 
 
-def written(derivatives, nbytes, max_bytes):
+def written(storage, nbytes, max_bytes):
     """Count a file this process just wrote to the cache, and prune in the
     background when due: after a twentieth of the budget written, or soon
     again while the last prune left the cache over budget. Returns the
     pruning thread, if one was started."""
-    key = (os.getpid(), str(derivatives))
+    key = (os.getpid(), storage.location)
     now = time.monotonic()
     with _lock:
         state = _state.setdefault(key, _Pruning())
@@ -80,7 +83,7 @@ def written(derivatives, nbytes, max_bytes):
         state.written, state.last = 0, now
 
     def run():
-        result = prune(derivatives, max_bytes)
+        result = prune(storage, max_bytes)
         state.over = result is None or result[0] > max_bytes
 
     thread = threading.Thread(target=run, name="cache-prune", daemon=True)
@@ -88,56 +91,32 @@ def written(derivatives, nbytes, max_bytes):
     return thread
 
 
-def prune(derivatives, max_bytes):
+def prune(storage, max_bytes):
     """Remove the least recently used cache files until they take at most
     nine tenths of max_bytes. Returns (bytes kept, files removed), or None
     when another process is pruning already."""
-    derivatives = Path(derivatives)
-    lock_path = derivatives.parent / "locks" / "cache-prune"
+    lock_path = Path(storage.data_dir) / "locks" / "cache-prune"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "a+b") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             return None
-        entries = list(_cache_files(derivatives))
+        entries = list(storage.cache_entries(made_on_request))
         total = sum(size for _, size, _ in entries)
         if total <= max_bytes:
             return total, 0
         target, now, removed = max_bytes * PRUNE_TO, time.time(), 0
-        for mtime, size, path in sorted(entries):
+        for mtime, size, ref in sorted(entries):
             if total <= target or now - mtime < MIN_AGE_SECONDS:
                 break
-            with contextlib.suppress(FileNotFoundError):
-                if time.time() - os.stat(path).st_mtime < MIN_AGE_SECONDS:
-                    continue  # served since the scan began
-                os.unlink(path)
+            # False when it was served since the scan began
+            if storage.remove_if_idle(ref, MIN_AGE_SECONDS):
                 total -= size
                 removed += 1
         return total, removed
 
 
-def size(derivatives):
+def size(storage):
     """Bytes the cache files take now."""
-    return sum(size for _, size, _ in _cache_files(Path(derivatives)))
-
-
-def _cache_files(derivatives):
-    """(modification time, size, path) of every cache file."""
-    for first in _subfolders(derivatives):
-        for second in _subfolders(first):
-            with os.scandir(second) as entries:
-                for entry in entries:
-                    name = entry.name
-                    if len(name) > 65 and name[64] == "-" and made_on_request(name[65:]):
-                        with contextlib.suppress(FileNotFoundError):
-                            stat = entry.stat()
-                            yield stat.st_mtime, stat.st_size, entry.path
-
-
-def _subfolders(folder):
-    try:
-        with os.scandir(folder) as entries:
-            return [entry.path for entry in entries if entry.is_dir()]
-    except FileNotFoundError:
-        return []
+    return sum(size for _, size, _ in storage.cache_entries(made_on_request))

@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from archive.imaging import decoding as imaging
-from archive.storage import Storage
+from archive.storage import open_storage
 from archive.transcription import drafts, queue, reader
 
 READING_EDGE = 2000
@@ -70,7 +70,7 @@ class Transcriber:
         reason = reader.missing()
         if reason:
             raise reader.Unavailable(reason)
-        self.storage = Storage(data_dir)
+        self.storage = open_storage(data_dir)
         self.max_pixels = max_pixels
         self.workers = max(1, int(workers))
         self._reader = None
@@ -96,7 +96,7 @@ class Transcriber:
         for photo_id in photo_ids:
             row = db.execute("SELECT sha256, ext FROM photos WHERE id = ?", [photo_id]).fetchone()
             if row is not None:
-                jobs.append((photo_id, str(self.storage.original_path(*row)), self.max_pixels))
+                jobs.append((photo_id, (self.storage, *row), self.max_pixels))
             else:
                 jobs.append((photo_id, None, self.max_pixels))
         if self._pool is not None:
@@ -122,17 +122,21 @@ class Transcriber:
                        cpu_seconds=result.cpu_seconds)
 
 
-def _read_photo(the_reader, photo_id, original_path, max_pixels):
+def _read_photo(the_reader, photo_id, original, max_pixels):
     """A Draft for one photo, a reason (text) it could not be read, or None
-    for a photo that is no longer there."""
-    if original_path is None:
+    for a photo that is no longer there. original: (storage, sha256, ext)."""
+    if original is None:
         return None
     started = time.process_time()
-    if not os.path.exists(original_path):
+    storage, sha256, ext = original
+    try:
+        fetched = storage.fetch_original(sha256, ext)
+    except FileNotFoundError:
         return "the original file is missing (see `verify`)"
     try:
-        decoded = imaging.decode_upright(original_path, max_pixels, READING_EDGE)
-        image = imaging.fit(decoded.pixels, READING_EDGE)
+        with fetched:
+            decoded = imaging.decode_upright(fetched.path, max_pixels, READING_EDGE)
+            image = imaging.fit(decoded.pixels, READING_EDGE)
     except imaging.RejectedImage as exc:
         return f"the original cannot be decoded: {exc}"
     except OSError as exc:

@@ -1,18 +1,26 @@
 """Originals and derivatives, served by content address.
 
-Derivative sizes and IIIF images that are not on disk are made through one
+Derivative sizes and IIIF images that are not stored yet are made through one
 path, serve_made(): the cache first; then the photo's source (its original,
 or a large photo's tile pyramid); a slot if the work is heavy; then the file
 is kept (if the cache keeps such images) and sent, by nginx when
 ARCHIVE_MEDIA_ACCEL_PREFIX is set. An image that cannot be made now is a
 503 with Retry-After, never a wait.
+
+Where the files are kept is the storage's business (archive.storage): a
+file on the local disk is sent as a file; one in an object store is
+streamed, or, for a public image when ARCHIVE_S3_PRESIGN_SECONDS is set,
+answered with a redirect to a presigned URL of the store that expires
+soon. A private image is always checked here first and never redirected.
 """
 
-from flask import Blueprint, Response, abort, current_app, make_response, render_template, request, send_file
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, make_response, redirect, render_template, request, send_file
 
 from archive.iiif import rendering
 from archive.imaging import decoding as imaging
-from archive.storage import Storage, cache, write_atomically
+from archive.storage import cache, open_storage
 from archive.web import can_see_exact, can_see_private, fit_size, get_db, get_visible_photo
 
 bp = Blueprint("media", __name__)
@@ -44,12 +52,16 @@ def serve_made(photo, name, mimetype, box, size, make, keep=True, headers=()):
     make(source) for region box at size. keep: store it (when the cache
     keeps such images); otherwise it is made for this request only."""
     config = current_app.config
-    storage = Storage(config["DATA_DIR"])
-    path = storage.derivative_path(photo["sha256"], name)
+    storage = open_storage(config["DATA_DIR"])
     etag, public = f"{photo['sha256']}-{name}", bool(photo["is_public"])
-    if path.is_file():
-        cache.used(path)
-        return send_media(path, mimetype=mimetype, etag=etag, public=public, headers=headers)
+    if public and config.get("S3_PRESIGN_SECONDS"):
+        url = storage.derivative_url(photo["sha256"], name, config["S3_PRESIGN_SECONDS"])
+        if url is not None:
+            return _to_store(url, config["S3_PRESIGN_SECONDS"], headers)
+    stored = storage.get_derivative(photo["sha256"], name)
+    if stored is not None:
+        cache.used(storage, stored)
+        return send_stored(stored, mimetype=mimetype, etag=etag, public=public, headers=headers)
     try:
         source = rendering.source_for(storage, photo, config)
         try:
@@ -61,15 +73,25 @@ def serve_made(photo, name, mimetype, box, size, make, keep=True, headers=()):
         return _busy(exc)
     on_request = cache.made_on_request(name)
     if keep and (not on_request or config["CACHE_MAX_BYTES"] > 0):
-        write_atomically(path, lambda out: out.write(data), durable=False)
+        stored = storage.put_derivative(photo["sha256"], name, data)
         if on_request:
-            cache.written(storage.derivatives, len(data), config["CACHE_MAX_BYTES"])
-        return send_media(path, mimetype=mimetype, etag=etag, public=public, headers=headers)
+            cache.written(storage, len(data), config["CACHE_MAX_BYTES"])
+        if stored.path is not None:
+            return send_media(stored.path, mimetype=mimetype, etag=etag, public=public, headers=headers)
     response = Response(data, mimetype=mimetype)
     response.set_etag(etag)
     response.headers["Cache-Control"] = IMMUTABLE if public else PRIVATE_IMMUTABLE
     response.headers.extend(headers)
     return response.make_conditional(request)
+
+
+def _to_store(url, seconds, headers):
+    """A redirect to the store's presigned URL, kept by caches for less
+    than the URL lives."""
+    response = redirect(url, 302)
+    response.headers["Cache-Control"] = f"public, max-age={max(0, int(seconds) // 2)}"
+    response.headers.extend(headers)
+    return response
 
 
 def _busy(exc):
@@ -92,9 +114,20 @@ def original(photo_id):
         # The original keeps its GPS and every other tag: archivists only,
         # unless an admin opened this photo's trip.
         abort(404, description="The original file of this photo is for archivists.")
-    path = Storage(current_app.config["DATA_DIR"]).original_path(row["sha256"], row["ext"])
+    storage = open_storage(current_app.config["DATA_DIR"])
+    try:
+        original = storage.fetch_original(row["sha256"], row["ext"])
+    except FileNotFoundError:
+        abort(404, description="The original file of this photo is missing from the archive; "
+                               "an administrator can run verify.")
+    source = original.path
+    if original.temporary:
+        # A copy from an object store: open, then unlinked at once, so it is
+        # gone when the response closes its file, however the request ends.
+        source = open(original.path, "rb")
+        original.close()
     return send_media(
-        path,
+        source,
         mimetype=row["mime_type"],
         etag=row["sha256"],
         download_name=f"photo-{photo_id}.{row['ext']}",
@@ -102,13 +135,27 @@ def original(photo_id):
     )
 
 
+def send_stored(stored, mimetype, etag, public, headers=()):
+    """A derivative found in the store: a local file as send_media sends
+    it, or the object streamed from the store."""
+    if stored.path is not None:
+        return send_media(stored.path, mimetype=mimetype, etag=etag, public=public, headers=headers)
+    response = Response(stored.chunks(), mimetype=mimetype)
+    response.content_length = stored.size
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = IMMUTABLE if public else PRIVATE_IMMUTABLE
+    response.headers.extend(headers)
+    return response.make_conditional(request)
+
+
 def send_media(path, mimetype, etag, download_name=None, public=False, headers=()):
-    """A file under the data directory, by this process or by the proxy.
+    """A file under the data directory, by this process or by the proxy (or
+    an open file, by this process).
 
     With MEDIA_ACCEL_PREFIX set (nginx's X-Accel-Redirect, see docs/nginx.conf)
     the view only decides access and headers and nginx sends the bytes."""
     prefix = current_app.config.get("MEDIA_ACCEL_PREFIX")
-    if prefix:
+    if prefix and isinstance(path, Path):
         response = make_response("")
         relative = path.relative_to(current_app.config["DATA_DIR"]).as_posix()
         response.headers["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + relative

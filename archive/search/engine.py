@@ -30,7 +30,7 @@ from archive.search.query import (
     Tag,
     Taken,
     Text,
-    narrowed,
+    narrowing,
     parse,
     quote_value,
 )
@@ -303,6 +303,7 @@ def rows_for(db, ids):
 def facet_counts(db, hits, query):
     """{facet: [{"value", "label", "label_ko", "count", "query"}]} over every matching photo."""
     by_facet = {facet: [] for facet in FACETS}
+    narrowed = narrowing(query)
     marks = ",".join("?" * len(TAG_FACETS))
     vocabulary = db.execute(f"SELECT id, facet, slug, label, label_ko FROM tags WHERE facet IN ({marks})",
                             TAG_FACETS).fetchall()
@@ -324,19 +325,19 @@ def facet_counts(db, hits, query):
         if count:
             by_facet[facet].append({
                 "value": slug, "label": label, "label_ko": label_ko, "count": int(count),
-                "query": narrowed(query, f"{facet}:{quote_value(slug)}"),
+                "query": narrowed(f"{facet}:{quote_value(slug)}"),
             })
     for facet in TAG_FACETS:
         # Sets read best in their hierarchy; the rest by how many photos they hold.
         key = (lambda e: e["value"]) if facet == "set" else (lambda e: (-e["count"], e["label"]))
         by_facet[facet] = sorted(by_facet[facet], key=key)[:FACET_LIMIT if facet != "set" else None]
     by_facet["year"] = [
-        {"value": str(year), "label": str(year), "count": years[year], "query": narrowed(query, f"taken:{year}")}
+        {"value": str(year), "label": str(year), "count": years[year], "query": narrowed(f"taken:{year}")}
         for year in sorted(years, reverse=True)
     ]
     by_facet["camera"] = [
         {"value": label, "label": label, "count": count,
-         "query": narrowed(query, f"camera:{quote_value(label)}")}
+         "query": narrowed(f"camera:{quote_value(label)}")}
         for label, count in sorted(cameras.items(), key=lambda item: (-item[1], item[0]))[:FACET_LIMIT]
     ]
     return by_facet

@@ -279,12 +279,21 @@ def quote_value(value):
 
 def narrowed(query, term):
     """The query with one more condition, for facet links."""
+    return narrowing(query)(term)
+
+
+def narrowing(query):
+    """narrowed() for many terms of one query (every facet link of a
+    search), reading the query once."""
     query = (query or "").strip()
-    if not query:
-        return term
-    if term in query.split():
-        return query
-    tree = parse(query)
-    if isinstance(tree, Or):
-        return f"({query}) {term}"
-    return f"{query} {term}"
+    words = set(query.split())
+    either = bool(query) and isinstance(parse(query), Or)
+
+    def narrowed_by(term):
+        if not query:
+            return term
+        if term in words:
+            return query
+        return f"({query}) {term}" if either else f"{query} {term}"
+
+    return narrowed_by

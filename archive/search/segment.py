@@ -19,6 +19,7 @@ segment the position of the photo id in `ids`.
 import json
 import os
 from datetime import UTC, datetime
+from itertools import chain, islice
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +43,6 @@ FTS_COLUMNS = ("title", "caption", "transcription", "original_filename", "tags",
                "ko2", "ko1", "ko2_head", "ko1_head")
 LATIN_COLUMNS = 5  # the first five hold the text as written; the rest Korean pieces
 _POSITION_BITS = 24
-_BATCH = 5000
 
 _EPOCH = datetime(1970, 1, 1)
 
@@ -187,16 +187,27 @@ def pack(mask):
 
 # -- building ------------------------------------------------------------------
 
+# What sets each photo's flag bits, as SQL over its row.
+FLAG_SQL = {
+    "gps": "gps_lat IS NOT NULL AND gps_lon IS NOT NULL",
+    "title": "title != ''",
+    "caption": "caption != ''",
+    "transcription": "transcription != ''",
+    "date": "taken_at IS NOT NULL",
+}
+TAGS_COLUMN = FTS_COLUMNS.index("tags")
+# Rows read at a time. A row's place in its batch takes 12 bits of a sort key.
+_BATCH = 4096
+
 
 def build(db, through, ids=None, progress=lambda done, total: None):
     """A segment of every photo (ids=None, slot = photo id) or of those ids,
     read from db inside the caller's read transaction."""
     if ids is not None:
         ids = np.unique(np.asarray(ids, np.int64))
-        size = len(ids)
+        size = total = len(ids)
     else:
-        size = db.execute("SELECT coalesce(max(id), 0) + 1 FROM photos").fetchone()[0]
-    total = size if ids is None else len(ids)
+        size, total = db.execute("SELECT coalesce(max(id), 0) + 1, count(*) FROM photos").fetchone()
     builder = _Builder(db, ids, size)
     builder.photos()
     builder.tags()
@@ -206,15 +217,21 @@ def build(db, through, ids=None, progress=lambda done, total: None):
 
 
 class _Builder:
+    """Reads SQLite in batches and turns whole columns into arrays: Python
+    touches each distinct value (a time, a camera, a word) once, numpy the
+    rest."""
+
     def __init__(self, db, ids, size):
         self.db, self.ids, self.size = db, ids, size
         self.cameras = {}
 
-    def _slot(self, photo_id):
-        return photo_id if self.ids is None else int(np.searchsorted(self.ids, photo_id))
+    def _slots(self, photo_ids):
+        photo_ids = np.asarray(photo_ids, np.int64)
+        return photo_ids if self.ids is None else np.searchsorted(self.ids, photo_ids)
 
     def _rows(self, sql, order_column):
-        """Rows of sql (which ends in a WHERE clause's start) for the segment's photos."""
+        """Batches of the rows of sql (which ends in a WHERE clause's start)
+        for the segment's photos, in order of order_column."""
         if self.ids is None:
             after = -1
             while True:
@@ -226,8 +243,10 @@ class _Builder:
                 after = rows[-1][0]
         for start in range(0, len(self.ids), 500):
             chunk = [int(i) for i in self.ids[start : start + 500]]
-            yield self.db.execute(f"{sql} {order_column} IN ({','.join('?' * len(chunk))})"
-                                  f" ORDER BY {order_column}", chunk).fetchall()
+            rows = self.db.execute(f"{sql} {order_column} IN ({','.join('?' * len(chunk))})"
+                                   f" ORDER BY {order_column}", chunk).fetchall()
+            if rows:
+                yield rows
 
     def photos(self):
         size = self.size
@@ -236,37 +255,21 @@ class _Builder:
         self.uploaded = np.zeros(size, np.int64)
         self.year = np.zeros(size, np.int16)
         self.camera = np.full(size, -1, np.int16)
-        sql = ("SELECT id, is_public, taken_at, uploaded_at, camera_make, camera_model,"
-               " gps_lat IS NOT NULL AND gps_lon IS NOT NULL, title != '', caption != '',"
-               " transcription != '', taken_at IS NOT NULL FROM photos WHERE")
-        times = {}
-
-        def seconds(iso):
-            found = times.get(iso, times)
-            if found is times:
-                found = times[iso] = epoch_seconds(iso)
-                if len(times) > 100_000:
-                    times.clear()
-            return found
-
+        bits = [f"CASE WHEN is_public THEN {PUBLIC} ELSE 0 END"]
+        bits += [f"CASE WHEN {FLAG_SQL[name]} THEN {bit} ELSE 0 END" for name, bit in FLAG_BITS.items()]
+        sql = (f"SELECT id, {EXISTS} | {' | '.join(bits)}, taken_at, uploaded_at, camera_make, camera_model"
+               " FROM photos WHERE")
+        times = _Times()
         for rows in self._rows(sql, "id"):
-            if not rows:
-                continue
-            photo_ids, public, taken_at, uploaded_at, makes, models, *flags = zip(*rows)
-            slots = np.asarray(photo_ids, np.int64) if self.ids is None else \
-                np.searchsorted(self.ids, np.asarray(photo_ids, np.int64))
-            state = EXISTS | np.where(np.asarray(public, bool), PUBLIC, 0)
-            for bit, values in zip(FLAG_BITS.values(), flags):
-                state |= np.where(np.asarray(values, bool), bit, 0)
-            self.state[slots] = state
-            taken = [seconds(iso) for iso in taken_at]
-            dated = np.asarray([t is not None for t in taken], bool)
-            self.taken[slots[dated]] = [t for t in taken if t is not None]
-            self.year[slots[dated]] = [int(iso[:4]) for iso, t in zip(taken_at, taken) if t is not None]
-            self.uploaded[slots] = [seconds(iso) or 0 for iso in uploaded_at]
-            codes = {}
-            self.camera[slots] = [codes[pair] if pair in codes else codes.setdefault(pair, self._camera_code(*pair))
-                                  for pair in zip(makes, models)]
+            photo_ids, state, taken_at, uploaded_at, makes, models = zip(*rows)
+            slots = self._slots(photo_ids)
+            self.state[slots] = np.fromiter(state, np.uint8, len(state))
+            self.taken[slots], self.year[slots] = times.of(taken_at)
+            uploaded, _ = times.of(uploaded_at)
+            self.uploaded[slots] = np.where(uploaded == NO_TIME, 0, uploaded)
+            pairs = list(zip(makes, models))
+            codes = {pair: self._camera_code(*pair) for pair in dict.fromkeys(pairs)}
+            self.camera[slots] = np.fromiter(map(codes.__getitem__, pairs), np.int16, len(pairs))
 
     def _camera_code(self, make, model):
         if not camera_label({"camera_make": make, "camera_model": model}):
@@ -282,15 +285,13 @@ class _Builder:
             if parent_id is not None:
                 parent_of[tag_id] = parent_id
             descriptive[tag_id] = facet in DESCRIPTIVE_FACETS
-        sql = "SELECT photo_id, tag_id FROM photo_tags WHERE"
         if self.ids is None:
-            flat = np.fromiter((v for row in self.db.execute("SELECT photo_id, tag_id FROM photo_tags")
-                                for v in row), np.int64)
+            pairs = self.db.execute("SELECT photo_id, tag_id FROM photo_tags")
         else:
-            flat = np.fromiter((v for rows in self._rows(sql, "photo_id") for row in rows for v in row),
-                               np.int64)
+            pairs = chain.from_iterable(self._rows("SELECT photo_id, tag_id FROM photo_tags WHERE", "photo_id"))
+        flat = np.fromiter(chain.from_iterable(pairs), np.int64)
         photos, tags = flat[0::2], flat[1::2]
-        slots = photos if self.ids is None else np.searchsorted(self.ids, photos)
+        slots = self._slots(photos)
         inside = (slots < self.size) & (tags <= top)  # pairs of rows gone or still being written
         slots, tags = slots[inside], tags[inside]
         tagged = np.zeros(self.size, bool)
@@ -322,79 +323,172 @@ class _Builder:
             self.dense_bits[row] = pack(mask)
 
     def text(self, progress):
-        tokens = tokenizer()
-        vocabulary, hangul = {}, []
-        chunk_ids = {}  # white-space chunk (or tag's text) -> term ids
-
-        def ids_of(chunk, split):
-            found = chunk_ids.get(chunk)
-            if found is None:
-                terms = tokens.tokens(chunk) if split else tokens.chunk(chunk)
-                found = []
-                for term in terms:
-                    term_id = vocabulary.get(term)
-                    if term_id is None:
-                        term_id = vocabulary[term] = len(vocabulary)
-                        hangul.append(not term.isascii() and any(is_hangul(ch) for ch in term))
-                    found.append(term_id)
-                found = tuple(found)
-                if len(chunk_ids) >= 1_000_000:
-                    chunk_ids.clear()
-                chunk_ids[chunk] = found
-            return found
-
-        parts = {"terms": [], "slots": [], "where": []}
+        words = _Words()
         done = 0
         sql = f"SELECT rowid, {', '.join(FTS_COLUMNS)} FROM photos_fts WHERE"
         for rows in self._rows(sql, "rowid"):
-            terms, counts, slots = [], [], []
-            for photo_id, *columns in rows:
-                slots.append(self._slot(photo_id))
-                for column, text in enumerate(columns):
-                    before = len(terms)
-                    if column == 4:
-                        # The tags column repeats each tag's words, joined by " ; ".
-                        for part in text.split(" ; "):
-                            terms.extend(chunk_ids.get(part) or ids_of(part, True))
-                    else:
-                        for chunk in text.split():
-                            terms.extend(chunk_ids.get(chunk) or ids_of(chunk, False))
-                    counts.append(len(terms) - before)
-            terms = np.asarray(terms, np.int32)
-            counts = np.asarray(counts, np.int64)
-            starts = np.repeat(np.cumsum(counts) - counts, counts)
-            positions = np.arange(len(terms)) - starts
-            columns = np.repeat(np.tile(np.arange(len(FTS_COLUMNS)), len(rows)), counts)
-            token_slots = np.repeat(np.asarray(slots, np.int32), counts.reshape(-1, len(FTS_COLUMNS)).sum(1))
-            is_hangul_term = np.asarray(hangul, bool)
-            # Korean in the columns as written is never asked for (a query's
-            # Korean goes to the piece columns), so it is not kept.
-            keep = ~(is_hangul_term[terms] & (columns < LATIN_COLUMNS))
-            parts["terms"].append(terms[keep])
-            parts["slots"].append(token_slots[keep])
-            parts["where"].append(((columns[keep] << _POSITION_BITS) | positions[keep]).astype(np.int32))
+            words.add(self._slots([row[0] for row in rows]), rows)
             done += len(rows)
             progress(done)
-        ordered = sorted(vocabulary, key=str.encode)
-        rank = np.zeros(len(vocabulary), np.int32)
-        rank[[vocabulary[term] for term in ordered]] = np.arange(len(ordered), dtype=np.int32)
-        terms = rank[np.concatenate(parts["terms"])] if parts["terms"] else np.zeros(0, np.int32)
-        order = np.argsort(terms, kind="stable")  # keeps each term's tokens in slot, column, position order
-        self.token_slots = (np.concatenate(parts["slots"])[order] if parts["slots"] else
-                            np.zeros(0, np.int32))
-        self.token_where = (np.concatenate(parts["where"])[order] if parts["where"] else
-                            np.zeros(0, np.int32))
-        self.term_offsets = np.concatenate([[0], np.cumsum(np.bincount(terms, minlength=len(ordered)))]
-                                           ).astype(np.int64)
-        encoded = [term.encode() for term in ordered]
-        self.term_starts = np.concatenate([[0], np.cumsum([len(e) for e in encoded], dtype=np.int64)]
-                                          ).astype(np.int64)
-        self.term_blob = np.frombuffer(b"".join(encoded), np.uint8) if encoded else np.zeros(0, np.uint8)
+        (self.term_blob, self.term_starts, self.term_offsets, self.token_slots,
+         self.token_where) = words.arrays()
 
     def result(self, through):
         arrays = {name: getattr(self, name) for name in _ARRAYS}
         cameras = sorted(self.cameras, key=self.cameras.get)
         return arrays, {"through": through, "cameras": [list(c) for c in cameras]}
+
+
+def _spread(lengths, which):
+    """The elements of items `which` of a list of runs (lengths, laid one
+    after another), in a row: (index of each in the runs' array, the place
+    in `which` it came from, its place in its run)."""
+    starts = np.cumsum(lengths) - lengths
+    counts = lengths[which]
+    ends = np.cumsum(counts)
+    owner = np.repeat(np.arange(len(which)), counts)
+    within = np.arange(int(ends[-1]) if len(ends) else 0) - (ends - counts)[owner]
+    return starts[which][owner] + within, owner, within
+
+
+class _Times:
+    """Seconds and year of ISO times, each distinct text read once."""
+
+    def __init__(self):
+        self._known = {}
+
+    def of(self, texts):
+        """(seconds, year) arrays for texts: NO_TIME and 0 where unreadable."""
+        known = self._known
+        if len(known) > 200_000:
+            known.clear()
+        for text in dict.fromkeys(texts):
+            if text not in known:
+                seconds = epoch_seconds(text)
+                known[text] = (NO_TIME, 0) if seconds is None else (seconds, int(text[:4]))
+        found = list(map(known.__getitem__, texts))
+        return (np.fromiter((s for s, _ in found), np.int64, len(found)),
+                np.fromiter((y for _, y in found), np.int16, len(found)))
+
+
+class _Words:
+    """The text side of a segment, batch by batch: every token of the rows
+    of photos_fts, grouped by term (sorted by its bytes), each group in
+    order of slot, column and position.
+
+    A column's text is cut into units, white-space chunks (the tags column:
+    each tag's words, between " ; "); each distinct unit is tokenized once
+    (tokens.py) and numpy spreads the tokens over the rows. Each batch is
+    sorted on its own; arrays() lays the batches out by term, as a counting
+    sort would, without sorting everything again."""
+
+    def __init__(self):
+        self.tokens = tokenizer()
+        self.term_ids = {}  # term -> id, in order of discovery
+        self.hangul = np.zeros(1024, bool)  # id -> whether the term is Korean
+        self.units = {}  # unit -> its term ids
+        self.batches = []  # (term ids, how many tokens each, slots, where)
+
+    def _term_id(self, term):
+        term_id = self.term_ids.get(term)
+        if term_id is None:
+            term_id = self.term_ids[term] = len(self.term_ids)
+            if term_id >= len(self.hangul):
+                self.hangul = np.concatenate([self.hangul, np.zeros(len(self.hangul), bool)])
+            self.hangul[term_id] = not term.isascii() and any(is_hangul(ch) for ch in term)
+        return term_id
+
+    def _units(self, units, tags):
+        """The term ids of each of units (distinct), as tuples."""
+        found = list(map(self.units.get, units))
+        missing = [unit for unit, terms in zip(units, found) if terms is None]
+        if not missing:
+            return found
+        if len(self.units) >= 500_000:
+            self.units.clear()
+        plain = [unit for unit in missing if unit.isascii()]
+        counts, terms = self.tokens.plain_chunks(plain)
+        new = [term for term in dict.fromkeys(terms) if term not in self.term_ids]
+        for term in new:
+            self._term_id(term)
+        ids = iter(list(map(self.term_ids.__getitem__, terms)))
+        self.units.update(zip(plain, [tuple(islice(ids, count)) for count in counts]))
+        for unit in missing:
+            if not unit.isascii():
+                words = self.tokens.tokens(unit) if tags else self.tokens.chunk(unit)
+                self.units[unit] = tuple(self._term_id(term) for term in words)
+        return [terms if terms is not None else self.units[unit] for unit, terms in zip(units, found)]
+
+    def add(self, slots, rows):
+        """Tokens of rows (rowid, then one value per column) at slots."""
+        columns = [self._column(column, [row[column + 1] or "" for row in rows])
+                   for column in range(len(FTS_COLUMNS))]
+        terms = np.concatenate([terms for terms, _ in columns])
+        places = np.concatenate([places for _, places in columns])  # row << 28 | column << 24 | position
+        if len(self.term_ids) < 1 << 23:
+            keys = np.sort((terms << 40) | places)  # one key: faster than sorting on two
+            terms, places = keys >> 40, keys & ((1 << 40) - 1)
+        else:
+            order = np.lexsort((places, terms))
+            terms, places = terms[order], places[order]
+        first = np.flatnonzero(np.concatenate([[True], terms[1:] != terms[:-1]])) if len(terms) else terms
+        counts = np.diff(np.append(first, len(terms)))
+        self.batches.append((terms[first], counts, np.asarray(slots, np.int32)[places >> 28],
+                             (places & 0xFFFFFFF).astype(np.int32)))
+
+    def _column(self, column, values):
+        """(terms, places) of one column's tokens, a place being
+        row << 28 | column << 24 | position, row the place in the batch."""
+        tags = column == TAGS_COLUMN
+        # Each distinct value is cut into units once, each distinct unit tokenized once.
+        value_index = dict.fromkeys(values)
+        pieces = [value.split(" ; ") for value in value_index] if tags else list(map(str.split, value_index))
+        units = list(chain.from_iterable(pieces))
+        unit_index = dict.fromkeys(units)
+        known = self._units(list(unit_index), tags)
+        unit_index = dict(zip(unit_index, range(len(unit_index))))
+        known_lengths = np.fromiter(map(len, known), np.int64, len(known))
+        known_terms = np.fromiter(chain.from_iterable(known), np.int64, int(known_lengths.sum()))
+        which = np.fromiter(map(unit_index.__getitem__, units), np.int64, len(units))
+        value_terms = known_terms[_spread(known_lengths, which)[0]]
+        unit_ends = np.concatenate([[0], np.cumsum(known_lengths[which])])
+        value_ends = unit_ends[np.cumsum(np.fromiter(map(len, pieces), np.int64, len(pieces)))]
+        value_lengths = np.diff(np.concatenate([[0], value_ends]))
+        value_index = dict(zip(value_index, range(len(value_index))))
+        which = np.fromiter(map(value_index.__getitem__, values), np.int64, len(values))
+        flat, rows, positions = _spread(value_lengths, which)
+        terms = value_terms[flat]
+        places = (rows << 28) | (column << _POSITION_BITS) | positions
+        if column < LATIN_COLUMNS:
+            # Korean in the columns as written is never asked for (a query's
+            # Korean goes to the piece columns), so it is not kept.
+            keep = ~self.hangul[terms]
+            terms, places = terms[keep], places[keep]
+        return terms, places
+
+    def arrays(self):
+        """(term_blob, term_starts, term_offsets, token_slots, token_where)."""
+        ordered = sorted(self.term_ids, key=str.encode)
+        rank = np.zeros(len(ordered), np.int64)
+        rank[[self.term_ids[term] for term in ordered]] = np.arange(len(ordered))
+        counts = np.zeros(len(ordered), np.int64)
+        for terms, how_many, _, _ in self.batches:
+            counts[rank[terms]] += how_many
+        term_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        token_slots = np.zeros(term_offsets[-1], np.int32)
+        token_where = np.zeros(term_offsets[-1], np.int32)
+        cursor = term_offsets[:-1].copy()
+        while self.batches:
+            terms, how_many, slots, where = self.batches.pop(0)
+            ranks = rank[terms]
+            starts = np.cumsum(how_many) - how_many
+            at = np.arange(len(slots)) + np.repeat(cursor[ranks] - starts, how_many)
+            token_slots[at], token_where[at] = slots, where
+            cursor[ranks] += how_many
+        encoded = [term.encode() for term in ordered]
+        term_starts = np.concatenate([[0], np.cumsum([len(e) for e in encoded], dtype=np.int64)]).astype(np.int64)
+        term_blob = np.frombuffer(b"".join(encoded), np.uint8) if encoded else np.zeros(0, np.uint8)
+        return term_blob, term_starts, term_offsets, token_slots, token_where
 
 
 # -- files ---------------------------------------------------------------------
@@ -421,7 +515,9 @@ def load(folder):
     folder = Path(folder)
     with open(folder / "meta.json", encoding="utf-8") as f:
         meta = json.load(f)
-    arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in _ARRAYS}
+    # Plain arrays over the mapped pages: numpy's memmap class costs Python
+    # work on every slice.
+    arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r").view(np.ndarray) for name in _ARRAYS}
     segment = Segment(arrays, meta)
     if len(segment.term_offsets) != len(segment.term_starts) or segment.term_offsets[-1] != len(
             segment.token_slots) or segment.tag_offsets[-1] != len(segment.tag_slots):

@@ -18,7 +18,7 @@ from archive.catalogue.photos import Page
 from archive.dedup import decisions as duplicates
 from archive.search import fulltext as search_text
 from archive.search import index as search_index
-from archive.search import textmatch
+from archive.search import order, textmatch
 from archive.search.query import (
     And,
     Camera,
@@ -47,7 +47,6 @@ SORTS = {
 }
 FACETS = ("set", "subject", "film", "trip", "year", "camera")
 FACET_LIMIT = 30
-_ID_BITS = 23  # photo ids below 8 million fit beside a time in one sort key
 
 
 @dataclass
@@ -145,11 +144,10 @@ class _Context:
             carried = carried or bool(mask.any())
         return carried
 
-    def plan(self, node, head=False):
-        key = (node, head)
-        if key not in self._plans:
-            self._plans[key] = textmatch.plan(node.text, node.phrase, head)
-        return self._plans[key]
+    def plan(self, node):
+        if node not in self._plans:
+            self._plans[node] = textmatch.plan(node.text, node.phrase)
+        return self._plans[node]
 
     def duplicates(self):
         if self._duplicates is None:
@@ -198,9 +196,10 @@ class _Evaluator:
             return out
         if isinstance(node, Camera):
             needle = node.text.lower()
-            codes = [code for code, (text, label) in enumerate(seg.cameras)
-                     if needle in text or needle in label.lower()]
-            return np.isin(seg.camera, codes)
+            # One entry a camera code, and a last one for no camera (-1).
+            matches = np.zeros(len(seg.cameras) + 1, bool)
+            matches[:-1] = [needle in text or needle in label.lower() for text, label in seg.cameras]
+            return matches[seg.camera]
         if isinstance(node, Is):
             if node.what == "untagged":
                 return seg.has(UNTAGGED)
@@ -219,14 +218,16 @@ class _Evaluator:
         parts = self.context.plan(node)
         if parts is None:  # only punctuation: it asks for nothing
             return self.seg.has(EXISTS)
-        mask = textmatch.mask(self.seg, parts)
-        if positive and self.context.ranked:
-            # See fulltext.py: 3 for a word in a title or tags, else 1.
+        ranked = positive and self.context.ranked
+        mask, head = textmatch.masks(self.seg, parts, head=ranked)
+        if ranked:
+            # See fulltext.py: 3 for a word in a title or tags, else 1. A
+            # query holds at most 60 words, so a score fits in a byte.
             if self.scores is None:
-                self.scores = np.zeros(self.seg.size, np.int32)
+                self.scores = np.zeros(self.seg.size, np.uint8)
             self.scores += mask
-            head = textmatch.mask(self.seg, self.context.plan(node, head=True))
-            self.scores += 2 * (head & mask)
+            self.scores += head
+            self.scores += head
         return mask
 
 
@@ -235,44 +236,29 @@ class _Hits:
 
     def __init__(self, view, masks, scores, sort):
         self.view, self.masks, self.sort = view, masks, sort
-        self.slots = [np.flatnonzero(mask) for mask in masks]
-        self.total = sum(len(s) for s in self.slots)
-        ids, keys = [], []
-        ranked = sort == "relevance" and any(s is not None for s in scores)
-        for seg, slots, score in zip(view.segments, self.slots, scores):
-            ids.append(seg.photo_ids(slots).astype(np.int64))
-            keys.append(_keys(seg, slots, ids[-1], sort, score if ranked else None, ranked))
-        self.ids = np.concatenate(ids)
-        self.keys = np.concatenate(keys)
+        self.ranked = sort == "relevance" and any(s is not None for s in scores)
+        self.scores = [s if s is not None or not self.ranked else np.zeros(m.size, np.uint8)
+                       for s, m in zip(scores, masks)]
+        self.counts = [int(np.count_nonzero(mask)) for mask in masks]
+        self.total = sum(self.counts)
 
     def ordered(self, count):
         """The first count photo ids in the sort order, without sorting the rest."""
-        keys = self.keys
-        if count < len(keys):
-            first = np.argpartition(keys, count - 1)[:count] if count > 0 else np.zeros(0, np.int64)
-            return self.ids[first[np.argsort(keys[first])]]
-        return self.ids[np.argsort(keys)]
-
-
-def _keys(seg, slots, ids, sort, scores, ranked):
-    """Sort keys, smallest first; ids break every tie, so the order is total."""
-    uploaded = np.asarray(seg.uploaded[slots])
-    if ranked:
-        # Best text match first, equal scores newest upload first, in one key:
-        # scores stay below 2**8 (3 a term), upload times below 2**31.
-        score = np.zeros(len(slots), np.int64) if scores is None else scores[slots].astype(np.int64)
-        return -((score << 54) + (np.clip(uploaded, 0, (1 << 31) - 1) << _ID_BITS) + ids)
-    if sort in ("relevance", "newest"):
-        return -((uploaded << _ID_BITS) + ids)
-    if sort == "oldest":
-        return (uploaded << _ID_BITS) + ids
-    taken = np.asarray(seg.taken[slots])
-    missing = taken == NO_TIME
-    # Undated photos go last either way.
-    keys = (np.where(missing, 0, taken) << _ID_BITS) + ids
-    if sort == "taken-desc":
-        keys = -keys
-    return np.where(missing, np.iinfo(np.int64).max - (1 << _ID_BITS) + ids, keys)
+        found = []
+        for seg, mask, scores, hits in zip(self.view.segments, self.masks, self.scores, self.counts):
+            if not hits:
+                continue
+            scores = scores if self.ranked else None
+            # The base's first hits along its orders; a small segment's hits are few.
+            slots = order.first(seg, mask, self.sort, count, hits, scores) if seg.ids is None \
+                else np.flatnonzero(mask)
+            found.append(order.values(seg, slots, scores))
+        if not found:
+            return np.zeros(0, np.int64)
+        if len(found) == 1 and self.view.segments[0].ids is None and self.counts[0]:
+            return found[0][0][:count]  # the base's, in order already
+        merged = tuple(None if found[0][i] is None else np.concatenate([f[i] for f in found]) for i in range(4))
+        return merged[0][order.arrange(merged, self.sort, count)]
 
 
 def rows_for(db, ids):
@@ -285,12 +271,12 @@ def rows_for(db, ids):
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        for row in db.query(f"SELECT * FROM photos WHERE id IN ({marks})", chunk):
-            by_id[row["id"]] = dict(row)
-        for row in db.query(
+        for row in _dicts(db.execute(f"SELECT * FROM photos WHERE id IN ({marks})", chunk)):
+            by_id[row["id"]] = row
+        for row in _dicts(db.execute(
             "SELECT photo_tags.photo_id, tags.* FROM photo_tags JOIN tags ON tags.id = photo_tags.tag_id"
             f" WHERE photo_tags.photo_id IN ({marks}) ORDER BY tags.facet, tags.label", chunk
-        ):
+        )):
             tags_of[row["photo_id"]].setdefault(row["facet"], []).append(row)
     out = []
     for photo_id in ids:
@@ -298,6 +284,11 @@ def rows_for(db, ids):
             by_id[photo_id]["tags"] = tags_of[photo_id]
             out.append(by_id[photo_id])
     return out
+
+
+def _dicts(cursor):
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row)) for row in cursor]
 
 
 def facet_counts(db, hits, query):
@@ -310,16 +301,14 @@ def facet_counts(db, hits, query):
     tag_ids = [row[0] for row in vocabulary]
     counts = np.zeros(len(tag_ids), np.int64)
     years, cameras = {}, {}
-    for seg, mask in zip(hits.view.segments, hits.masks):
+    for seg, mask, hits_in_segment in zip(hits.view.segments, hits.masks, hits.counts):
+        if not hits_in_segment:
+            continue
         counts += seg.tag_counts(mask, tag_ids)
-        year = np.asarray(seg.year)[mask]
-        for value, count in enumerate(np.bincount(year[year > 0])):
-            if count:
-                years[value] = years.get(value, 0) + int(count)
-        camera = np.asarray(seg.camera)[mask]
-        for code, count in enumerate(np.bincount(camera[camera >= 0])):
+        for year, count in seg.year_counts(mask).items():
+            years[year] = years.get(year, 0) + count
+        for (_, label), count in zip(seg.cameras, seg.camera_counts(mask)):
             if count:  # two makes' spellings can share a label
-                label = seg.cameras[code][1]
                 cameras[label] = cameras.get(label, 0) + int(count)
     for (_, facet, slug, label, label_ko), count in zip(vocabulary, counts):
         if count:

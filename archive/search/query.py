@@ -270,9 +270,12 @@ def parse(query):
     return tree
 
 
+_NEEDS_QUOTES = re.compile(r'[\s()"]')
+
+
 def quote_value(value):
     """A value as it is written after FIELD: in a query, quoted when it must be."""
-    if value and not any(ch.isspace() or ch in '()"' for ch in value):
+    if value and not _NEEDS_QUOTES.search(value):
         return value
     return '"' + value.replace('"', "") + '"'
 

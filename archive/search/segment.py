@@ -1,32 +1,35 @@
-"""One segment of the search index: what a query filters, counts and
-matches for a set of photos, as flat arrays that can live in files.
+"""One segment of the search index: what a query filters, counts, orders
+and matches for a set of photos, as flat arrays that can live in files.
 
 The shared base segment covers every photo as of one entry of the change log
 and is memory-mapped from the data directory by every process; small
-segments built in memory cover the photos changed since (index.py). Each
-array is indexed by slot: in the base a slot is the photo id, in a small
-segment the position of the photo id in `ids`.
+segments built in memory cover the photos changed since (index.py; the
+arrays come from SQLite in builder.py). Each array is indexed by slot: in
+the base a slot is the photo id, in a small segment the position of the
+photo id in `ids`.
 
 - Photo columns: a byte of flags, times taken and uploaded, year, camera.
 - Tags: for each tag id the sorted slots of the photos carrying it or a
   set below it (CSR: tag_offsets into tag_slots); tags on many photos also
-  as bitsets, so that counting them for a facet is a popcount.
+  as bitsets, so that counting them for a facet is a popcount. Years and
+  cameras are kept the same way, as tags numbered after the vocabulary's
+  (tag_limit and up), for the same popcounts.
+- Orders (the base only): the photos newest upload first, and by time
+  taken, so that a page of hits is the first hits met along an order.
 - Text: every token of each photo's photos_fts row (tokens.py makes them
-  exactly as FTS5 does), grouped by term in the sorted term list, each with
-  its slot and where it stands (column << 24 | position) for phrases.
+  exactly as FTS5 does), grouped by term in the sorted term list, then by
+  column, each run in order of slot and position: a word's matches in the
+  columns a query looks at are a few contiguous runs.
 """
 
 import json
 import os
 from datetime import UTC, datetime
-from itertools import chain, islice
 from pathlib import Path
 
 import numpy as np
 
 from archive.catalogue.photos import camera_label
-from archive.search.fulltext import is_hangul
-from archive.search.tokens import tokenizer
 
 # Facets whose tags are counted beside results; year and camera come from photos.
 TAG_FACETS = ("set", "subject", "film", "trip")
@@ -42,12 +45,15 @@ PHOTO_FLAGS = tuple(FLAG_BITS)
 FTS_COLUMNS = ("title", "caption", "transcription", "original_filename", "tags",
                "ko2", "ko1", "ko2_head", "ko1_head")
 LATIN_COLUMNS = 5  # the first five hold the text as written; the rest Korean pieces
-_POSITION_BITS = 24
+POSITION_BITS = 24  # positions in a column stay below 2**24
+# Files written by another layout of the arrays are rebuilt, not read.
+FORMAT = 2
 
 _EPOCH = datetime(1970, 1, 1)
 
-_ARRAYS = ("state", "taken", "uploaded", "year", "camera", "tag_offsets", "tag_slots", "dense_tags",
-           "dense_bits", "term_blob", "term_starts", "term_offsets", "token_slots", "token_where")
+ARRAYS = ("state", "taken", "uploaded", "year", "camera", "tag_offsets", "tag_slots", "dense_tags",
+          "dense_bits", "newest", "by_taken", "term_blob", "term_starts", "term_offsets", "token_slots",
+          "token_positions")
 
 
 def epoch_seconds(iso):
@@ -72,6 +78,9 @@ class Segment:
         self.size = len(self.state)
         self.cameras = [(f"{make} {model}".lower(), camera_label({"camera_make": make, "camera_model": model}))
                         for make, model in meta["cameras"]]
+        self.tag_limit = meta["tag_limit"]  # real tags are below; years, then cameras, from here
+        self.years = meta["years"]
+        self.dated = meta["dated"]  # by_taken holds the dated photos first
         self.tag_count = len(self.tag_offsets) - 1
         self._dense_row = {int(tag): row for row, tag in enumerate(self.dense_tags)}
         self._terms = None if ids is None else {
@@ -102,31 +111,61 @@ class Segment:
     # -- tags ----------------------------------------------------------------
 
     def tag_slots_of(self, tag_id):
-        if not 0 <= tag_id < self.tag_count:
+        """Slots carrying a tag of the vocabulary (or a set below it)."""
+        return self._slots_of(tag_id) if 0 <= tag_id < self.tag_limit else self.tag_slots[:0]
+
+    def _slots_of(self, number):
+        if not 0 <= number < self.tag_count:
             return self.tag_slots[:0]
-        return self.tag_slots[self.tag_offsets[tag_id] : self.tag_offsets[tag_id + 1]]
+        return self.tag_slots[self.tag_offsets[number] : self.tag_offsets[number + 1]]
 
     def tag_mask(self, tag_id):
+        if not 0 <= tag_id < self.tag_limit:
+            return np.zeros(self.size, bool)
         row = self._dense_row.get(tag_id)
         if row is not None:
             return np.unpackbits(self.dense_bits[row].view(np.uint8), count=self.size,
                                  bitorder="little").view(bool)
         mask = np.zeros(self.size, bool)
-        mask[self.tag_slots_of(tag_id)] = True
+        mask[self._slots_of(tag_id)] = True
         return mask
 
     def tag_counts(self, mask, tag_ids):
         """How many slots in mask carry each of tag_ids."""
-        packed = None
-        counts = np.zeros(len(tag_ids), np.int64)
-        for i, tag_id in enumerate(tag_ids):
-            row = self._dense_row.get(tag_id)
+        return self._counts(mask, [t if 0 <= t < self.tag_limit else -1 for t in tag_ids])
+
+    def year_counts(self, mask):
+        """{year: how many slots in mask were taken in it}"""
+        counts = self._counts(mask, range(self.tag_limit, self.tag_limit + len(self.years)))
+        return {year: int(count) for year, count in zip(self.years, counts) if count}
+
+    def camera_counts(self, mask):
+        """How many slots in mask each camera code (see `cameras`) took."""
+        first = self.tag_limit + len(self.years)
+        return self._counts(mask, range(first, first + len(self.cameras)))
+
+    def _counts(self, mask, numbers):
+        counts = np.zeros(len(numbers), np.int64)
+        dense = []
+        for i, number in enumerate(numbers):
+            row = self._dense_row.get(number)
             if row is not None:
-                if packed is None:
-                    packed = pack(mask)
-                counts[i] = int(np.bitwise_count(self.dense_bits[row] & packed).sum())
+                dense.append((i, row))
+            elif number >= 0:
+                counts[i] = np.count_nonzero(mask[self._slots_of(number)])
+        if dense:
+            at, rows = (np.asarray(x, np.int64) for x in zip(*dense))
+            packed = pack(mask)
+            words = np.flatnonzero(packed)
+            if len(words) * 8 < len(packed):
+                # Few hits: only the words holding one are counted.
+                picked = self.dense_bits[np.ix_(rows, words)] & packed[words]
+                counts[at] = np.bitwise_count(picked).sum(axis=1, dtype=np.int64)
             else:
-                counts[i] = int(np.count_nonzero(mask[self.tag_slots_of(tag_id)]))
+                both = np.empty(len(packed), np.uint64)
+                for i, row in zip(at, rows):
+                    np.bitwise_and(self.dense_bits[row], packed, out=both)
+                    counts[i] = np.bitwise_count(both).sum(dtype=np.int64)
         return counts
 
     # -- text ----------------------------------------------------------------
@@ -136,21 +175,14 @@ class Segment:
         if self._terms is not None:
             return self._terms.get(term)
         key = term.encode()
-        low, high = 0, len(self.term_starts) - 1
-        while low < high:
-            middle = (low + high) // 2
-            if self._term_bytes(middle) < key:
-                low = middle + 1
-            else:
-                high = middle
+        low = _bisect(lambda i: self._term_bytes(i) < key, len(self.term_starts) - 1)
         return low if low < len(self.term_starts) - 1 and self._term_bytes(low) == key else None
 
     def prefix_range(self, prefix):
         """Positions in the sorted term list of every term starting with prefix."""
         key = prefix.encode()
         if self._terms is not None:
-            found = [i for term, i in self._terms.items() if term.encode().startswith(key)]
-            return found
+            return [i for term, i in self._terms.items() if term.encode().startswith(key)]
         count = len(self.term_starts) - 1
         first = _bisect(lambda i: self._term_bytes(i) < key, count)
         last = _bisect(lambda i: self._term_bytes(i)[: len(key)] <= key, count)
@@ -159,10 +191,16 @@ class Segment:
     def _term_bytes(self, i):
         return self.term_blob[self.term_starts[i] : self.term_starts[i + 1]].tobytes()
 
-    def term_tokens(self, index):
-        """(slots, where) of every occurrence of the term at index."""
-        start, end = self.term_offsets[index], self.term_offsets[index + 1]
-        return self.token_slots[start:end], self.token_where[start:end]
+    def term_size(self, index):
+        """How many times the term at index occurs, in every column."""
+        columns = len(FTS_COLUMNS)
+        return int(self.term_offsets[(index + 1) * columns] - self.term_offsets[index * columns])
+
+    def occurrences(self, index, column):
+        """(slots, positions) of the term at index in one column, in order."""
+        at = index * len(FTS_COLUMNS) + column
+        start, end = self.term_offsets[at], self.term_offsets[at + 1]
+        return self.token_slots[start:end], self.token_positions[start:end]
 
 
 def _bisect(before, count):
@@ -185,312 +223,6 @@ def pack(mask):
     return packed.view(np.uint64)
 
 
-# -- building ------------------------------------------------------------------
-
-# What sets each photo's flag bits, as SQL over its row.
-FLAG_SQL = {
-    "gps": "gps_lat IS NOT NULL AND gps_lon IS NOT NULL",
-    "title": "title != ''",
-    "caption": "caption != ''",
-    "transcription": "transcription != ''",
-    "date": "taken_at IS NOT NULL",
-}
-TAGS_COLUMN = FTS_COLUMNS.index("tags")
-# Rows read at a time. A row's place in its batch takes 12 bits of a sort key.
-_BATCH = 4096
-
-
-def build(db, through, ids=None, progress=lambda done, total: None):
-    """A segment of every photo (ids=None, slot = photo id) or of those ids,
-    read from db inside the caller's read transaction."""
-    if ids is not None:
-        ids = np.unique(np.asarray(ids, np.int64))
-        size = total = len(ids)
-    else:
-        size, total = db.execute("SELECT coalesce(max(id), 0) + 1, count(*) FROM photos").fetchone()
-    builder = _Builder(db, ids, size)
-    builder.photos()
-    builder.tags()
-    builder.text(lambda done: progress(done, total))
-    arrays, meta = builder.result(through)
-    return Segment(arrays, meta, ids)
-
-
-class _Builder:
-    """Reads SQLite in batches and turns whole columns into arrays: Python
-    touches each distinct value (a time, a camera, a word) once, numpy the
-    rest."""
-
-    def __init__(self, db, ids, size):
-        self.db, self.ids, self.size = db, ids, size
-        self.cameras = {}
-
-    def _slots(self, photo_ids):
-        photo_ids = np.asarray(photo_ids, np.int64)
-        return photo_ids if self.ids is None else np.searchsorted(self.ids, photo_ids)
-
-    def _rows(self, sql, order_column):
-        """Batches of the rows of sql (which ends in a WHERE clause's start)
-        for the segment's photos, in order of order_column."""
-        if self.ids is None:
-            after = -1
-            while True:
-                rows = self.db.execute(f"{sql} {order_column} > ? ORDER BY {order_column} LIMIT {_BATCH}",
-                                       [after]).fetchall()
-                if not rows:
-                    return
-                yield rows
-                after = rows[-1][0]
-        for start in range(0, len(self.ids), 500):
-            chunk = [int(i) for i in self.ids[start : start + 500]]
-            rows = self.db.execute(f"{sql} {order_column} IN ({','.join('?' * len(chunk))})"
-                                   f" ORDER BY {order_column}", chunk).fetchall()
-            if rows:
-                yield rows
-
-    def photos(self):
-        size = self.size
-        self.state = np.zeros(size, np.uint8)
-        self.taken = np.full(size, NO_TIME, np.int64)
-        self.uploaded = np.zeros(size, np.int64)
-        self.year = np.zeros(size, np.int16)
-        self.camera = np.full(size, -1, np.int16)
-        bits = [f"CASE WHEN is_public THEN {PUBLIC} ELSE 0 END"]
-        bits += [f"CASE WHEN {FLAG_SQL[name]} THEN {bit} ELSE 0 END" for name, bit in FLAG_BITS.items()]
-        sql = (f"SELECT id, {EXISTS} | {' | '.join(bits)}, taken_at, uploaded_at, camera_make, camera_model"
-               " FROM photos WHERE")
-        times = _Times()
-        for rows in self._rows(sql, "id"):
-            photo_ids, state, taken_at, uploaded_at, makes, models = zip(*rows)
-            slots = self._slots(photo_ids)
-            self.state[slots] = np.fromiter(state, np.uint8, len(state))
-            self.taken[slots], self.year[slots] = times.of(taken_at)
-            uploaded, _ = times.of(uploaded_at)
-            self.uploaded[slots] = np.where(uploaded == NO_TIME, 0, uploaded)
-            pairs = list(zip(makes, models))
-            codes = {pair: self._camera_code(*pair) for pair in dict.fromkeys(pairs)}
-            self.camera[slots] = np.fromiter(map(codes.__getitem__, pairs), np.int16, len(pairs))
-
-    def _camera_code(self, make, model):
-        if not camera_label({"camera_make": make, "camera_model": model}):
-            return -1
-        return self.cameras.setdefault((make or "", model or ""), len(self.cameras))
-
-    def tags(self):
-        rows = self.db.execute("SELECT id, parent_id, facet FROM tags").fetchall()
-        top = max([row[0] for row in rows] + [0])
-        parent_of = np.full(top + 1, -1, np.int64)
-        descriptive = np.zeros(top + 1, bool)
-        for tag_id, parent_id, facet in rows:
-            if parent_id is not None:
-                parent_of[tag_id] = parent_id
-            descriptive[tag_id] = facet in DESCRIPTIVE_FACETS
-        if self.ids is None:
-            pairs = self.db.execute("SELECT photo_id, tag_id FROM photo_tags")
-        else:
-            pairs = chain.from_iterable(self._rows("SELECT photo_id, tag_id FROM photo_tags WHERE", "photo_id"))
-        flat = np.fromiter(chain.from_iterable(pairs), np.int64)
-        photos, tags = flat[0::2], flat[1::2]
-        slots = self._slots(photos)
-        inside = (slots < self.size) & (tags <= top)  # pairs of rows gone or still being written
-        slots, tags = slots[inside], tags[inside]
-        tagged = np.zeros(self.size, bool)
-        tagged[slots[descriptive[tags]]] = True
-        self.state[(self.state & EXISTS != 0) & ~tagged] |= UNTAGGED
-        keys, level, below = [(tags << 32) | slots], tags, slots
-        for _ in range(4):  # the vocabulary keeps sets at most three levels deep
-            level = parent_of[level]
-            has_parent = level >= 0
-            level, below = level[has_parent], below[has_parent]
-            if not len(level):
-                break
-            keys.append((level << 32) | below)
-        # Sort and drop repeats by hand: np.unique hashes, which is slower here.
-        keys = np.sort(np.concatenate(keys))
-        if len(keys):
-            keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])]
-        pair_tags, pair_slots = keys >> 32, (keys & 0xFFFFFFFF).astype(np.int32)
-        counts = np.bincount(pair_tags, minlength=top + 1)
-        self.tag_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        self.tag_slots = pair_slots
-        # A bitset costs size/8 bytes, a list of slots 4 a photo: worth it past size/32.
-        dense = np.flatnonzero(counts >= max(self.size // 32, 64)) if self.ids is None else np.zeros(0, int)
-        self.dense_tags = dense.astype(np.int32)
-        self.dense_bits = np.zeros((len(dense), (self.size + 63) // 64), np.uint64)
-        for row, tag_id in enumerate(dense):
-            mask = np.zeros(self.size, bool)
-            mask[self.tag_slots[self.tag_offsets[tag_id] : self.tag_offsets[tag_id + 1]]] = True
-            self.dense_bits[row] = pack(mask)
-
-    def text(self, progress):
-        words = _Words()
-        done = 0
-        sql = f"SELECT rowid, {', '.join(FTS_COLUMNS)} FROM photos_fts WHERE"
-        for rows in self._rows(sql, "rowid"):
-            words.add(self._slots([row[0] for row in rows]), rows)
-            done += len(rows)
-            progress(done)
-        (self.term_blob, self.term_starts, self.term_offsets, self.token_slots,
-         self.token_where) = words.arrays()
-
-    def result(self, through):
-        arrays = {name: getattr(self, name) for name in _ARRAYS}
-        cameras = sorted(self.cameras, key=self.cameras.get)
-        return arrays, {"through": through, "cameras": [list(c) for c in cameras]}
-
-
-def _spread(lengths, which):
-    """The elements of items `which` of a list of runs (lengths, laid one
-    after another), in a row: (index of each in the runs' array, the place
-    in `which` it came from, its place in its run)."""
-    starts = np.cumsum(lengths) - lengths
-    counts = lengths[which]
-    ends = np.cumsum(counts)
-    owner = np.repeat(np.arange(len(which)), counts)
-    within = np.arange(int(ends[-1]) if len(ends) else 0) - (ends - counts)[owner]
-    return starts[which][owner] + within, owner, within
-
-
-class _Times:
-    """Seconds and year of ISO times, each distinct text read once."""
-
-    def __init__(self):
-        self._known = {}
-
-    def of(self, texts):
-        """(seconds, year) arrays for texts: NO_TIME and 0 where unreadable."""
-        known = self._known
-        if len(known) > 200_000:
-            known.clear()
-        for text in dict.fromkeys(texts):
-            if text not in known:
-                seconds = epoch_seconds(text)
-                known[text] = (NO_TIME, 0) if seconds is None else (seconds, int(text[:4]))
-        found = list(map(known.__getitem__, texts))
-        return (np.fromiter((s for s, _ in found), np.int64, len(found)),
-                np.fromiter((y for _, y in found), np.int16, len(found)))
-
-
-class _Words:
-    """The text side of a segment, batch by batch: every token of the rows
-    of photos_fts, grouped by term (sorted by its bytes), each group in
-    order of slot, column and position.
-
-    A column's text is cut into units, white-space chunks (the tags column:
-    each tag's words, between " ; "); each distinct unit is tokenized once
-    (tokens.py) and numpy spreads the tokens over the rows. Each batch is
-    sorted on its own; arrays() lays the batches out by term, as a counting
-    sort would, without sorting everything again."""
-
-    def __init__(self):
-        self.tokens = tokenizer()
-        self.term_ids = {}  # term -> id, in order of discovery
-        self.hangul = np.zeros(1024, bool)  # id -> whether the term is Korean
-        self.units = {}  # unit -> its term ids
-        self.batches = []  # (term ids, how many tokens each, slots, where)
-
-    def _term_id(self, term):
-        term_id = self.term_ids.get(term)
-        if term_id is None:
-            term_id = self.term_ids[term] = len(self.term_ids)
-            if term_id >= len(self.hangul):
-                self.hangul = np.concatenate([self.hangul, np.zeros(len(self.hangul), bool)])
-            self.hangul[term_id] = not term.isascii() and any(is_hangul(ch) for ch in term)
-        return term_id
-
-    def _units(self, units, tags):
-        """The term ids of each of units (distinct), as tuples."""
-        found = list(map(self.units.get, units))
-        missing = [unit for unit, terms in zip(units, found) if terms is None]
-        if not missing:
-            return found
-        if len(self.units) >= 500_000:
-            self.units.clear()
-        plain = [unit for unit in missing if unit.isascii()]
-        counts, terms = self.tokens.plain_chunks(plain)
-        new = [term for term in dict.fromkeys(terms) if term not in self.term_ids]
-        for term in new:
-            self._term_id(term)
-        ids = iter(list(map(self.term_ids.__getitem__, terms)))
-        self.units.update(zip(plain, [tuple(islice(ids, count)) for count in counts]))
-        for unit in missing:
-            if not unit.isascii():
-                words = self.tokens.tokens(unit) if tags else self.tokens.chunk(unit)
-                self.units[unit] = tuple(self._term_id(term) for term in words)
-        return [terms if terms is not None else self.units[unit] for unit, terms in zip(units, found)]
-
-    def add(self, slots, rows):
-        """Tokens of rows (rowid, then one value per column) at slots."""
-        columns = [self._column(column, [row[column + 1] or "" for row in rows])
-                   for column in range(len(FTS_COLUMNS))]
-        terms = np.concatenate([terms for terms, _ in columns])
-        places = np.concatenate([places for _, places in columns])  # row << 28 | column << 24 | position
-        if len(self.term_ids) < 1 << 23:
-            keys = np.sort((terms << 40) | places)  # one key: faster than sorting on two
-            terms, places = keys >> 40, keys & ((1 << 40) - 1)
-        else:
-            order = np.lexsort((places, terms))
-            terms, places = terms[order], places[order]
-        first = np.flatnonzero(np.concatenate([[True], terms[1:] != terms[:-1]])) if len(terms) else terms
-        counts = np.diff(np.append(first, len(terms)))
-        self.batches.append((terms[first], counts, np.asarray(slots, np.int32)[places >> 28],
-                             (places & 0xFFFFFFF).astype(np.int32)))
-
-    def _column(self, column, values):
-        """(terms, places) of one column's tokens, a place being
-        row << 28 | column << 24 | position, row the place in the batch."""
-        tags = column == TAGS_COLUMN
-        # Each distinct value is cut into units once, each distinct unit tokenized once.
-        value_index = dict.fromkeys(values)
-        pieces = [value.split(" ; ") for value in value_index] if tags else list(map(str.split, value_index))
-        units = list(chain.from_iterable(pieces))
-        unit_index = dict.fromkeys(units)
-        known = self._units(list(unit_index), tags)
-        unit_index = dict(zip(unit_index, range(len(unit_index))))
-        known_lengths = np.fromiter(map(len, known), np.int64, len(known))
-        known_terms = np.fromiter(chain.from_iterable(known), np.int64, int(known_lengths.sum()))
-        which = np.fromiter(map(unit_index.__getitem__, units), np.int64, len(units))
-        value_terms = known_terms[_spread(known_lengths, which)[0]]
-        unit_ends = np.concatenate([[0], np.cumsum(known_lengths[which])])
-        value_ends = unit_ends[np.cumsum(np.fromiter(map(len, pieces), np.int64, len(pieces)))]
-        value_lengths = np.diff(np.concatenate([[0], value_ends]))
-        value_index = dict(zip(value_index, range(len(value_index))))
-        which = np.fromiter(map(value_index.__getitem__, values), np.int64, len(values))
-        flat, rows, positions = _spread(value_lengths, which)
-        terms = value_terms[flat]
-        places = (rows << 28) | (column << _POSITION_BITS) | positions
-        if column < LATIN_COLUMNS:
-            # Korean in the columns as written is never asked for (a query's
-            # Korean goes to the piece columns), so it is not kept.
-            keep = ~self.hangul[terms]
-            terms, places = terms[keep], places[keep]
-        return terms, places
-
-    def arrays(self):
-        """(term_blob, term_starts, term_offsets, token_slots, token_where)."""
-        ordered = sorted(self.term_ids, key=str.encode)
-        rank = np.zeros(len(ordered), np.int64)
-        rank[[self.term_ids[term] for term in ordered]] = np.arange(len(ordered))
-        counts = np.zeros(len(ordered), np.int64)
-        for terms, how_many, _, _ in self.batches:
-            counts[rank[terms]] += how_many
-        term_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        token_slots = np.zeros(term_offsets[-1], np.int32)
-        token_where = np.zeros(term_offsets[-1], np.int32)
-        cursor = term_offsets[:-1].copy()
-        while self.batches:
-            terms, how_many, slots, where = self.batches.pop(0)
-            ranks = rank[terms]
-            starts = np.cumsum(how_many) - how_many
-            at = np.arange(len(slots)) + np.repeat(cursor[ranks] - starts, how_many)
-            token_slots[at], token_where[at] = slots, where
-            cursor[ranks] += how_many
-        encoded = [term.encode() for term in ordered]
-        term_starts = np.concatenate([[0], np.cumsum([len(e) for e in encoded], dtype=np.int64)]).astype(np.int64)
-        term_blob = np.frombuffer(b"".join(encoded), np.uint8) if encoded else np.zeros(0, np.uint8)
-        return term_blob, term_starts, term_offsets, token_slots, token_where
-
-
 # -- files ---------------------------------------------------------------------
 
 
@@ -498,7 +230,7 @@ def save(segment, folder):
     """Write a base segment into folder (which must not exist yet)."""
     folder = Path(folder)
     folder.mkdir(parents=True)
-    for name in _ARRAYS:
+    for name in ARRAYS:
         with open(folder / f"{name}.npy", "wb") as out:
             np.save(out, np.ascontiguousarray(getattr(segment, name)))
             out.flush()
@@ -515,11 +247,17 @@ def load(folder):
     folder = Path(folder)
     with open(folder / "meta.json", encoding="utf-8") as f:
         meta = json.load(f)
+    if meta.get("format") != FORMAT:
+        raise ValueError(f"the search index in {folder} has another layout")
     # Plain arrays over the mapped pages: numpy's memmap class costs Python
     # work on every slice.
-    arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r").view(np.ndarray) for name in _ARRAYS}
+    arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r").view(np.ndarray) for name in ARRAYS}
     segment = Segment(arrays, meta)
-    if len(segment.term_offsets) != len(segment.term_starts) or segment.term_offsets[-1] != len(
-            segment.token_slots) or segment.tag_offsets[-1] != len(segment.tag_slots):
+    terms = len(segment.term_starts) - 1
+    if (len(segment.term_offsets) != terms * len(FTS_COLUMNS) + 1
+            or segment.term_offsets[-1] != len(segment.token_slots) or len(segment.token_positions) != len(
+                segment.token_slots)
+            or segment.tag_offsets[-1] != len(segment.tag_slots)
+            or len(segment.newest) > segment.size or len(segment.by_taken) != len(segment.newest)):
         raise ValueError(f"the search index in {folder} is damaged")
     return segment

@@ -70,13 +70,16 @@ def create_app(config=None):
                       review.bp):
         app.register_blueprint(blueprint)
     from archive.web import iiif, standards_api
+    from archive.web import transcription as transcription_views
 
-    app.register_blueprint(iiif.bp)
-    app.register_blueprint(standards_api.bp)
+    for blueprint in (iiif.bp, standards_api.bp, transcription_views.bp):
+        app.register_blueprint(blueprint)
     from archive.web import browse
 
     app.register_blueprint(browse.bp)
-    for blueprint in (accounts.bp, admin.bp, publishing.bp):
+    from archive.web import editing
+
+    for blueprint in (accounts.bp, admin.bp, publishing.bp, editing.bp):
         app.register_blueprint(blueprint)
     accounts.init_app(app)
     errors.register(app)

@@ -63,6 +63,24 @@ def defaults():
         "ARCHIVE_ATTRIBUTION": os.environ.get("ARCHIVE_ATTRIBUTION") or DEFAULT_ATTRIBUTION,
         # Largest IIIF image made on request, in pixels (a 'max' beyond it shrinks).
         "IIIF_MAX_AREA": _int_env("ARCHIVE_IIIF_MAX_MEGAPIXELS", 40) * 1_000_000,
+        # Photos larger than this get a tile pyramid when imported, and every
+        # image request of them decodes only the tiles it needs.
+        "PYRAMID_PIXELS": _int_env("ARCHIVE_IIIF_PYRAMID_MEGAPIXELS", 30) * 1_000_000,
+        # The most memory the first decode of one file may take (in a child
+        # process, worked out per pixel and colour mode); a file that would
+        # need more is refused before it is decoded.
+        "DECODE_MAX_BYTES": _int_env("ARCHIVE_DECODE_MAX_MB", 2048) * 1024 * 1024,
+        # Room for images made on request (IIIF images, extra sizes); past it
+        # the least recently used are deleted. 0 keeps none of them.
+        "CACHE_MAX_BYTES": _int_env("ARCHIVE_CACHE_MAX_MB", 1024) * 1024 * 1024,
+        # Heavy image renders at once across all the server's processes on one
+        # data directory; one more is answered 503 with Retry-After, so that
+        # workers stay free for pages.
+        "RENDER_SLOTS": _int_env("ARCHIVE_RENDER_SLOTS", 2),
+        # The archive's public address (https://archive.example.org): the
+        # base of the absolute links in documents that shared caches keep.
+        # Unset, they are made from the request and kept private.
+        "PUBLIC_URL": (os.environ.get("ARCHIVE_PUBLIC_URL") or "").rstrip("/") or None,
         # Whether new photos are public; an admin's choice on the settings
         # page (stored in the database) wins over this.
         "DEFAULT_PUBLIC": _bool_env("ARCHIVE_DEFAULT_PUBLIC", True),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
+from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageOps
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "exif-samples"
@@ -59,8 +59,6 @@ def sources(use_corpus=True):
                     continue
                 try:
                     with Image.open(path) as im:
-                        from PIL import ImageOps
-
                         found.append((f"corpus:{path.name}", ImageOps.exif_transpose(im).convert("RGB")))
                 except OSError:
                     continue
@@ -186,6 +184,73 @@ FLAT = {
     "sky ramp": lambda: Image.merge("RGB", [Image.linear_gradient("L").resize((800, 600)).point(lambda v, k=k: 90 + v * k // 3)
                                             for k in (1, 2, 3)]),
 }
+
+
+# Different posters painted on one template: the same frame, title band and
+# slogan band, a different picture and different words. Two layouts: the
+# picture wide (most of the poster) or small (the template dominates).
+POSTER_TITLES = ("FLOWER GIRL", "SEA OF BLOOD", "HONG KIL DONG", "ORDER 027", "NATIVE HOME", "BELLFLOWER",
+                 "FLYING KIM", "SEVEN YEAR ITCH", "THE PARTISAN", "WHEAT FIELDS", "RED RIVER", "DAWN")
+POSTER_SLOGANS = ("Coming soon to every cinema", "A story of the people", "Now showing at the studio",
+                  "The film of the year", "Heroes of the homeland", "Songs of the mountains",
+                  "A tale of two villages", "For the harvest", "The long road home", "Light of the east",
+                  "Brave hearts", "Spring in the valley")
+POSTER_PANELS = {"wide picture": (60, 190, 540, 640), "small picture": (150, 200, 450, 560)}
+
+
+def template_poster(picture, title, slogan, panel):
+    """A 600 x 850 poster on the studio's template, with a painted picture."""
+    poster = Image.new("RGB", (600, 850), (178, 34, 34))
+    draw = ImageDraw.Draw(poster)
+    draw.rectangle((30, 30, 570, 820), fill=(240, 228, 200))
+    draw.rectangle((30, 30, 570, 170), fill=(120, 20, 20))
+    draw.text((60, 60), title, fill=(250, 220, 120), font_size=64)
+    x0, y0, x1, y1 = panel
+    painted = picture.filter(ImageFilter.GaussianBlur(3)).filter(ImageFilter.ModeFilter(7))
+    poster.paste(ImageOps.fit(ImageOps.posterize(painted, 3), (x1 - x0, y1 - y0)), (x0, y0))
+    draw.rectangle((30, 670, 570, 820), fill=(40, 40, 40))
+    draw.text((60, 700), slogan, fill=(255, 255, 255), font_size=34)
+    draw.text((60, 760), "Korean Art Film Studio", fill=(220, 200, 160), font_size=26)
+    return poster
+
+
+def roughly_symmetric(image):
+    """The picture made mirror-symmetric in its broad shapes (what pHash sees)
+    while keeping its own fine detail, like a façade or a statue seen head on."""
+    array = np.asarray(image, np.float32)
+    radius = max(image.size) / 40
+
+    def blurred(a):
+        return np.asarray(Image.fromarray(np.clip(a, 0, 255).astype(np.uint8)).filter(
+            ImageFilter.GaussianBlur(radius)), np.float32)
+
+    mirrored_mean = 0.5 * (array + array[:, ::-1])
+    return Image.fromarray(np.clip(blurred(mirrored_mean) + array - blurred(array), 0, 255).astype(np.uint8))
+
+
+def quarters(image):
+    w, h = image.size
+    return [image.crop(box) for box in ((0, 0, w // 2, h // 2), (w // 2, 0, w, h // 2),
+                                        (0, h // 2, w // 2, h), (w // 2, h // 2, w, h))]
+
+
+def hard_different(use_corpus=True, limit=None):
+    """{name: [groups]}: each group a list of images that are all different
+    photographs although their broad shapes agree, so no pair within a group
+    may be called the same photograph."""
+    found, _ = sources(use_corpus)
+    if limit:
+        found = found[:limit]
+    sets = {}
+    for layout, panel in POSTER_PANELS.items():
+        posters = [_reencode(template_poster(image, POSTER_TITLES[k % 12], POSTER_SLOGANS[(k * 7) % 12], panel),
+                             quality=90)
+                   for k, (_, image) in enumerate(found[:24])]
+        sets[f"template posters, {layout}"] = [posters]
+    sets["quarters of a roughly symmetric picture"] = [
+        [_reencode(q, quality=90) for q in quarters(roughly_symmetric(image))] for _, image in found
+    ]
+    return sets
 
 
 def build(use_corpus=True, limit=None):

@@ -44,15 +44,16 @@ def truth(a, b):
     return "related" if "related" in (a.kind, b.kind) else "duplicate"
 
 
-def archive_matches(prints):
+def archive_matches(prints, thumbnails):
     """Every pair the archive's matcher reports, as {(i, j): kind}: the same
-    index search and comparison as import and rescan use."""
+    index search and comparison (with the detail check on the 400 px
+    thumbnails) as import and rescan use."""
     index = dedup.NearDuplicateIndex()
     codes = np.array([dedup.index_row(p) for p in prints], np.int64)
     index.hashes.add(np.arange(len(prints)), codes)
     found = {}
     for i, j in dedup.all_candidate_pairs(index):
-        verdict = matching.compare(prints[j], prints[i])
+        verdict = matching.compare(prints[j], prints[i], pictures=lambda i=i, j=j: (thumbnails[j], thumbnails[i]))
         if verdict is not None:
             found[(min(i, j), max(i, j))] = verdict.kind
     return found
@@ -95,6 +96,34 @@ def overall(samples, found):
     return (correct / claimed if claimed else 1.0), correct / max(wanted, 1), claimed - correct
 
 
+def hard_matches(images):
+    """{(i, j): kind} over every pair of images, the archive's comparison."""
+    thumbnails = [imaging.fit(image, imaging.THUMBNAIL_EDGE) for image in images]
+    prints = [fingerprint(thumbnail) for thumbnail in thumbnails]
+    found = {}
+    for i in range(len(prints)):
+        for j in range(i + 1, len(prints)):
+            verdict = matching.compare(prints[j], prints[i], pictures=lambda i=i, j=j: (thumbnails[j], thumbnails[i]))
+            if verdict is not None:
+                found[(i, j)] = verdict.kind
+    return found
+
+
+def print_hard_sets(args):
+    """Pictures whose broad shapes agree although they are different
+    photographs: every pair called a duplicate is a false one."""
+    sets = dedup_dataset.hard_different(use_corpus=not args.no_corpus, limit=12 if args.quick else None)
+    print(f"\n{'different photographs, alike in shape':<40} {'pairs':>6}   {'as duplicate':>12} {'as related':>10}")
+    for name, groups in sets.items():
+        pairs = duplicates = related = 0
+        for images in groups:
+            found = hard_matches(images)
+            pairs += len(images) * (len(images) - 1) // 2
+            duplicates += sum(1 for kind in found.values() if kind == "duplicate")
+            related += sum(1 for kind in found.values() if kind == "related")
+        print(f"{name:<40} {pairs:>6}   {duplicates:>12} {related:>10}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a dozen photographs instead of all")
@@ -104,9 +133,10 @@ def main():
     started = time.perf_counter()
     samples = dedup_dataset.build(use_corpus=not args.no_corpus, limit=12 if args.quick else None)
     built = time.perf_counter()
-    prints = [fingerprint(imaging.fit(s.image, imaging.THUMBNAIL_EDGE)) for s in samples]
+    thumbnails = [imaging.fit(s.image, imaging.THUMBNAIL_EDGE) for s in samples]
+    prints = [fingerprint(thumbnail) for thumbnail in thumbnails]
     printed = time.perf_counter()
-    ours = archive_matches(prints)
+    ours = archive_matches(prints, thumbnails)
     matched = time.perf_counter()
     plain = plain_phash_matches(prints)
 
@@ -148,6 +178,8 @@ def main():
         if n:
             print(f"{transform:<30} {n:>4}   {kinds['related'] / n:>10.3f} {(n - kinds[None]) / n:>10.3f}   "
                   f"{plain_hits / n:>10.3f}")
+    print_hard_sets(args)
+
     related_claimed = [(i, j) for (i, j), kind in ours.items() if kind == "related"]
     related_wrong = sum(1 for i, j in related_claimed if truth(samples[i], samples[j]) is None)
     print(f"\nrelated suggestions: {len(related_claimed)}, of which between different photographs: {related_wrong}")

@@ -101,14 +101,27 @@ def axe_violations(page):
     ]
 
 
-def screenshot(page, name, readme=False):
+def screenshot(page, name, readme=False, around=None):
     """A full-page PNG in test-artifacts/. For the README also a small copy
     (its top README_SHOT_HEIGHT pixels, fewer colours), written to
     docs/screenshots/ when ARCHIVE_README_SHOTS=1, so an ordinary run leaves
-    the tracked pictures alone; otherwise to test-artifacts/readme/."""
+    the tracked pictures alone; otherwise to test-artifacts/readme/.
+
+    around: a locator; the picture is then of the page's full width from a
+    little above it down to a little below it (as much as README_SHOT_HEIGHT)."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    if around is None:
+        page.screenshot(path=str(path), full_page=True)
+    else:
+        around.scroll_into_view_if_needed()
+        box = around.bounding_box()
+        scroll = page.evaluate("[window.scrollX, window.scrollY]")
+        top = box["y"] + scroll[1] - 24
+        top = 0 if top < 400 else top  # near the top: the page's header too, for where it is
+        height = min(box["y"] + scroll[1] + box["height"] + 24 - top, README_SHOT_HEIGHT)
+        width = page.evaluate("document.documentElement.clientWidth")
+        page.screenshot(path=str(path), full_page=True, clip={"x": 0, "y": top, "width": width, "height": height})
     assert path.stat().st_size > 0
     if readme:
         folder = SCREENSHOTS if os.environ.get("ARCHIVE_README_SHOTS") == "1" else ARTIFACTS / "readme"

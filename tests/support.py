@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED = PROJECT_ROOT.parent / "shared"
@@ -27,6 +27,53 @@ def scene(width=640, height=480, seed=0):
         image[y0 : y0 + height // 5, x0 : x0 + width // 6] = rng.uniform(0, 255, 3)
     image += rng.normal(0, 6, image.shape)
     return Image.fromarray(np.clip(image, 0, 255).astype(np.uint8), "RGB")
+
+
+def painting(width, height, seed=0, spots=14):
+    """A picture with fine detail of its own: a scene with round spots painted on."""
+    rng = np.random.default_rng(seed)
+    picture = scene(width, height, seed=seed)
+    draw = ImageDraw.Draw(picture)
+    for _ in range(spots):
+        x, y, r = rng.integers(0, width), rng.integers(0, height), rng.integers(width // 40 + 2, width // 8 + 3)
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=tuple(int(c) for c in rng.integers(0, 255, 3)))
+    return picture
+
+
+POSTER_TITLES = ("FLOWER GIRL", "SEA OF BLOOD", "HONG KIL DONG", "ORDER 027", "NATIVE HOME", "BELLFLOWER",
+                 "FLYING KIM", "THE PARTISAN", "WHEAT FIELDS", "RED RIVER", "DAWN", "SPRING RAIN")
+POSTER_SLOGANS = ("Coming soon to every cinema", "A story of the people", "Now showing at the studio",
+                  "The film of the year", "Heroes of the homeland", "Songs of the mountains",
+                  "A tale of two villages", "For the harvest", "The long road home", "Light of the east",
+                  "Brave hearts", "Spring in the valley")
+
+
+def template_poster(seed):
+    """One of the studio's posters painted on a single template: the same red
+    frame, title band, picture panel and slogan band; its own picture and words."""
+    poster = Image.new("RGB", (600, 850), (178, 34, 34))
+    draw = ImageDraw.Draw(poster)
+    draw.rectangle((30, 30, 570, 820), fill=(240, 228, 200))
+    draw.rectangle((30, 30, 570, 170), fill=(120, 20, 20))
+    draw.text((60, 60), POSTER_TITLES[seed % 12], fill=(250, 220, 120), font_size=64)
+    poster.paste(ImageOps.fit(painting(300, 360, seed), (400, 420)), (100, 200))
+    draw.rectangle((30, 670, 570, 820), fill=(40, 40, 40))
+    draw.text((60, 700), POSTER_SLOGANS[seed % 12], fill=(255, 255, 255), font_size=34)
+    return poster
+
+
+def roughly_symmetric(image):
+    """The picture made mirror-symmetric in its broad shapes (all the hashes
+    see) while keeping its own fine detail: a façade or a statue head on."""
+    array = np.asarray(image, np.float32)
+    radius = max(image.size) / 40
+
+    def blurred(a):
+        return np.asarray(Image.fromarray(np.clip(a, 0, 255).astype(np.uint8)).filter(
+            ImageFilter.GaussianBlur(radius)), np.float32)
+
+    mirrored_mean = 0.5 * (array + array[:, ::-1])
+    return Image.fromarray(np.clip(blurred(mirrored_mean) + array - blurred(array), 0, 255).astype(np.uint8))
 
 
 def image_bytes(image, fmt="JPEG", **save_args):

@@ -110,12 +110,12 @@ def test_a_wrong_method_under_api_is_a_json_405(client):
 
 
 def test_an_unexpected_error_is_a_plain_500_without_details(client, monkeypatch, app):
-    from archive.catalogue import photos
+    from archive.search import engine
 
     def explode(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(photos, "list_photos", explode)
+    monkeypatch.setattr(engine, "search", explode)
     app.logger.disabled = True
     response = client.get("/api/photos")
     assert response.status_code == 500

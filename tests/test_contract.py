@@ -89,7 +89,7 @@ def test_the_api_sends_what_its_document_says_field_for_field(client, pair):
     served = client.get(f"/api/photos/{pair[0]}").get_json()
     assert set(served) == properties == set(photo_shapes.Photo.model_fields)
     listed = client.get("/api/photos").get_json()
-    assert set(listed["results"][0]) == set(document["components"]["schemas"]["PhotoSummary"]["properties"])
+    assert set(listed["results"][0]) == set(document["components"]["schemas"]["ListedPhoto"]["properties"])
 
 
 def test_a_bad_body_is_a_400_with_the_contracts_error_and_changes_nothing(archivist_client, pair, db):

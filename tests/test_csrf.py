@@ -30,7 +30,8 @@ def test_every_state_changing_route_refuses_a_request_without_a_token(csrf_app, 
     routes = list(state_changing_routes(csrf_app))
     assert len(routes) >= 10
     args = {"photo_id": 1, "user_id": 1, "token": "x", "sha256": "0" * 64, "name": "fit400.jpg",
-            "facet": "set", "slug": "railway", "action": "edit", "suggestion_id": 1, "decision_id": 1}
+            "facet": "set", "slug": "railway", "action": "edit", "suggestion_id": 1, "decision_id": 1,
+            "key": 1, "batch_id": 1, "change_id": 1}
     for rule, method in routes:
         url = rule.build({k: v for k, v in args.items() if k in rule.arguments})[1]
         response = admin.open(url, method=method, data={"public": "0", "action": "disable"})

@@ -3,7 +3,7 @@
 import imagehash
 import pytest
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
-from support import scene
+from support import painting, roughly_symmetric, scene, template_poster
 
 from archive.dedup import matching
 from archive.imaging import decoding as imaging
@@ -74,6 +74,60 @@ EDITS = {
 def test_edited_copies_are_duplicates(original, original_print, edit):
     verdict = matching.compare(prints(EDITS[edit](original)), original_print)
     assert verdict is not None and verdict.kind == "duplicate", verdict
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_edited_copies_agree_in_detail(original, edit):
+    """The detail check on the two thumbnails keeps every copy a copy."""
+    copy = EDITS[edit](painting(960, 720, seed=11))
+    thumbs = imaging.fit(copy, 400), imaging.fit(painting(960, 720, seed=11), 400)
+    verdict = matching.compare(*map(fingerprint.fingerprint, thumbs), pictures=lambda: thumbs)
+    assert verdict is not None and verdict.kind == "duplicate", verdict
+    assert verdict.agreement is not None and verdict.agreement.same_photograph(verdict.how.turned)
+
+
+def _thumbs_and_prints(*images):
+    thumbs = [imaging.fit(image, 400) for image in images]
+    return thumbs, [fingerprint.fingerprint(t) for t in thumbs]
+
+
+def test_two_posters_painted_on_one_template_are_not_the_same_photograph():
+    """Found in use: the same frame, bands and panel, a different picture and
+    different words. The hashes see only the layout and call them copies."""
+    (a, b), (pa, pb) = _thumbs_and_prints(template_poster(4), template_poster(9))
+    assert matching.compare(pa, pb).kind == "duplicate"  # the hashes alone are fooled
+    verdict = matching.compare(pa, pb, pictures=lambda: (a, b))
+    assert verdict is None or verdict.kind == "related", verdict
+    assert verdict.agreement.disagreeing > 1 or verdict.agreement.mean < 0.85
+
+
+def test_no_two_posters_of_one_template_are_called_copies():
+    thumbs, found = _thumbs_and_prints(*(template_poster(seed) for seed in range(12)))
+    fooled = 0
+    for i in range(len(found)):
+        for j in range(i + 1, len(found)):
+            hashes_only = matching.compare(found[i], found[j])
+            fooled += hashes_only is not None and hashes_only.kind == "duplicate"
+            verdict = matching.compare(found[i], found[j], pictures=lambda i=i, j=j: (thumbs[i], thumbs[j]))
+            assert verdict is None or verdict.kind == "related", (i, j, verdict)
+    assert fooled  # the set holds pairs the hashes alone would merge
+
+
+@pytest.mark.parametrize("seed", [0, 20, 24])
+def test_quarters_of_a_symmetric_picture_are_not_mirrored_copies(seed):
+    """The left and right quarters of a picture symmetric in its broad shapes
+    line up through a mirror; their detail does not."""
+    picture = roughly_symmetric(painting(1200, 900, seed=seed, spots=40))
+    (a, b), (pa, pb) = _thumbs_and_prints(picture.crop((0, 0, 600, 450)), picture.crop((600, 0, 1200, 450)))
+    hashes_only = matching.compare(pa, pb)
+    assert hashes_only.kind == "duplicate" and hashes_only.how.turned
+    verdict = matching.compare(pa, pb, pictures=lambda: (a, b))
+    assert verdict is None or verdict.kind == "related"
+
+
+def test_without_the_pictures_the_hashes_decide_alone():
+    (a, b), (pa, pb) = _thumbs_and_prints(template_poster(4), template_poster(9))
+    assert matching.compare(pa, pb, pictures=lambda: None).kind == "duplicate"
 
 
 def test_a_mirrored_copy_says_how_it_lines_up(original, original_print):

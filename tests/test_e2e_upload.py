@@ -201,7 +201,8 @@ def test_two_hundred_files_a_few_at_a_time_and_one_bad_file_stops_nothing(site, 
     page.locator("input[type=file][name=photos]").set_input_files(paths)
     page.get_by_role("button", name="Upload", exact=True).click()
     wait_until_done(page, 200)
-    assert page.locator("#upload-summary").inner_text() == "199 imported, 0 duplicates, 1 rejected"
+    # (Tiny pictures made alike may also find each other: "... 2 new suggestions to review".)
+    assert page.locator("#upload-summary").inner_text().startswith("199 imported, 0 duplicates, 1 rejected")
     bad = page.locator("#upload-queue li.outcome-rejected")
     assert bad.locator(".filename").inner_text() == "shot-057.jpg"
     assert photo_count(site["data_dir"]) == before + 199

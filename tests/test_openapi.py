@@ -216,9 +216,14 @@ def scratch_server(tmp_path_factory):
 # A schema-valid request these operations may still refuse with a 400 by
 # design, as no schema can say it: a tag outside the controlled vocabulary
 # (uploads, tag changes), a primary_id outside the pair's group (decisions),
-# a query that is not in the search language, e.g. "(" (searches).
+# a query that is not in the search language, e.g. "(" (searches), a date
+# that is not a date ("2019-13") or a title past its length (photo edits), a
+# name that makes no slug ("!") or one that is taken (new tags).
 REFUSES_VALID_LOOKING = {("/api/uploads", "POST"), ("/api/photos/{photo_id}/tags", "POST"),
+                         ("/api/photos/{photo_id}", "PATCH"), ("/api/tags", "POST"),
                          ("/api/review/{suggestion_id}/decision", "POST"),
+                         # photo ids outside the cluster; suggestions that are not plain copies.
+                         ("/api/review/clusters/{key}/decision", "POST"), ("/api/review/plain/accept", "POST"),
                          ("/api/search", "GET"), ("/api/search.csv", "GET"),
                          # ids and q together, or a q that does not parse.
                          ("/api/export.json", "GET"), ("/api/export.csv", "GET")}

@@ -46,10 +46,14 @@ COLUMNS = {
     "uploaded_by": str | None,  # an archivist's login name: archivists only
     "uploaded_at": str,
     "is_public": bool,
+    # Added after the first release, so they come last in every export.
+    "title_ko": str,  # the title in Korean; "title" is the English (or only) one
+    "caption_ko": str,
+    "taken_precision": str,  # "" (the camera's time), day, month, year or circa
 }
 # Columns the archive keeps for itself: how the file is stored and drawn, its
 # hashes, and the import's warnings (exported decoded, beside the columns).
-INTERNAL = ("ext", "orientation", "phash", "dhash", "display_edge", "warnings")
+INTERNAL = ("ext", "orientation", "orientation_override", "phash", "dhash", "display_edge", "warnings")
 # Where a photo came from: the part of the row that a duplicate group merges.
 PROVENANCE = ("original_filename", "trip", "photographer", "source", "uploaded_by", "uploaded_at")
 
@@ -124,14 +128,6 @@ def total_bytes(db):
     return db.execute("SELECT coalesce(sum(file_size), 0) FROM photos").fetchone()[0]
 
 
-def list_photos(db, page=1, per_page=48, include_private=True):
-    """A page of photos with their tags, newest uploads first."""
-    ids = [row["id"] for row in db.query(
-        "SELECT id FROM photos WHERE 1" + visibility(include_private)
-        + " ORDER BY uploaded_at DESC, id DESC LIMIT ? OFFSET ?", [per_page, (page - 1) * per_page])]
-    return Page(items=get_photos(db, ids), page=page, per_page=per_page, total=count(db, include_private))
-
-
 def _with_tags(db, rows):
     tags_of = tags.tags_of_photos(db, [row["id"] for row in rows])
     for row in rows:
@@ -140,8 +136,37 @@ def _with_tags(db, rows):
     return rows
 
 
-def display_title(photo):
-    return photo["title"] or photo["caption"][:80] or photo["original_filename"]
+def display_title(photo, language="en"):
+    """What a photo is called: its title (the Korean one first for a Korean
+    reader), else the start of a caption, else the file name."""
+    titles = (photo.get("title_ko", ""), photo["title"]) if language == "ko" else \
+        (photo["title"], photo.get("title_ko", ""))
+    captions = (photo.get("caption_ko", ""), photo["caption"]) if language == "ko" else \
+        (photo["caption"], photo.get("caption_ko", ""))
+    return next((text for text in titles if text), None) or next(
+        (text[:80] for text in captions if text), None) or photo["original_filename"]
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+def taken_label(photo):
+    """The date taken as precisely as it is known: "3 October 2019, 14:22",
+    "October 2019", "2019", "about 2019"; None when unknown."""
+    taken = photo.get("taken_at")
+    if not taken:
+        return None
+    precision = photo.get("taken_precision") or ""
+    year, month, day = taken[:4], int(taken[5:7] or 1), int(taken[8:10] or 1)
+    if precision == "circa":
+        return f"about {year}"
+    if precision == "year":
+        return year
+    if precision == "month":
+        return f"{MONTHS[month - 1]} {year}"
+    date = f"{day} {MONTHS[month - 1]} {year}"
+    return date if precision == "day" or len(taken) < 16 else f"{date}, {taken[11:16]}"
 
 
 def camera_label(photo):

@@ -14,12 +14,6 @@ def find_set(db, slug):
     return one(db, "SELECT * FROM tags WHERE facet = 'set' AND slug = ?", [slug])
 
 
-def photos_in_set(db, tag_id, include_private):
-    """Photos tagged with the set or a set below it, oldest shot first, each with its tags."""
-    rows = photos.get_photos(db, _ids_in(db, tag_id, include_private))
-    return sorted(rows, key=lambda row: (row["taken_at"] or row["uploaded_at"], row["id"]))
-
-
 def count_in_set(db, tag_id, include_private):
     return len(_ids_in(db, tag_id, include_private))
 

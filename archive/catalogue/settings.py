@@ -6,6 +6,7 @@ an admin can change it from the web without restarting anything.
 
 import json
 
+from archive.catalogue import history
 from archive.clock import now_iso
 from archive.db import write_transaction
 
@@ -53,13 +54,19 @@ def parse_bool(text):
 # -- publishing -------------------------------------------------------------------
 
 
-def set_visibility(db, photo_ids, public):
-    """Publish or unpublish photos; returns the ids that exist. Unknown ids are
-    an error and change nothing, so a typo never half-applies a batch."""
+MAX_BULK = 5000
+
+
+def set_visibility(db, photo_ids, public, username=""):
+    """Publish or unpublish photos, kept in the edit history as one change;
+    returns the ids. Unknown ids are an error and change nothing, so a typo
+    never half-applies a batch."""
     photo_ids = sorted(set(int(i) for i in photo_ids))
+    if len(photo_ids) > MAX_BULK:
+        raise SettingError(f"at most {MAX_BULK} photos at a time")
     with write_transaction(db):
-        found = {row["id"] for row in db.query(
-            "SELECT id FROM photos WHERE id IN (SELECT value FROM json_each(?))",
+        found = {row["id"]: bool(row["is_public"]) for row in db.query(
+            "SELECT id, is_public FROM photos WHERE id IN (SELECT value FROM json_each(?))",
             [_json_list(photo_ids)])}
         missing = [i for i in photo_ids if i not in found]
         if missing:
@@ -68,6 +75,8 @@ def set_visibility(db, photo_ids, public):
             "UPDATE photos SET is_public = ? WHERE id IN (SELECT value FROM json_each(?))",
             [int(bool(public)), _json_list(photo_ids)],
         )
+        history.record(db, "photo", [(i, "is_public", found[i], bool(public)) for i in photo_ids], username,
+                       action="publish" if public else "unpublish")
     return photo_ids
 
 

@@ -37,6 +37,44 @@ def resolve_specs(db, specs, create=True):
     return ids
 
 
+def check_specs(db, specs):
+    """What each of specs would do, before anything is tagged: for each
+    {"spec", "facet", "value", "tag" (the tag row it names, or None),
+    "status", "message", "create"}. status is "known"; "new" (a free tag,
+    made when used); "unknown" (a set, subject or film not in the
+    vocabulary, with `create` saying what an archivist may create); or
+    "invalid" (not FACET:VALUE)."""
+    results = []
+    for spec in specs:
+        entry = {"spec": spec, "facet": None, "value": None, "tag": None, "status": "known", "message": None,
+                 "create": None}
+        try:
+            if ":" in spec and spec.split(":", 1)[0].strip().lower() in tags.FACETS:
+                facet, value = tags.parse_tag_spec(spec)
+            elif ":" in spec:
+                tags.parse_tag_spec(spec)  # raises: an unknown facet
+                raise AssertionError("parse_tag_spec refuses unknown facets")
+            else:
+                facet, value = "keyword", spec.strip()
+        except tags.UnknownTag as exc:
+            entry.update(status="invalid", message=str(exc))
+            results.append(entry)
+            continue
+        entry.update(facet=facet, value=value)
+        row = tags.find_tag(db, facet, value)
+        if row is not None:
+            entry["tag"] = dict(row)
+        elif facet in tags.CONTROLLED_FACETS:
+            entry.update(status="unknown", message=f"no {facet} called {value!r} in the vocabulary yet",
+                         create={"facet": facet, "name": value})
+        elif not tags.slugify(value):
+            entry.update(status="invalid", message=f"{value!r} makes an empty tag")
+        else:
+            entry.update(status="new", message=f"a new {facet}, made when it is first used")
+        results.append(entry)
+    return results
+
+
 def _check_photos(db, photo_ids):
     photo_ids = sorted({int(i) for i in photo_ids})
     if not photo_ids:

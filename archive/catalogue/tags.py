@@ -93,6 +93,17 @@ def resolve_tag(db, facet, value, create=True):
     return db["tags"].insert({"facet": facet, "slug": slug, "label": value.strip()}).last_pk
 
 
+def canonical_trip(db, text):
+    """A trip as the vocabulary spells it: "2019 Autumn" is the trip tag
+    "2019 autumn" when that exists (the same slug, alias or label in any
+    case), so one trip never becomes two; a new trip as written."""
+    text = " ".join((text or "").split())
+    if not text:
+        return ""
+    row = find_tag(db, "trip", text)
+    return row["label"] if row is not None else text
+
+
 def check_tag_specs(db, specs):
     """Validate FACET:VALUE specs before any work starts; returns (facet, value) pairs."""
     pairs = [parse_tag_spec(spec) for spec in specs]

@@ -6,7 +6,7 @@ module imports the root back, so none depends on the order they load in.
 
 import click
 
-from archive.cli import accounts, dedup, imports, preservation, search, server
+from archive.cli import accounts, dedup, imports, photos, preservation, search, server, transcription
 from archive.cli.context import Archive
 
 
@@ -44,5 +44,7 @@ for command in (
     *accounts.COMMANDS,
     *dedup.COMMANDS,
     *search.COMMANDS,
+    *transcription.COMMANDS,
+    *photos.COMMANDS,
 ):
     cli.add_command(command)

@@ -10,7 +10,7 @@ import click
 
 from archive.accounts import auth
 from archive.catalogue import settings
-from archive.cli.context import pass_archive
+from archive.cli.context import by_option, pass_archive
 
 
 def _password(prompt_text, from_stdin):
@@ -127,7 +127,7 @@ def users_enable(archive, username):
     click.echo(f"enabled {user.username}")
 
 
-def _visibility(archive, photo_ids, trip, public, as_json):
+def _visibility(archive, photo_ids, trip, public, as_json, username=""):
     if not photo_ids and not trip:
         raise click.UsageError("name photo ids or --trip")
     ids = list(photo_ids)
@@ -136,7 +136,7 @@ def _visibility(archive, photo_ids, trip, public, as_json):
         if not ids:
             _fail(f"no photos come from a trip named {trip!r}")
     try:
-        changed = settings.set_visibility(archive.db, ids, public)
+        changed = settings.set_visibility(archive.db, ids, public, username=username)
     except settings.SettingError as exc:
         _fail(exc)
     if as_json:
@@ -150,8 +150,9 @@ def _visibility(archive, photo_ids, trip, public, as_json):
 @click.argument("photo_ids", nargs=-1, type=int)
 @click.option("--trip", default="", help="Every photo of this trip.")
 @click.option("--json", "as_json", is_flag=True, help="Print the changed ids as JSON.")
+@by_option
 @pass_archive
-def publish(archive, photo_ids, trip, as_json):
+def publish(archive, photo_ids, trip, as_json, username):
     """Make photos public: visitors can see them.
 
     \b
@@ -159,22 +160,23 @@ def publish(archive, photo_ids, trip, as_json):
         python manage_archive.py publish 12 13 14
         python manage_archive.py publish --trip "2019 autumn"
     """
-    _visibility(archive, photo_ids, trip, True, as_json)
+    _visibility(archive, photo_ids, trip, True, as_json, username)
 
 
 @click.command()
 @click.argument("photo_ids", nargs=-1, type=int)
 @click.option("--trip", default="", help="Every photo of this trip.")
 @click.option("--json", "as_json", is_flag=True, help="Print the changed ids as JSON.")
+@by_option
 @pass_archive
-def unpublish(archive, photo_ids, trip, as_json):
+def unpublish(archive, photo_ids, trip, as_json, username):
     """Make photos private: only archivists can see them.
 
     \b
     Example:
         python manage_archive.py unpublish 12
     """
-    _visibility(archive, photo_ids, trip, False, as_json)
+    _visibility(archive, photo_ids, trip, False, as_json, username)
 
 
 @click.command()

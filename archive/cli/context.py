@@ -1,5 +1,6 @@
 """What every command is handed: the archive's settings and its database."""
 
+import getpass
 import os
 from pathlib import Path
 
@@ -41,3 +42,15 @@ base_url_option = click.option(
     "--base-url", default=lambda: os.environ.get("ARCHIVE_BASE_URL", DEFAULT_BASE_URL),
     show_default="$ARCHIVE_BASE_URL or " + DEFAULT_BASE_URL,
     help="Where the archive is served, for the links in what this prints.")
+
+
+def _who():
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return ""
+
+
+# Who made a change, for the tag and edit histories.
+by_option = click.option("--by", "username", default=_who, show_default="your login name",
+                         help="The name recorded in the history.")

@@ -1,13 +1,12 @@
 """The command line for search and the vocabulary: `search` and `tags ...`."""
 
-import getpass
 import json
 import sys
 
 import click
 
 from archive.catalogue import photos, tagging, tags, vocabulary
-from archive.cli.context import base_url_option, pass_archive
+from archive.cli.context import base_url_option, by_option, pass_archive
 from archive.contract import search as shapes
 from archive.contract import shapes as contract
 from archive.contract.links import Links
@@ -15,17 +14,6 @@ from archive.preservation import export
 from archive.search import engine as search
 from archive.search import index as search_index
 from archive.search.query import QueryError
-
-
-def _who():
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return ""
-
-
-by_option = click.option("--by", "username", default=_who, show_default="your login name",
-                         help="The name recorded in the tag history.")
 
 
 class _SearchGroup(click.Group):

@@ -34,7 +34,7 @@ class Links:
 
     def fit(self, photo, edge):
         """The photo's JPEG fitted within edge × edge."""
-        return self._url(f"media/{photo['sha256']}/{derivative_name(edge)}")
+        return self._url(f"media/{photo['sha256']}/{derivative_name(edge, photo.get('orientation_override'))}")
 
     def thumbnail(self, photo):
         return self.fit(photo, THUMBNAIL_EDGE)
@@ -48,3 +48,11 @@ class Links:
 
     def iiif_manifest(self, photo_id):
         return self._url(f"iiif/photos/{photo_id}/manifest.json")
+
+    def review(self):
+        """The review queue (archivists)."""
+        return self._url("review")
+
+    def review_photo(self, photo_id):
+        """The review screen of the group of photos the photo is in (archivists)."""
+        return self._url(f"review/photos/{photo_id}")

@@ -17,8 +17,17 @@ class PhotoSummary(Shape):
     sha256: Sha256
     width: Annotated[int, Field(ge=1)]
     height: Annotated[int, Field(ge=1)]
-    taken_at: str | None = Field(description="ISO 8601 camera time, no zone")
+    taken_at: str | None = Field(description="ISO 8601 camera time, no zone; a date alone when an archivist gave "
+                                             "only the day, month or year (see taken_precision)")
     thumbnail_url: Url
+
+
+class ListedPhoto(PhotoSummary):
+    """A photo in the gallery's list or a search's results."""
+
+    versions: Annotated[int, Field(ge=1)] = Field(
+        description="How many copies of this photograph it stands for: a stack of confirmed duplicates shows "
+                    "once, as its primary (GET /api/photos/{id}/versions lists them)")
 
 
 class Gps(Shape):
@@ -37,8 +46,13 @@ class Provenance(Shape):
 
 class Photo(PhotoSummary):
     title: str = Field(description="The title as given; empty when there is none")
+    title_ko: str = Field(description="The title in Korean; empty when there is none")
     caption: str
+    caption_ko: str = Field(description="The caption in Korean")
     transcription: str
+    taken_precision: Literal["", "day", "month", "year", "circa"] = Field(
+        description='How precisely taken_at is known: "" to the second (the camera\'s clock), or the day, the '
+                    "month, the year, or about that year (circa)")
     camera: str | None
     camera_make: str | None
     camera_model: str | None
@@ -66,7 +80,7 @@ class PhotoPage(Shape):
     total: Count
     page: Annotated[int, Field(ge=1)]
     per_page: Annotated[int, Field(ge=1)]
-    results: list[PhotoSummary]
+    results: list[ListedPhoto]
 
 
 def summary_fields(row, links):
@@ -93,8 +107,11 @@ def photo(row, links, exact):
     gps = Gps(lat=row["gps_lat"], lon=row["gps_lon"]) if exact and row["gps_lat"] is not None else None
     return Photo(
         **{**summary_fields(row, links), "title": row["title"]},
+        title_ko=row["title_ko"],
         caption=row["caption"],
+        caption_ko=row["caption_ko"],
         transcription=row["transcription"],
+        taken_precision=row["taken_precision"],
         camera=photos.camera_label(row),
         **{name: row[name] for name in ("camera_make", "camera_model", "lens", "exposure_time", "f_number",
                                         "iso", "focal_length", "format", "file_size", "rights")},
@@ -112,4 +129,5 @@ def photo(row, links, exact):
 
 def photo_page(page, links):
     return PhotoPage(total=page.total, page=page.page, per_page=page.per_page,
-                     results=[photo_summary(row, links) for row in page.items])
+                     results=[ListedPhoto(**summary_fields(row, links), versions=row.get("versions", 1))
+                              for row in page.items])

@@ -72,6 +72,10 @@ SearchText = Annotated[str, documented({
     "description": "Words and FACET:VALUE terms, e.g. `subject:film-poster taken:1987`; "
                    "empty finds every visible photo"})]
 Sort = Annotated[str, documented({"type": "string", "enum": list(SORTS), "default": "relevance"})]
+Stacked = Annotated[bool, BeforeValidator(lambda value: str(value).strip().lower() not in ("false", "0", "no")),
+                    documented({"type": "boolean", "default": True,
+                                "description": "false: every copy of a stack of confirmed duplicates, not only its "
+                                               "primary (is:duplicate shows every copy anyway)"})]
 
 
 class PageQuery(Query):
@@ -85,11 +89,13 @@ class PageQuery(Query):
 class SearchQuery(PageQuery):
     q: SearchText = ""
     sort: Sort = "relevance"
+    stacked: Stacked = True
 
 
 class SearchCsvQuery(Query):
     q: SearchText = ""
     sort: Sort = "relevance"
+    stacked: Stacked = True
 
 
 class ExportQuery(Query):
@@ -112,6 +118,18 @@ class TagQuery(Query):
                      BeforeValidator(lambda value: value or None),
                      refuse_unless(FACETS.__contains__, f"unknown facet '{{value}}'; facets are {', '.join(FACETS)}"),
                      documented({"type": "string", "enum": list(FACETS)})] = None
+
+
+class TagCheckQuery(Query):
+    tags: Annotated[str, documented({"type": "string", "maxLength": 2000,
+                                     "description": "FACET:VALUE tags, comma-separated (a bare word is a keyword)"}),
+                    refuse_unless(lambda value: len(value) <= 2000, "tags is longer than 2000 characters")] = ""
+
+
+class UploadCheckQuery(Query):
+    trip: Annotated[str, documented({"type": "string", "description": "The batch's trip"})] = ""
+    photographer: Annotated[str, documented({"type": "string"})] = ""
+    tags: Annotated[str, documented({"type": "string", "description": "FACET:VALUE tags, comma-separated"})] = ""
 
 
 class ReviewQuery(Query):

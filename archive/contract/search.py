@@ -5,14 +5,14 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from archive.catalogue import photos
-from archive.contract.photos import PhotoSummary, summary_fields
+from archive.contract.photos import ListedPhoto, summary_fields
 from archive.contract.shapes import Count, Shape, TagSlugs, Url
 from archive.search.engine import SORTS
 
 Sort = Literal[tuple(SORTS)]
 
 
-class SearchResult(PhotoSummary):
+class SearchResult(ListedPhoto):
     permalink: Url
     camera: str | None
     uploaded_at: str
@@ -43,6 +43,7 @@ def search_result(row, links):
     """One photo of a search; its tags come grouped by facet from the engine."""
     return SearchResult(
         **summary_fields(row, links),
+        versions=row.get("versions", 1),
         permalink=links.page(row["id"]),
         camera=photos.camera_label(row),
         uploaded_at=row["uploaded_at"],

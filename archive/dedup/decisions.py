@@ -13,12 +13,20 @@ members of a duplicate group stay photos of their own, reachable from the
 primary as versions.
 """
 
+import json
+
 from archive import clock
 from archive.db import in_chunks, one, write_transaction
 from archive.dedup import generation
 
 KINDS = ("duplicate", "related")
 DECISIONS = ("duplicate", "related", "unrelated")
+# Each decision in words, for messages and screens.
+DECISION_WORDS = {
+    "duplicate": "the same photograph",
+    "related": "another shot of the same poster",
+    "unrelated": "not related",
+}
 # Fields whose presence makes one copy's metadata richer than another's.
 METADATA_FIELDS = (
     "title", "caption", "transcription", "taken_at", "camera_make", "camera_model", "lens",
@@ -34,7 +42,7 @@ def _pair(a, b):
     return (a, b) if a < b else (b, a)
 
 
-def _active_decision(db, a, b):
+def active_decision(db, a, b):
     a, b = _pair(a, b)
     return one(db, "SELECT * FROM match_decisions WHERE photo_a = ? AND photo_b = ?"
                     " AND undone_at IS NULL ORDER BY id DESC LIMIT 1", [a, b])
@@ -43,7 +51,7 @@ def _active_decision(db, a, b):
 def suggest(db, photo_id, other_id, verdict):
     """Store a suggestion unless the pair is already suggested or decided."""
     a, b = _pair(photo_id, other_id)
-    if _active_decision(db, a, b) is not None:
+    if active_decision(db, a, b) is not None:
         return False
     cursor = db.execute(
         "INSERT OR IGNORE INTO match_suggestions (photo_a, photo_b, kind, phash_distance,"
@@ -73,7 +81,7 @@ def _open_rows(db, include_private):
         [int(include_private)],
     )]
     group_of = {}
-    for number, members in enumerate(_components(_decided_edges(db, "duplicate"))):
+    for number, members in enumerate(components(decided_edges(db, "duplicate"))):
         for photo_id in members:
             group_of[photo_id] = number
     return [r for r in rows if group_of.get(r["photo_a"], -1) != group_of.get(r["photo_b"], -2)]
@@ -86,10 +94,25 @@ def _open_rows(db, include_private):
 _open_counts = {}
 
 
+def open_suggestions(db, include_private=True):
+    """Every open suggestion, best first (see _open_rows)."""
+    return _open_rows(db, include_private)
+
+
 def open_count(db, include_private=True):
     """How many suggestions wait for a decision."""
+    return _counted(db, include_private)[0]
+
+
+def open_group_count(db, include_private=True):
+    """How many groups of linked photos (the review queue's clusters) wait."""
+    return _counted(db, include_private)[1]
+
+
+def _counted(db, include_private):
+    """(open suggestions, groups they make), counted once per state."""
     if not include_private:  # visibility is not in the state below
-        return len(_open_rows(db, include_private))
+        return _count(_open_rows(db, include_private))
     state = db.execute(
         "SELECT (SELECT max(id) FROM match_suggestions), (SELECT max(id) FROM match_decisions),"
         " (SELECT count(*) FROM match_decisions WHERE undone_at IS NOT NULL)").fetchone()
@@ -97,8 +120,12 @@ def open_count(db, include_private=True):
     where = db.execute("PRAGMA database_list").fetchone()[2]
     cached = _open_counts.get(where)
     if cached is None or cached[0] != key:
-        cached = _open_counts[where] = (key, len(_open_rows(db, include_private)))
+        cached = _open_counts[where] = (key, _count(_open_rows(db, include_private)))
     return cached[1]
+
+
+def _count(rows):
+    return len(rows), len(components((r["photo_a"], r["photo_b"]) for r in rows))
 
 
 def queue(db, include_private=True, limit=50, offset=0):
@@ -111,7 +138,7 @@ def get_suggestion(db, suggestion_id):
     if row is None:
         return None
     suggestion = dict(row)
-    decision = _active_decision(db, row["photo_a"], row["photo_b"])
+    decision = active_decision(db, row["photo_a"], row["photo_b"])
     suggestion["decision"] = dict(decision) if decision else None
     return suggestion
 
@@ -184,7 +211,7 @@ def history(db, limit=50):
 # ------------------------------------------------------------------ groups
 
 
-def _components(edges):
+def components(edges):
     parent = {}
 
     def find(x):
@@ -202,7 +229,8 @@ def _components(edges):
     return [members for members in groups.values() if len(members) > 1]
 
 
-def _decided_edges(db, decision):
+def decided_edges(db, decision):
+    """The (photo_a, photo_b) pairs with a standing decision of this kind."""
     return db.execute(
         "SELECT photo_a, photo_b FROM match_decisions WHERE decision = ? AND undone_at IS NULL",
         [decision],
@@ -215,7 +243,7 @@ def _open_edges(db, kind):
 
 def group_members(db, photo_id):
     """The photos confirmed as the same photograph as photo_id, itself included."""
-    for members in _components(_decided_edges(db, "duplicate")):
+    for members in components(decided_edges(db, "duplicate")):
         if photo_id in members:
             return members
     return {photo_id}
@@ -227,10 +255,10 @@ def duplicate_photo_ids(db, among=None):
 
     among(photo_id) -> bool: count only pairs of photos it accepts, so a
     visitor's search never learns that a public photo has a private copy."""
-    edges = list(_decided_edges(db, "duplicate")) + _open_edges(db, "duplicate")
+    edges = list(decided_edges(db, "duplicate")) + _open_edges(db, "duplicate")
     if among is not None:
         edges = [(a, b) for a, b in edges if among(a) and among(b)]
-    return set().union(*_components(edges)) if edges else set()
+    return set().union(*components(edges)) if edges else set()
 
 
 def neighbour_ids(db, photo_id):
@@ -240,15 +268,27 @@ def neighbour_ids(db, photo_id):
 
 
 def choose_primary(db, photo_ids):
-    """The best copy: the most pixels, then the richest metadata, then the
-    earliest upload. File size is no measure: re-encodes are often larger."""
+    """The best copy: the most pixels, then in colour rather than a greyscale
+    copy, then the richest metadata, then the earliest upload. File size is
+    no measure: re-encodes are often larger."""
     rows = _photos(db, photo_ids)
+    grey = _greyscale(db, [row["id"] for row in rows])
 
     def quality(row):
         richness = sum(1 for name in METADATA_FIELDS if row[name] not in (None, ""))
-        return (-(row["width"] * row["height"]), -richness, row["uploaded_at"], row["id"])
+        return (-(row["width"] * row["height"]), row["id"] in grey, -richness, row["uploaded_at"], row["id"])
 
     return min(rows, key=quality)["id"]
+
+
+# Mean saturation (the colour signature's last value) of a greyscale copy.
+GREY_SATURATION = 0.03
+
+
+def _greyscale(db, photo_ids):
+    """The photos among photo_ids whose fingerprint says they have no colour."""
+    rows = in_chunks(db, "SELECT photo_id, colour FROM photo_fingerprints WHERE photo_id IN ({marks})", photo_ids)
+    return {row["photo_id"] for row in rows if (json.loads(row["colour"]) or [1])[-1] < GREY_SATURATION}
 
 
 def _confirmed_primary(db, members):
@@ -271,10 +311,10 @@ def all_groups(db):
     `duplicates --json` contract prints them."""
     groups = []
     for kind in KINDS:
-        for members in _components(_decided_edges(db, kind)):
+        for members in components(decided_edges(db, kind)):
             primary = _confirmed_primary(db, members) if kind == "duplicate" else choose_primary(db, members)
             groups.append(_group_json(db, kind, "confirmed", primary, members))
-        for members in _components(_open_edges(db, kind)):
+        for members in components(_open_edges(db, kind)):
             groups.append(_group_json(db, kind, "suggested", choose_primary(db, members), members))
     groups.sort(key=lambda g: (g["kind"], g["state"], g["primary"]))
     return groups
@@ -295,7 +335,7 @@ def other_shot_ids(db, members):
     """Photos confirmed as other shots of the same poster as any of members
     (with their own copies), members themselves left out."""
     related = set()
-    for members_related in _components(_decided_edges(db, "related")):
+    for members_related in components(decided_edges(db, "related")):
         if members_related & members:
             for other in members_related - members:
                 related |= group_members(db, other)
@@ -305,6 +345,11 @@ def other_shot_ids(db, members):
 def primary_of(db, members):
     """The group's confirmed primary, or the first member for a lone photo."""
     return _confirmed_primary(db, members) if len(members) > 1 else min(members)
+
+
+def photos_by_id(db, photo_ids):
+    """The photo rows of photo_ids, in id order."""
+    return _photos(db, photo_ids)
 
 
 def _photos(db, photo_ids):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from archive.dedup import decisions as duplicates
-from archive.dedup import generation, matching
+from archive.dedup import generation, matching, reasons
 from archive.dedup.hamming import HammingIndex, pairs_after
 from archive.imaging import fingerprint as fp
 
@@ -93,6 +93,17 @@ def load_fingerprints(db, photo_ids):
             chunk,
         ):
             found[row["photo_id"]] = row_to_fingerprint(row)
+    return found
+
+
+def photo_shas(db, photo_ids):
+    """{photo_id: sha256} for the photos that still exist."""
+    found = {}
+    ids = list(photo_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)  # placeholders only; values are bound
+        found.update(db.execute(f"SELECT id, sha256 FROM photos WHERE id IN ({marks})", chunk).fetchall())
     return found
 
 
@@ -179,13 +190,25 @@ def index_for(db):
 class Match:
     photo_id: int
     verdict: matching.Verdict
+    print_: object = None  # the stored photo's fingerprint
+    reason: str = ""  # said the way a person would (reasons.py), once known
 
     def to_json(self):
-        return {"photo_id": self.photo_id, "kind": self.verdict.kind}
+        return {"photo_id": self.photo_id, "kind": self.verdict.kind, "reason": self.reason}
+
+    def explain(self, photo, stored, print_):
+        """Fill in the reason: photo (the new one, a row or its width, height
+        and format) against the stored photo's row."""
+        self.reason = reasons.explain(self.verdict, photo, stored, print_, self.print_).text
 
 
-def find_matches(db, print_, exclude=()):
-    """Stored photos that are duplicates or other shots of print_, best first."""
+def find_matches(db, print_, exclude=(), pictures=None, sha256=None, thumbnail=None):
+    """Stored photos that are duplicates or other shots of print_, best first.
+
+    pictures (a pictures.Pictures) and the new photo's thumbnail (sha256, when
+    it is already written, or the thumbnail itself) let the matcher check the
+    fine detail of a pair the hashes call copies; without them the hashes
+    decide alone."""
     if print_.detail < matching.FLAT_DETAIL:
         return []  # a flat image matches everything flat and so nothing
     index = index_for(db)
@@ -193,27 +216,66 @@ def find_matches(db, print_, exclude=()):
         index.refresh(db)
         ids = [i for i in index.candidates(print_) if i not in exclude][:MAX_CANDIDATES]
     stored = load_fingerprints(db, ids)
+    shas = photo_shas(db, stored) if pictures is not None and (sha256 or thumbnail is not None) else {}
     found = []
     for photo_id in ids:
         if photo_id in stored:
-            verdict = matching.compare(print_, stored[photo_id])
+            look = None
+            if photo_id in shas:
+                def look(other=shas[photo_id]):
+                    mine = thumbnail if thumbnail is not None else pictures.thumbnail(sha256)
+                    theirs = pictures.thumbnail(other)
+                    return None if mine is None or theirs is None else (mine, theirs)
+            verdict = matching.compare(print_, stored[photo_id], pictures=look)
             if verdict is not None:
-                found.append(Match(photo_id, verdict))
+                found.append(Match(photo_id, verdict, stored[photo_id]))
     found.sort(key=lambda m: (m.verdict.kind != "duplicate",
                               m.verdict.phash_distance + m.verdict.dhash_distance, m.photo_id))
     return found
 
 
-def record_new_photo(db, photo_id, print_):
+def record_new_photo(db, photo_id, print_, pictures=None, sha256=None):
     """Inside the new photo's transaction: find its matches, store its
     fingerprint and the suggestions. Returns the matches as JSON dicts."""
     # Looked up before the new row is written, so this process's index never
     # holds a photo whose transaction might still roll back.
-    matches = find_matches(db, print_, exclude={photo_id})
+    matches = find_matches(db, print_, exclude={photo_id}, pictures=pictures, sha256=sha256)
     save_fingerprint(db, photo_id, print_)
+    rows = {row["id"]: row for row in duplicates.photos_by_id(db, [photo_id] + [m.photo_id for m in matches])}
     for match in matches:
         duplicates.suggest(db, photo_id, match.photo_id, match.verdict)
+        match.explain(rows[photo_id], rows[match.photo_id], print_)
     return [m.to_json() for m in matches]
+
+
+class LooseMatches:
+    """Matching among photos that are not stored (an import's dry run): the
+    same index search and comparison as find_matches, over fingerprints held
+    here under keys of the caller's choosing."""
+
+    def __init__(self):
+        self.index = NearDuplicateIndex()
+        self.keys, self.prints = [], []
+
+    def matches(self, print_, pictures=None):
+        """[(key, Verdict)] of the photos added so far that print_ matches,
+        best first. pictures(key) gives (this photo's thumbnail, key's), or None."""
+        if print_.detail < matching.FLAT_DETAIL or not self.keys:
+            return []
+        found = []
+        for position in self.index.candidates(print_)[:MAX_CANDIDATES]:
+            key = self.keys[position]
+            look = (lambda key=key: pictures(key)) if pictures is not None else None
+            verdict = matching.compare(print_, self.prints[position], pictures=look)
+            if verdict is not None:
+                found.append((key, verdict))
+        found.sort(key=lambda m: (m[1].kind != "duplicate", m[1].phash_distance + m[1].dhash_distance))
+        return found
+
+    def add(self, key, print_):
+        self.index.hashes.add([len(self.keys)], [index_row(print_)])
+        self.keys.append(key)
+        self.prints.append(print_)
 
 
 def all_candidate_pairs(index, radius=matching.SEARCH_RADIUS):

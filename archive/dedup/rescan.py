@@ -10,6 +10,7 @@ from archive.db import write_transaction
 from archive.dedup import decisions as duplicates
 from archive.dedup import generation, matching
 from archive.dedup import lookup as dedup
+from archive.dedup.pictures import Pictures
 from archive.imaging import decoding as imaging
 from archive.imaging import fingerprint as fp
 
@@ -19,7 +20,7 @@ BATCH = 50
 def photos_to_fingerprint(db, everything=False):
     """Photo rows that have no fingerprint of the current version (or all)."""
     sql = (
-        "SELECT p.id, p.sha256, p.ext, p.display_edge FROM photos p"
+        "SELECT p.id, p.sha256, p.ext, p.display_edge, p.orientation_override FROM photos p"
         " LEFT JOIN photo_fingerprints f ON f.photo_id = p.id"
         + ("" if everything else " WHERE f.photo_id IS NULL OR f.version < ?")
         + " ORDER BY p.id"
@@ -31,13 +32,14 @@ def fingerprint_stored_photo(storage, photo, max_pixels):
     """Fingerprint a stored photo from its 400 px derivative, or, when that
     is gone, from its original (the thumbnail's pixels made as at ingest)."""
     edge = imaging.THUMBNAIL_EDGE
-    path = storage.derivative_path(photo["sha256"], imaging.derivative_name(edge))
+    override = photo.get("orientation_override")
+    path = storage.derivative_path(photo["sha256"], imaging.derivative_name(edge, override))
     try:
         with Image.open(path) as image:
             return fp.fingerprint(image.convert("RGB"))
     except (FileNotFoundError, OSError):
         original = storage.original_path(photo["sha256"], photo["ext"])
-        return fp.fingerprint(imaging.fit_pixels(original, edge, max_pixels, photo["display_edge"]))
+        return fp.fingerprint(imaging.fit_pixels(original, edge, max_pixels, photo["display_edge"], override))
 
 
 @dataclass
@@ -80,13 +82,17 @@ def rescan(db, storage, max_pixels, everything=False, progress=None):
         index.refresh(db)
         pairs = sorted(dedup.all_candidate_pairs(index))
     suggested = 0
+    thumbnails = Pictures(storage)
     for start in range(0, len(pairs), 200):
         chunk = pairs[start : start + 200]
         prints = dedup.load_fingerprints(db, {i for pair in chunk for i in pair})
+        shas = dedup.photo_shas(db, prints)
         with write_transaction(db):
             for a, b in chunk:
                 if a in prints and b in prints:
-                    verdict = matching.compare(prints[b], prints[a])
+                    def look(a=a, b=b):
+                        return thumbnails.pair(shas[b], shas[a])
+                    verdict = matching.compare(prints[b], prints[a], pictures=look)
                     if verdict is not None and duplicates.suggest(db, b, a, verdict):
                         suggested += 1
         progress("compare", min(start + 200, len(pairs)), len(pairs))

@@ -7,7 +7,8 @@ spellings of the same pixels (pct:50 and 500,) share one cached file whose
 name says exactly what it holds.
 
 Nothing here knows about Flask: the web blueprint turns IIIFError into a
-response and Plan into a cached file.
+response and Plan into a cached file. The pixels come from a source (see
+rendering.py): the original, or a large photo's tile pyramid.
 """
 
 import io
@@ -16,8 +17,6 @@ import re
 from dataclasses import dataclass
 
 from PIL import Image
-
-from archive.imaging import decoding as imaging
 
 CONTEXT = "http://iiif.io/api/image/3/context.json"
 PROTOCOL = "http://iiif.io/api/image"
@@ -61,6 +60,7 @@ class Plan:
     quality: str  # color | gray | bitonal ("default" is color)
     format: str  # jpg | png | webp
     full: tuple  # full width, height
+    largest: tuple = None  # the size 'max' gives for this region (within maxArea)
 
     @property
     def cache_name(self):
@@ -72,6 +72,29 @@ class Plan:
     @property
     def media_type(self):
         return FORMATS[self.format][1]
+
+    @property
+    def kept(self):
+        """Whether the image is worth keeping in the cache: what viewers ask
+        for (info.json's tiles at its scale factors, the whole image at its
+        halvings, at the widths the photo page zooms to, or at 'max'), plain
+        and upright. Anything else is made for its request and not stored,
+        so that varying x, y and sizes cannot fill the disk."""
+        if self.mirror or self.rotation or self.quality != "color":
+            return False
+        x, y, w, h = self.region
+        full_w, full_h = self.full
+        if (x, y, w, h) == (0, 0, full_w, full_h):
+            out_w, out_h = self.size
+            return (self.size in ((w, h), self.largest) or out_w % 256 == 0 or any(
+                (out_w, out_h) == (math.ceil(full_w / f), math.ceil(full_h / f)) for f in _halvings(full_w, full_h)))
+        for factor in scale_factors(full_w, full_h):
+            span = TILE_SIZE * factor
+            if x % span or y % span or (w, h) != (min(span, full_w - x), min(span, full_h - y)):
+                continue
+            if abs(self.size[0] - math.ceil(w / factor)) <= 1 and abs(self.size[1] - math.ceil(h / factor)) <= 1:
+                return True
+        return False
 
     def canonical_path(self):
         """region/size/rotation/quality.format in the API's canonical form."""
@@ -101,7 +124,7 @@ def parse_request(width, height, region, size, rotation, quality_format, max_are
     mirror, degrees = parse_rotation(rotation)
     return Plan(region=box, size=out, mirror=mirror, rotation=degrees,
                 quality="color" if quality == "default" else quality, format=fmt,
-                full=(width, height))
+                full=(width, height), largest=parse_size("max", box[2], box[3], max_area))
 
 
 def parse_region(text, width, height):
@@ -187,11 +210,24 @@ def parse_rotation(text):
     return bool(match.group(1)), int(degrees) % 360
 
 
-def info(base_uri, width, height, rights=None, max_area=None):
-    """The info.json document of one image."""
+def scale_factors(width, height):
+    """info.json's tile scale factors: halvings until one tile holds the image."""
     factors = [1]
     while max(width, height) / factors[-1] > TILE_SIZE:
         factors.append(factors[-1] * 2)
+    return factors
+
+
+def _halvings(width, height):
+    factor = 1
+    while factor <= max(width, height):
+        yield factor
+        factor *= 2
+
+
+def info(base_uri, width, height, rights=None, max_area=None):
+    """The info.json document of one image."""
+    factors = scale_factors(width, height)
     sizes = []
     for factor in reversed(factors[1:]):
         sizes.append({"width": math.ceil(width / factor), "height": math.ceil(height / factor)})
@@ -217,22 +253,9 @@ def info(base_uri, width, height, rights=None, max_area=None):
     return document
 
 
-def render(original_path, plan, max_pixels):
-    """The image bytes a Plan asks for, decoded from the original."""
-    full_w, full_h = plan.full
-    x, y, w, h = plan.region
-    # Decode no larger than the output needs: a JPEG then uses draft mode
-    # (1/2, 1/4, 1/8 scale), which is most of the cost of a tile.
-    scale = max(plan.size[0] / w, plan.size[1] / h)
-    edge = math.ceil(max(full_w, full_h) * scale) + 1
-    decoded = imaging.decode_upright(original_path, max_pixels, min(edge, max(full_w, full_h)))
-    pixels = decoded.pixels
-    fx, fy = pixels.width / full_w, pixels.height / full_h
-    if (fx, fy) == (1.0, 1.0) and plan.size == (w, h):
-        image = pixels.crop((x, y, x + w, y + h))
-    else:
-        box = (x * fx, y * fy, (x + w) * fx, (y + h) * fy)
-        image = pixels.resize(plan.size, Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
+def render(source, plan):
+    """The image bytes a Plan asks for, from a source (see rendering.py)."""
+    image = source.region(plan.region, plan.size)
     if plan.mirror:
         image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
     if plan.rotation:
@@ -249,9 +272,12 @@ def render(original_path, plan, max_pixels):
 
 
 def encode(image, fmt):
+    """Pixels only: no comment, EXIF, XMP or ICC profile from the original
+    (the sources' pixels carry none, and the JPEG comment is refused here
+    too, as Pillow would copy one from an image's info)."""
     out = io.BytesIO()
     if fmt == "jpg":
-        image.save(out, "JPEG", quality=85, optimize=True)
+        image.save(out, "JPEG", quality=85, optimize=True, comment=b"")
     elif fmt == "png":
         image.save(out, "PNG")
     else:

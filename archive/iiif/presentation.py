@@ -57,14 +57,36 @@ def lang(text, language="en"):
 
 def photo_manifest(photo, links, rights, attribution):
     """The manifest of one photo: one canvas."""
-    label = photo_text.display_title(photo)
-    manifest = _manifest(links.photo_manifest(photo["id"]), label, [photo], links, rights, attribution)
-    if photo["caption"]:
-        manifest["summary"] = lang(photo["caption"])
+    manifest = _manifest(links.photo_manifest(photo["id"]), photo_label(photo), [photo], links, rights,
+                         attribution)
+    summary = _languages(photo["caption"], photo.get("caption_ko"))
+    if summary:
+        manifest["summary"] = summary
     manifest["metadata"] = photo_metadata(photo)
     manifest["seeAlso"] = [_dataset(links.api_photo(photo["id"]), "This photo as JSON")]
-    manifest["homepage"] = [_homepage(links.page(photo["id"]), label)]
+    manifest["homepage"] = [_homepage(links.page(photo["id"]), photo_text.display_title(photo))]
     return manifest
+
+
+def photo_label(photo):
+    """A photo's label as a language map: its English and Korean titles, or,
+    with neither, what the archive calls it (a caption's start, in its
+    language; a file name)."""
+    titled = _languages(photo["title"], photo.get("title_ko"))
+    if titled:
+        return titled
+    if not photo["caption"] and photo.get("caption_ko"):
+        return lang(photo_text.display_title(photo), "ko")
+    return lang(photo_text.display_title(photo))
+
+
+def _languages(english, korean):
+    value = {}
+    if english:
+        value["en"] = [english]
+    if korean:
+        value["ko"] = [korean]
+    return value
 
 
 def group_manifest(photos, label, manifest_id, links, rights, attribution, summary=None):
@@ -105,7 +127,9 @@ def photo_metadata(photo):
         if tags:
             entries.append(_pair(label, _tag_values(tags)))
     if photo.get("taken_at"):
-        entries.append(_pair("Taken", {"none": [photo["taken_at"]]}))
+        # A date an archivist gave says how precisely it is known ("about 1987").
+        taken = photo_text.taken_label(photo) if photo.get("taken_precision") else photo["taken_at"]
+        entries.append(_pair("Taken", {"none": [taken]}))
     if photo.get("photographer"):
         entries.append(_pair("Photographer", {"none": [photo["photographer"]]}))
     if photo.get("trip"):
@@ -152,7 +176,7 @@ def _manifest(manifest_id, label, photos, links, rights, attribution):
         "@context": CONTEXT,
         "id": manifest_id,
         "type": "Manifest",
-        "label": lang(label),
+        "label": label if isinstance(label, dict) else lang(label),
         "rights": rights,
         "requiredStatement": {"label": lang("Attribution"), "value": lang(attribution)},
         "thumbnail": [_thumbnail(first, links)],
@@ -167,7 +191,7 @@ def canvas(photo, links, archive_rights):
     item = {
         "id": canvas_id,
         "type": "Canvas",
-        "label": lang(photo_text.display_title(photo)),
+        "label": photo_label(photo),
         "width": photo["width"],
         "height": photo["height"],
         "thumbnail": [_thumbnail(photo, links)],

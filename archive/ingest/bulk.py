@@ -1,22 +1,30 @@
 """Bulk import: many files through the one pipeline, in parallel.
 
 Worker processes do the file phase (hash, decode once, derivatives, store the
-original); this process is the one writer and commits in batches. The files
+original; each decode in the worker's own bounded child); this process is the
+one writer and commits in batches. The files
 are content-addressed and the rows are committed only after their files are
 in place, so an import stopped at any moment can simply be run again: what
 was committed is reported as duplicates, the rest is finished.
 """
 
-import ctypes
+import io
 import os
 import signal
 import time
+from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from PIL import Image
+
 from archive import db as archive_db
 from archive.db import write_transaction
+from archive.dedup import decisions, reasons
+from archive.dedup import lookup as dedup
+from archive.dedup.pictures import Pictures
+from archive.imaging import bounded, first_decode
 from archive.imaging import decoding as imaging
 from archive.ingest.pipeline import FileWork, Outcome, Prepared
 from archive.storage import sha256_of_file
@@ -61,15 +69,13 @@ def import_files(ingester, files, provenance_for, tag_pairs=(), workers=1):
 
     provenance_for(path) gives each file's Provenance."""
     if workers <= 1 or len(files) <= 1:
-        keep_freed_memory()
         prepared_stream = (_prepare_here(ingester, path) for path in files)
         yield from _commit_in_batches(ingester, prepared_stream, provenance_for, tag_pairs, files)
         return
-    data_dir = ingester.storage.root
     with ProcessPoolExecutor(
         max_workers=workers,
         initializer=_start_worker,
-        initargs=(str(data_dir), ingester.files.max_file_bytes, ingester.files.max_image_pixels),
+        initargs=ingester.files.settings,
     ) as pool:
         prepared_stream = pool.map(_prepare_in_worker, [str(p) for p in files], chunksize=2)
         try:
@@ -79,30 +85,101 @@ def import_files(ingester, files, provenance_for, tag_pairs=(), workers=1):
             raise
 
 
-def dry_run(ingester, files):
-    """What an import would do, without decoding, writing or committing anything.
-
-    A file whose header reads but whose data is broken shows as 'new' here and
-    is rejected by the real import."""
-    seen = {}
-    for path in files:
-        shown = str(path)
+def dry_run(ingester, files, workers=1):
+    """What an import would do, without writing or committing anything: each
+    file's outcome ("new" for one it would import) and, for a new one, the
+    matches it would make with the photos stored and with the files before
+    it in this run. Each new file is decoded and fingerprinted as the import
+    would, on `workers` processes; nothing is stored."""
+    if workers <= 1 or len(files) <= 1:
+        stream = (look(ingester.files, path, ingester.photo_with_sha) for path in files)
+        yield from _report_looks(ingester, files, stream)
+        return
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        initializer=_start_worker,
+        initargs=ingester.files.settings,
+    ) as pool:
         try:
-            ingester.files.checked_size(Path(path))
-            sha256 = sha256_of_file(path)
-            known = ingester.photo_with_sha(sha256)
-            if known is not None:
-                yield Outcome.duplicate(shown, known)
-                continue
-            if sha256 in seen:
-                yield Outcome(path=shown, status="duplicate", reason=f"the same file as {seen[sha256]}")
-                continue
-            imaging.open_checked(path, ingester.files.max_image_pixels).close()
-        except imaging.RejectedImage as exc:
-            yield Outcome(path=shown, status="rejected", reason=str(exc))
+            yield from _report_looks(ingester, files, pool.map(_look_in_worker, [str(p) for p in files], chunksize=2))
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+@dataclass
+class Look:
+    """A new file as a dry run sees it: what matching needs, nothing written."""
+
+    sha256: str
+    width: int
+    height: int
+    format: str
+    fingerprint: object
+    thumbnail: bytes  # the 400 px thumbnail's JPEG, as the import would store it
+
+
+def look(files, path, existing_photo):
+    """A Look at one file, or its Outcome when it is known or refused."""
+    shown = str(path)
+    try:
+        files.checked_size(Path(path))
+        sha256 = sha256_of_file(path)
+        known = existing_photo(sha256)
+        if known is not None:
+            return Outcome.duplicate(shown, known)
+        # Decoded as the import would, in the bounded child and its budget.
+        header = bounded.run(first_decode.screen, str(path), files.max_image_pixels)
+        analysis = bounded.run(first_decode.preview, str(path), files.max_image_pixels, files.decode_max_bytes,
+                               header)
+    except imaging.RejectedImage as exc:
+        return Outcome(path=shown, status="rejected", reason=str(exc))
+    thumbnail = analysis.derivatives[imaging.derivative_name(imaging.THUMBNAIL_EDGE)]
+    return Look(sha256, analysis.width, analysis.height, analysis.format, analysis.fingerprint, thumbnail)
+
+
+# Thumbnails of this run's new files kept for the detail check of the files
+# after them (about 120 kB each); a match with an older one is judged by its
+# hashes alone.
+LOOSE_THUMBNAILS = 512
+
+
+def _report_looks(ingester, files, looks):
+    seen = {}
+    loose = dedup.LooseMatches()
+    rows, thumbnails = {}, OrderedDict()
+    pictures = Pictures(ingester.storage)
+    for path, found in zip(files, looks):
+        shown = str(path)
+        if isinstance(found, Outcome):
+            yield found
             continue
-        seen[sha256] = shown
-        yield Outcome(path=shown, status="new")
+        if found.sha256 in seen:
+            yield Outcome(path=shown, status="duplicate", reason=f"the same file as {seen[found.sha256]}")
+            continue
+        seen[found.sha256] = shown
+        with Image.open(io.BytesIO(found.thumbnail)) as image:
+            mine = image.convert("L")
+        row = {"width": found.width, "height": found.height, "format": found.format}
+        matches = []
+        stored = dedup.find_matches(ingester.db, found.fingerprint, pictures=pictures, thumbnail=mine)
+        stored_rows = {r["id"]: r for r in decisions.photos_by_id(ingester.db, [m.photo_id for m in stored])}
+        for match in stored:
+            match.explain(row, stored_rows[match.photo_id], found.fingerprint)
+            matches.append(match.to_json())
+
+        def pair(key, mine=mine):
+            return (mine, thumbnails[key]) if key in thumbnails else None
+
+        for key, verdict in loose.matches(found.fingerprint, pictures=pair):
+            reason = reasons.explain(verdict, row, rows[key][0], found.fingerprint, rows[key][1])
+            matches.append({"photo_id": None, "path": key, "kind": verdict.kind, "reason": reason.text})
+        loose.add(shown, found.fingerprint)
+        rows[shown] = (row, found.fingerprint)
+        thumbnails[shown] = mine
+        if len(thumbnails) > LOOSE_THUMBNAILS:
+            thumbnails.popitem(last=False)
+        yield Outcome(path=shown, status="new", matches=matches)
 
 
 def _commit_in_batches(ingester, prepared_stream, provenance_for, tag_pairs, files):
@@ -139,31 +216,22 @@ def _prepare_here(ingester, path):
 _worker = {}
 
 
-def _start_worker(data_dir, max_file_bytes, max_image_pixels):
+def _start_worker(data_dir, *file_settings):
     # Ctrl-C is the writer's to handle: it rolls back its batch and stops
     # the pool, instead of every worker printing a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    keep_freed_memory()
-    _worker["files"] = FileWork(data_dir, max_file_bytes, max_image_pixels)
+    _worker["files"] = FileWork(data_dir, *file_settings)
     _worker["db"] = archive_db.connect(data_dir)
 
 
-def keep_freed_memory():
-    """Let this process keep the memory it frees, instead of giving it back.
+def _look_in_worker(path):
+    db = _worker["db"]
 
-    Every photo's decode and reductions take tens of megabytes in a few large
-    blocks. glibc serves such blocks with mmap and unmaps them on free, so the
-    kernel hands them back zero-filled, page by page, for the next photo: a
-    sixth of an import's time went to page faults. Serving them from the heap
-    and keeping the freed heap makes the next photo reuse the same pages; the
-    peak memory is the same. Elsewhere than glibc this does nothing."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return
-    m_trim_threshold, m_mmap_threshold = -1, -3  # from glibc's malloc.h
-    libc.mallopt(m_mmap_threshold, 32 * 1024 * 1024)  # glibc's largest allowed
-    libc.mallopt(m_trim_threshold, 256 * 1024 * 1024)
+    def existing_photo(sha256):
+        row = db.execute("SELECT id FROM photos WHERE sha256 = ?", [sha256]).fetchone()
+        return row[0] if row else None
+
+    return look(_worker["files"], path, existing_photo)
 
 
 def _prepare_in_worker(path):

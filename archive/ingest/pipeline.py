@@ -3,6 +3,11 @@
 file -> validate -> sha256 -> exact duplicate? -> metadata -> one reduced
 decode -> hashes + derivatives -> original stored -> one transaction.
 
+The decode is the first time the file's pixels are touched, and the file
+may be hostile: it runs in a child process under a memory and CPU budget
+worked out from the header (see first_decode.py), never in the server or
+the import command itself.
+
 It runs in two phases so a bulk import can spread the first over worker
 processes while one writer does the second (see bulk.py):
 
@@ -21,6 +26,7 @@ from there before it inserts the row.
 """
 
 import contextlib
+import functools
 import json
 import os
 import sqlite3
@@ -28,12 +34,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from archive import clock, threads
+from archive import config as archive_config
 from archive.catalogue import settings, tags
 from archive.db import write_transaction
 from archive.dedup import lookup as dedup
+from archive.dedup.pictures import Pictures
+from archive.imaging import bounded, first_decode, pyramid
 from archive.imaging import decoding as imaging
 from archive.ingest.metadata import Metadata, read_metadata
-from archive.storage import Storage, move_to_trash, sha256_of_file, take_back, write_atomically
+from archive.storage import Storage, move_to_trash, sha256_of_file, take_back, temp_file_is_dead, write_atomically
+from archive.transcription import queue as transcription_queue
 
 SOURCES = ("web", "cli")
 
@@ -95,17 +105,31 @@ class Prepared:
     created_files: list  # what this prepare wrote, removed if the commit fails
 
 
+_DEFAULTS = archive_config.defaults()
+
+
 class FileWork:
     """The file phase of the pipeline; needs no database connection."""
 
-    def __init__(self, data_dir, max_file_bytes, max_image_pixels):
+    def __init__(self, data_dir, max_file_bytes, max_image_pixels,
+                 decode_max_bytes=_DEFAULTS["DECODE_MAX_BYTES"], pyramid_pixels=_DEFAULTS["PYRAMID_PIXELS"]):
         self.storage = Storage(data_dir)
         self.max_file_bytes = max_file_bytes
         self.max_image_pixels = max_image_pixels
+        self.decode_max_bytes = decode_max_bytes
+        self.pyramid_pixels = pyramid_pixels
 
     @classmethod
     def from_config(cls, config):
-        return cls(config["DATA_DIR"], config["MAX_FILE_BYTES"], config["MAX_IMAGE_PIXELS"])
+        return cls(config["DATA_DIR"], config["MAX_FILE_BYTES"], config["MAX_IMAGE_PIXELS"],
+                   config.get("DECODE_MAX_BYTES", _DEFAULTS["DECODE_MAX_BYTES"]),
+                   config.get("PYRAMID_PIXELS", _DEFAULTS["PYRAMID_PIXELS"]))
+
+    @property
+    def settings(self):
+        """What a worker process needs to make its own FileWork."""
+        return (str(self.storage.root), self.max_file_bytes, self.max_image_pixels,
+                self.decode_max_bytes, self.pyramid_pixels)
 
     def prepare(self, path, shown, existing_photo=lambda sha256: None, owned=False):
         """A Prepared, or an Outcome when the file is a duplicate or rejected.
@@ -121,8 +145,9 @@ class FileWork:
             known = existing_photo(sha256)
             if known is not None:
                 return Outcome.duplicate(shown, known)
-            # A file refused by its header is never copied.
-            imaging.open_checked(path, self.max_image_pixels).close()
+            # A file refused by its header is never copied. Even headers are
+            # read in the bounded child: Pillow makes a WebP's canvas on open.
+            header = bounded.run(first_decode.screen, str(path), self.max_image_pixels)
         except imaging.RejectedImage as exc:
             return Outcome(path=shown, status="rejected", reason=str(exc))
         # The original is copied and flushed to the disk on another thread
@@ -130,16 +155,17 @@ class FileWork:
         # on the CPU, and an import spends no time waiting on both in turn.
         stage = self.storage.stage_in_place if owned else self.storage.stage_copy
         staging = threads.pool("staging").submit(stage, path)
+        pyramid_target = self.storage.derivative_path(sha256, pyramid.NAME)
         try:
             metadata = read_metadata(path)
-            analysis = imaging.analyse(path, self.max_image_pixels)
+            analysis, wrote_pyramid = self.decode(path, pyramid_target, header)
         except imaging.RejectedImage as exc:
             _discard(staging)
             return Outcome(path=shown, status="rejected", reason=str(exc))
         except BaseException:
             _discard(staging)
             raise
-        created = []
+        created = [str(pyramid_target)] if wrote_pyramid else []
         try:
             original, was_created = self.storage.place_original(staging.result(), sha256, analysis.ext)
             if was_created:
@@ -169,6 +195,18 @@ class FileWork:
             fingerprint=analysis.fingerprint,
             created_files=created,
         )
+
+    def decode(self, path, pyramid_target, header=None):
+        """(Analysis, whether the pyramid was written) from the bounded child."""
+        try:
+            return bounded.run(first_decode.analyse, str(path), self.max_image_pixels,
+                               self.decode_max_bytes, str(pyramid_target), self.pyramid_pixels, header)
+        except (bounded.OverBudget, bounded.ChildFailed):
+            # A child stopped while writing leaves its temp file: not ours to keep.
+            for stray in pyramid_target.parent.glob(".tmp-*"):
+                if temp_file_is_dead(stray):
+                    stray.unlink(missing_ok=True)
+            raise
 
     def checked_size(self, path):
         try:
@@ -202,6 +240,11 @@ class Ingester:
     def storage(self):
         return self.files.storage
 
+    @functools.cached_property
+    def pictures(self):
+        """Thumbnails for the matcher's detail check, a few kept between photos."""
+        return Pictures(self.storage)
+
     def ingest(self, path, provenance, tag_pairs=(), display_path=None, owned=False):
         """Import one file. Never raises for a bad file: that is a 'rejected' outcome.
 
@@ -224,7 +267,7 @@ class Ingester:
                 if not self._original_in_place(prepared):
                     return Outcome(path=prepared.path, status="rejected",
                                    reason="the stored copy went away while it was imported; import it again")
-                photo_id, matches = self._insert(prepared, provenance, tag_pairs)
+                photo_id, matches, not_applied = self._insert(prepared, provenance, tag_pairs)
         except sqlite3.IntegrityError:
             # Another process committed the same bytes between our check and
             # our insert; the files are shared with that photo now.
@@ -233,14 +276,11 @@ class Ingester:
                 self.forget(prepared)
                 raise
             return Outcome.duplicate(prepared.path, known)
-        except tags.UnknownTag as exc:
-            self.forget(prepared)
-            return Outcome(path=prepared.path, status="rejected", reason=str(exc))
         except BaseException:
             self.forget(prepared)
             raise
         return Outcome(path=prepared.path, status="imported", photo_id=photo_id,
-                       warnings=prepared.metadata.warnings, matches=matches)
+                       warnings=prepared.metadata.warnings + not_applied, matches=matches)
 
     def _original_in_place(self, prepared):
         """Called under the write lock: the original this row will name is
@@ -274,6 +314,7 @@ class Ingester:
         return row["id"] if row else None
 
     def _insert(self, prepared, provenance, tag_pairs):
+        trip = tags.canonical_trip(self.db, provenance.trip)
         row = {
             "sha256": prepared.sha256,
             "ext": prepared.ext,
@@ -289,7 +330,7 @@ class Ingester:
             **prepared.metadata.descriptive_columns(),
             "orientation": prepared.orientation,
             "original_filename": provenance.original_filename,
-            "trip": provenance.trip,
+            "trip": trip,
             # The creator the file names, unless the import said who.
             "photographer": provenance.photographer or prepared.metadata.descriptive.photographer,
             "source": provenance.source,
@@ -299,14 +340,29 @@ class Ingester:
             "is_public": int(settings.default_public(self.db, self.default_public)),
         }
         photo_id = self.db["photos"].insert(row).last_pk
-        tag_ids = [tags.resolve_tag(self.db, facet, value) for facet, value in tag_pairs]
-        if provenance.trip:
-            tag_ids.append(tags.resolve_tag(self.db, "trip", provenance.trip))
+        # Read later by a transcription worker, never on the import's path.
+        transcription_queue.enqueue(self.db, photo_id)
+        # A tag that names nothing in the vocabulary never costs the photo:
+        # it goes in without that tag, and the outcome says so.
+        tag_ids, not_applied = [], []
+        for facet, value in tag_pairs:
+            try:
+                tag_ids.append(tags.resolve_tag(self.db, facet, value))
+            except tags.UnknownTag as exc:
+                not_applied.append(not_applied_note(f"{facet}:{value}", str(exc)))
+        if trip:
+            tag_ids.append(tags.resolve_tag(self.db, "trip", trip))
         tag_ids += [tags.resolve_tag(self.db, "keyword", word)
                     for word in prepared.metadata.descriptive.keywords if tags.slugify(word)]
         tags.tag_photo(self.db, photo_id, tag_ids, added_by=provenance.uploaded_by)
-        matches = dedup.record_new_photo(self.db, photo_id, prepared.fingerprint)
-        return photo_id, matches
+        matches = dedup.record_new_photo(self.db, photo_id, prepared.fingerprint,
+                                         pictures=self.pictures, sha256=prepared.sha256)
+        return photo_id, matches, not_applied
+
+
+def not_applied_note(spec, reason):
+    """What an outcome says of a tag it could not apply."""
+    return f"tag {spec} was not applied ({reason}); an archivist can create it under Tags, then add it"
 
 
 def _discard(staging):

@@ -16,6 +16,9 @@ from archive.migrations import (
     m0006_display_edge,
     m0020_sessions,
     m0040_search_index_identity,
+    m0050_transcription,
+    m0060_review_batches,
+    m0070_curation,
 )
 
 STEPS = (
@@ -27,6 +30,9 @@ STEPS = (
     m0006_display_edge,
     m0020_sessions,
     m0040_search_index_identity,
+    m0050_transcription,
+    m0060_review_batches,
+    m0070_curation,
 )
 
 

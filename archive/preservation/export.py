@@ -17,6 +17,7 @@ from archive.catalogue import photos, tags
 from archive.contract import exports
 from archive.contract import shapes as contract
 from archive.preservation import destination
+from archive.search import engine as search
 from archive.storage import Storage
 
 FORMATS = ("bagit", "csv", "json")
@@ -45,8 +46,13 @@ class ExportError(ValueError):
 def select_ids(db, ids=None, include_private=True):
     """The photos an export covers: every visible one (oldest first) when ids
     is None, else those of ids in id order. An unknown or hidden id is an
-    error, not a silent gap in the export."""
+    error, not a silent gap in the export.
+
+    A public export shows each stack of confirmed copies once, as the gallery
+    does (its primary); an archivists' export keeps every copy."""
     if ids is None:
+        if not include_private:
+            return sorted(int(i) for i in search.search_ids(db, "", sort="oldest", include_private=False))
         return photos.all_ids(db, include_private)
     wanted = sorted(set(ids))
     found = photos.existing_ids(db, wanted, include_private)

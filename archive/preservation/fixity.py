@@ -67,10 +67,10 @@ def verify(db, data_dir, progress=lambda: None):
         if message != "ok":
             report.problems.append(Problem("integrity", f"SQLite: {message}"))
     known_files = set()
-    rows = db.execute("SELECT id, sha256, ext, display_edge FROM photos ORDER BY id").fetchall()
+    rows = db.execute("SELECT id, sha256, ext, display_edge, orientation_override FROM photos ORDER BY id").fetchall()
     report.photos = len(rows)
-    for photo_id, sha256, ext, display_edge in rows:
-        _check_photo(storage, photo_id, sha256, ext, display_edge, report, known_files)
+    for photo_id, sha256, ext, display_edge, override in rows:
+        _check_photo(storage, photo_id, sha256, ext, display_edge, override, report, known_files)
         progress()
     for path in _files(storage.originals) + _files(storage.derivatives) + _files(storage.tmp):
         if path.name.startswith(".tmp-") or path.parent == storage.tmp:
@@ -95,9 +95,10 @@ def repair(db, data_dir, report, max_pixels, orphan_min_age=ORPHAN_MIN_AGE_SECON
     quarantine = Path(data_dir) / QUARANTINE
     for problem in report.problems:
         if problem.kind in ("missing-derivative", "broken-derivative"):
-            sha256, ext, edge, display_edge = _derivative_request(db, problem)
+            sha256, ext, edge, display_edge, override = _derivative_request(db, problem)
             try:
-                data = imaging.render_fit(storage.original_path(sha256, ext), edge, max_pixels, display_edge)
+                data = imaging.render_fit(storage.original_path(sha256, ext), edge, max_pixels, display_edge,
+                                          override)
             except (imaging.RejectedImage, OSError):
                 continue  # the original itself is damaged: reported on its own
             write_atomically(problem.path, lambda out: out.write(data), durable=False)
@@ -115,7 +116,7 @@ def repair(db, data_dir, report, max_pixels, orphan_min_age=ORPHAN_MIN_AGE_SECON
     return report
 
 
-def _check_photo(storage, photo_id, sha256, ext, display_edge, report, known_files):
+def _check_photo(storage, photo_id, sha256, ext, display_edge, override, report, known_files):
     original = storage.original_path(sha256, ext)
     known_files.add(str(original))
     if not original.exists():
@@ -128,7 +129,7 @@ def _check_photo(storage, photo_id, sha256, ext, display_edge, report, known_fil
                 Problem("changed-original", f"the file's SHA-256 is now {actual}", str(original), photo_id)
             )
     for edge in imaging.standard_edges(display_edge):
-        path = storage.derivative_path(sha256, imaging.derivative_name(edge))
+        path = storage.derivative_path(sha256, imaging.derivative_name(edge, override))
         known_files.add(str(path))
         if not path.exists():
             report.problems.append(Problem("missing-derivative", f"fit{edge} is missing", str(path), photo_id))
@@ -154,11 +155,11 @@ def _is_known_derivative(path, db):
 
 
 def _derivative_request(db, problem):
-    sha256, ext, display_edge = db.execute(
-        "SELECT sha256, ext, display_edge FROM photos WHERE id = ?", [problem.photo_id]).fetchone()
-    name = Path(problem.path).name[len(sha256) + 1 :]
-    edge = int(name.removeprefix("fit").removesuffix(".jpg"))
-    return sha256, ext, edge, display_edge
+    sha256, ext, display_edge, override = db.execute(
+        "SELECT sha256, ext, display_edge, orientation_override FROM photos WHERE id = ?",
+        [problem.photo_id]).fetchone()
+    edge = imaging.edge_of(Path(problem.path).name[len(sha256) + 1 :])
+    return sha256, ext, edge, display_edge, override
 
 
 def _files(folder):

@@ -13,7 +13,7 @@ from itertools import chain, islice
 import numpy as np
 
 from archive.catalogue.photos import camera_label
-from archive.search.fulltext import is_hangul
+from archive.search.fulltext import is_pieced
 from archive.search.segment import (
     ARRAYS,
     DESCRIPTIVE_FACETS,
@@ -35,9 +35,11 @@ from archive.search.tokens import tokenizer
 # What sets each photo's flag bits, as SQL over its row.
 FLAG_SQL = {
     "gps": "gps_lat IS NOT NULL AND gps_lon IS NOT NULL",
-    "title": "title != ''",
-    "caption": "caption != ''",
-    "transcription": "transcription != ''",
+    "title": "title != '' OR title_ko != ''",
+    "caption": "caption != '' OR caption_ko != ''",
+    # The archivist's text, or any machine draft's reading (see fulltext.py).
+    "transcription": "transcription != '' OR EXISTS (SELECT 1 FROM transcription_drafts d"
+                     " JOIN transcription_lines l ON l.draft_id = d.id WHERE d.photo_id = photos.id)",
     "date": "taken_at IS NOT NULL",
 }
 TAGS_COLUMN = FTS_COLUMNS.index("tags")
@@ -261,7 +263,7 @@ class _Words:
             term_id = self.term_ids[term] = len(self.term_ids)
             if term_id >= len(self.hangul):
                 self.hangul = np.concatenate([self.hangul, np.zeros(len(self.hangul), bool)])
-            self.hangul[term_id] = not term.isascii() and any(is_hangul(ch) for ch in term)
+            self.hangul[term_id] = not term.isascii() and any(is_pieced(ch) for ch in term)
         return term_id
 
     def _units(self, units, tags):

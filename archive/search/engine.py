@@ -9,6 +9,7 @@ over bitsets. `is:duplicate` asks the near-duplicate groups (dedup) which
 photos are copies of another.
 """
 
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,6 +17,7 @@ import numpy as np
 from archive.catalogue import tags
 from archive.catalogue.photos import Page
 from archive.dedup import decisions as duplicates
+from archive.dedup import stacks as dedup_stacks
 from archive.search import fulltext as search_text
 from archive.search import index as search_index
 from archive.search import order, textmatch
@@ -58,18 +60,23 @@ class SearchResult:
 
 
 def search(db, query="", page=1, per_page=48, sort="relevance", include_private=False,
-           with_facets=True):
+           with_facets=True, stacked=True):
     """One page of the photos a query finds, and facet counts over all of them.
 
-    Raises QueryError (a message for a person) for a query it cannot run."""
+    stacked: the confirmed copies of one photograph show once, as their
+    primary (see _Stacks); False shows every copy, as does a query that
+    asks for copies (is:duplicate). Raises QueryError (a message for a
+    person) for a query it cannot run."""
     if sort not in SORTS:
         raise QueryError(f"unknown sort {sort!r}; sorts are {', '.join(SORTS)}")
-    hits = _matching(db, query, sort, include_private)
+    hits = _matching(db, query, sort, include_private, stacked)
     start = (page - 1) * per_page
     chosen = hits.ordered(start + per_page)[start:]
+    rows = rows_for(db, chosen)
+    for row in rows:
+        row["versions"] = hits.stacks.size_of(row["id"]) if hits.stacks is not None else 1
     result = SearchResult(query=query or "", sort=sort,
-                          page=Page(items=rows_for(db, chosen), page=page, per_page=per_page,
-                                    total=hits.total))
+                          page=Page(items=rows, page=page, per_page=per_page, total=hits.total))
     if with_facets:
         result.facets = facet_counts(db, hits, query)
     return result
@@ -86,41 +93,55 @@ def tags_with_counts(db, facet, include_private=False):
     return rows
 
 
-def search_ids(db, query="", sort="relevance", include_private=False):
-    """Every matching photo id, in order (for exports)."""
+def search_ids(db, query="", sort="relevance", include_private=False, stacked=True):
+    """Every matching photo id, in order (for exports and bulk changes)."""
     if sort not in SORTS:
         raise QueryError(f"unknown sort {sort!r}; sorts are {', '.join(SORTS)}")
-    hits = _matching(db, query, sort, include_private)
+    hits = _matching(db, query, sort, include_private, stacked)
     return hits.ordered(hits.total)
 
 
-def _matching(db, query, sort, include_private):
+def _matching(db, query, sort, include_private, stacked=True):
     tree = parse(query)
     search_text.refresh_fts(db)
     view = search_index.snapshot(db)
-    context = _Context(db, view, ranked=sort == "relevance", include_private=include_private)
-    masks, scores = [], []
-    for seg, live in zip(view.segments, view.live):
-        evaluator = _Evaluator(context, seg)
-        mask = evaluator.mask(tree, positive=True) if tree is not None else seg.has(EXISTS)
-        mask &= seg.has(EXISTS)
+    stacks = None
+    if stacked and not _asks_for_copies(tree):
+        stacks = _Stacks.of(view, dedup_stacks.current(db), include_private)
+    context = _Context(db, view, ranked=sort == "relevance", include_private=include_private, stacks=stacks)
+    evaluator = _Evaluator(context)
+    if tree is not None:
+        masks = evaluator.mask(tree, positive=True)
+    else:
+        masks = [seg.has(EXISTS) for seg in view.segments]
+    for k, (seg, live) in enumerate(zip(view.segments, view.live)):
+        masks[k] &= seg.has(EXISTS)
         if not include_private:
-            mask &= seg.has(PUBLIC)
+            masks[k] &= seg.has(PUBLIC)
         if live is not None:
-            mask &= live
-        masks.append(mask)
-        scores.append(evaluator.scores)
-    return _Hits(view, masks, scores, sort)
+            masks[k] &= live
+        if stacks is not None:
+            masks[k][stacks.hidden[k]] = False
+    return _Hits(view, masks, evaluator.scores, sort, stacks)
+
+
+def _asks_for_copies(node):
+    """Whether a query names is:duplicate: it asks for the copies themselves."""
+    if isinstance(node, (And, Or)):
+        return any(_asks_for_copies(item) for item in node.items)
+    if isinstance(node, Not):
+        return _asks_for_copies(node.item)
+    return isinstance(node, Is) and node.what == "duplicate"
 
 
 class _Context:
-    """What every segment's evaluation of one query shares: looked-up tags,
-    text plans, the duplicate photos."""
+    """What the evaluation of one query shares: looked-up tags, text plans,
+    the duplicate photos, the stacks."""
 
-    def __init__(self, db, view, ranked, include_private=True):
+    def __init__(self, db, view, ranked, include_private=True, stacks=None):
         self.db, self.view, self.ranked = db, view, ranked
         self.include_private = include_private
-        self.text_scored = False
+        self.stacks = stacks
         self._tags, self._plans, self._duplicates = {}, {}, None
 
     def tag_id(self, node):
@@ -161,81 +182,252 @@ class _Context:
         row = self.db.execute("SELECT is_public FROM photos WHERE id = ?", [photo_id]).fetchone()
         return bool(row and row[0])
 
+    def lifted(self, masks):
+        """With stacks, what a copy matches its stack's shown photo matches too."""
+        return self.stacks.lift(masks) if self.stacks is not None else masks
+
+
+# Conditions about a photo's own file and its record (when and with what it
+# was taken, where, who may see it): a stack answers them as its shown photo
+# does. Every other condition (words, tags, a caption or transcription) a
+# stack meets when any of its copies does.
+_OWN_HAS = ("gps", "date")
+
 
 class _Evaluator:
-    """Each node of the tree becomes a mask over one segment's slots."""
+    """Each node of the tree becomes a list of masks, one over each segment's slots."""
 
-    def __init__(self, context, seg):
-        self.context, self.seg = context, seg
-        self.scores = None  # relevance of positive text terms (higher is better)
+    def __init__(self, context):
+        self.context = context
+        self.segments = context.view.segments
+        self.scores = [None] * len(self.segments)  # relevance of positive text terms (higher is better)
 
     def mask(self, node, positive):
-        seg = self.seg
         if isinstance(node, And):
             out = self.mask(node.items[0], positive)
             for item in node.items[1:]:
-                out &= self.mask(item, positive)
+                for k, other in enumerate(self.mask(item, positive)):
+                    out[k] &= other
             return out
         if isinstance(node, Or):
             out = self.mask(node.items[0], positive)
             for item in node.items[1:]:
-                out |= self.mask(item, positive)
+                for k, other in enumerate(self.mask(item, positive)):
+                    out[k] |= other
             return out
         if isinstance(node, Not):
-            return ~self.mask(node.item, not positive)
+            return [~m for m in self.mask(node.item, not positive)]
         if isinstance(node, Text):
             return self._text(node, positive)
         if isinstance(node, Tag):
-            return seg.tag_mask(self.context.tag_id(node))
+            tag_id = self.context.tag_id(node)
+            return self.context.lifted([seg.tag_mask(tag_id) for seg in self.segments])
         if isinstance(node, Taken):
-            out = seg.taken != NO_TIME
-            if node.start:
-                out &= seg.taken >= epoch_seconds(node.start)
-            if node.end:
-                out &= seg.taken < epoch_seconds(node.end)
-            return out
+            return [self._taken(seg, node) for seg in self.segments]
         if isinstance(node, Camera):
             needle = node.text.lower()
-            # One entry a camera code, and a last one for no camera (-1).
-            matches = np.zeros(len(seg.cameras) + 1, bool)
-            matches[:-1] = [needle in text or needle in label.lower() for text, label in seg.cameras]
-            return matches[seg.camera]
+            out = []
+            for seg in self.segments:
+                # One entry a camera code, and a last one for no camera (-1).
+                matches = np.zeros(len(seg.cameras) + 1, bool)
+                matches[:-1] = [needle in text or needle in label.lower() for text, label in seg.cameras]
+                out.append(matches[seg.camera])
+            return out
         if isinstance(node, Is):
             if node.what == "untagged":
-                return seg.has(UNTAGGED)
+                # A stack is untagged when none of its copies carries a tag.
+                tagged = self.context.lifted([seg.has(EXISTS) & ~seg.has(UNTAGGED) for seg in self.segments])
+                return [~m for m in tagged]
             if node.what == "public":
-                return seg.has(PUBLIC)
+                return [seg.has(PUBLIC) for seg in self.segments]
             if node.what == "private":
-                return seg.has(EXISTS) & ~seg.has(PUBLIC)
-            mask = np.zeros(seg.size, bool)
-            mask[seg.slots_of(self.context.duplicates())] = True
-            return mask
+                return [seg.has(EXISTS) & ~seg.has(PUBLIC) for seg in self.segments]
+            out = []
+            for seg in self.segments:
+                mask = np.zeros(seg.size, bool)
+                mask[seg.slots_of(self.context.duplicates())] = True
+                out.append(mask)
+            return out
         if isinstance(node, Has):
-            return seg.has(FLAG_BITS[node.what])
+            masks = [seg.has(FLAG_BITS[node.what]) for seg in self.segments]
+            return masks if node.what in _OWN_HAS else self.context.lifted(masks)
         raise TypeError(f"unknown query node {node!r}")
+
+    @staticmethod
+    def _taken(seg, node):
+        out = seg.taken != NO_TIME
+        if node.start:
+            out &= seg.taken >= epoch_seconds(node.start)
+        if node.end:
+            out &= seg.taken < epoch_seconds(node.end)
+        return out
 
     def _text(self, node, positive):
         parts = self.context.plan(node)
         if parts is None:  # only punctuation: it asks for nothing
-            return self.seg.has(EXISTS)
+            return [seg.has(EXISTS) for seg in self.segments]
         ranked = positive and self.context.ranked
-        mask, head = textmatch.masks(self.seg, parts, head=ranked)
+        found = [textmatch.masks(seg, parts, head=ranked) for seg in self.segments]
+        masks = self.context.lifted([mask for mask, _ in found])
         if ranked:
             # See fulltext.py: 3 for a word in a title or tags, else 1. A
-            # query holds at most 60 words, so a score fits in a byte.
-            if self.scores is None:
-                self.scores = np.zeros(self.seg.size, np.uint8)
-            self.scores += mask
-            self.scores += head
-            self.scores += head
-        return mask
+            # query holds at most 60 words, so a score fits in a byte. The
+            # title-or-tags matches are a part of the matches, lifted or not.
+            heads = self.context.lifted([head for _, head in found])
+            for k, (mask, head) in enumerate(zip(masks, heads)):
+                if self.scores[k] is None:
+                    self.scores[k] = np.zeros(self.segments[k].size, np.uint8)
+                self.scores[k] += mask
+                self.scores[k] += head
+                self.scores[k] += head
+        return masks
+
+
+# _Stacks by the state they were made from: the same for every query until
+# the index, the stacks or who asks changes.
+_made = {}
+_made_lock = threading.Lock()
+
+
+class _Stacks:
+    """The stacks (dedup/stacks.py) as one search sees them: of each
+    confirmed group, the copies this request may see, and the one of them
+    it is shown as: the primary, or, when the primary is private to this
+    request, its lowest visible copy. Arrays run over the visible copies,
+    grouped by stack, the shown one first."""
+
+    @classmethod
+    def of(cls, view, stacks, include_private):
+        # What the copies and their tags depend on: the segments (each kept
+        # alive by the _Stacks made from them, so no other can take its id),
+        # the stacks, who asks.
+        key = (tuple(id(seg) for seg in view.segments), view.through, stacks.stamp, include_private)
+        with _made_lock:
+            made = _made.get(key)
+        if made is None:
+            made = cls(view, stacks, include_private)
+            with _made_lock:
+                if len(_made) >= 8:
+                    _made.pop(next(iter(_made)))
+                _made[key] = made
+        return made
+
+    def __init__(self, view, stacks, include_private):
+        self.segments = view.segments
+        self._extra = {}
+        segment, slot = view.locate(stacks.ids)
+        visible = segment >= 0
+        for k, seg in enumerate(view.segments):
+            at = np.flatnonzero(segment == k)
+            state = np.asarray(seg.state)[slot[at]]
+            ok = (state & EXISTS) != 0
+            if not include_private:
+                ok &= (state & PUBLIC) != 0
+            visible[at] &= ok
+        ids, primary = stacks.ids[visible], stacks.primary[visible]
+        segment, slot = segment[visible], slot[visible]
+        order = np.lexsort((ids, ids != primary, primary))
+        self.ids, self.segment, self.slot, primary = ids[order], segment[order], slot[order], primary[order]
+        first = np.ones(len(self.ids), bool)
+        first[1:] = primary[1:] != primary[:-1]
+        group = np.cumsum(first) - 1
+        self.is_shown = first
+        self.shown_at = np.flatnonzero(first)[group]  # index of each copy's shown photo
+        sizes = np.bincount(group) if len(group) else np.zeros(0, np.int64)
+        order = np.argsort(self.ids[first])
+        self._shown_ids, self._sizes = self.ids[first][order], sizes[order]
+        self.by_segment = [np.flatnonzero(self.segment == k) for k in range(len(view.segments))]
+        # Per segment, the slots of the copies not shown.
+        self.hidden = [self.slot[at][~first[at]] for at in self.by_segment]
+
+    def size_of(self, photo_id):
+        """How many copies the shown photo photo_id stands for (1: no stack)."""
+        at = np.searchsorted(self._shown_ids, photo_id)
+        if at < len(self._shown_ids) and self._shown_ids[at] == photo_id:
+            return int(self._sizes[at])
+        return 1
+
+    def matched(self, masks):
+        """Which copies masks hold, as a bool array over the copies."""
+        found = np.zeros(len(self.ids), bool)
+        for k, at in enumerate(self.by_segment):
+            if len(at):
+                found[at] = masks[k][self.slot[at]]
+        return found
+
+    def lift(self, masks):
+        """masks with each stack's shown photo set wherever any of its copies is."""
+        if not len(self.ids):
+            return masks
+        shown = self.shown_at[self.matched(masks)]
+        for k, mask in enumerate(masks):
+            at = shown[self.segment[shown] == k]
+            mask[self.slot[at]] = True
+        return masks
+
+    def extra_tag_counts(self, masks, tag_ids):
+        """For facets: of the stacks in the results, how many carry each tag
+        only through a copy that is not the one shown (counts over masks
+        see only the shown one's own tags)."""
+        shown, column = self._differences(tag_ids)
+        if not len(shown):
+            return np.zeros(len(tag_ids), np.int64)
+        in_results = self.matched(masks)[shown]
+        return np.bincount(column[in_results], minlength=len(tag_ids))
+
+    def _differences(self, tag_ids):
+        """(shown, column): each stack's shown copy (an index into ids) with
+        each tag (a column of tag_ids) that one of its other copies carries
+        and it does not. The same for every query on one state of the index,
+        so it is kept until the index, the stacks or the vocabulary move."""
+        key = tuple(tag_ids)
+        found = self._extra.get(key)
+        if found is not None:
+            return found
+        extra = np.flatnonzero(~self.is_shown)
+        if not len(extra):
+            found = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+        else:
+            # The copies come grouped by stack, so their shown photos rise with them.
+            shown, starts = np.unique(self.shown_at[extra], return_index=True)
+            carried = self._carried(np.concatenate([extra, shown]), tag_ids).view(np.uint8)
+            by_copies = np.bitwise_or.reduceat(carried[: len(extra)], starts, axis=0)
+            stack, column = np.nonzero(by_copies & ~carried[len(extra):] & 1)
+            found = (shown[stack], column)
+        self._extra = {key: found}  # one vocabulary at a time: it rarely changes
+        return found
+
+    def _carried(self, copies, tag_ids):
+        """Which of tag_ids each of copies (indexes into ids) carries, as a
+        bool matrix: bitsets read for the common tags, slot lists for the rest."""
+        out = np.zeros((len(copies), len(tag_ids)), bool)
+        for k, seg in enumerate(self.segments):
+            rows = np.flatnonzero(self.segment[copies] == k)
+            if not len(rows):
+                continue
+            slots = self.slot[copies[rows]]
+            bitset = [seg.bitset_row(t) for t in tag_ids]
+            dense = [(i, row) for i, row in enumerate(bitset) if row is not None]
+            if dense:
+                columns, bitsets = (list(part) for part in zip(*dense))
+                words = seg.dense_bits[np.ix_(bitsets, slots >> 6)]
+                bits = (words >> (slots & 63).astype(np.uint64)) & np.uint64(1)
+                out[np.ix_(rows, columns)] = bits.T.astype(bool)
+            lookup = np.full(seg.size, -1, np.int32)
+            lookup[slots] = np.arange(len(slots), dtype=np.int32)
+            for i, tag_id in enumerate(tag_ids):
+                if bitset[i] is not None:
+                    continue
+                found = lookup[seg.tag_slots_of(tag_id)]
+                out[rows[found[found >= 0]], i] = True
+        return out
 
 
 class _Hits:
     """The matching photos of every segment, ordered on demand."""
 
-    def __init__(self, view, masks, scores, sort):
-        self.view, self.masks, self.sort = view, masks, sort
+    def __init__(self, view, masks, scores, sort, stacks=None):
+        self.view, self.masks, self.sort, self.stacks = view, masks, sort, stacks
         self.ranked = sort == "relevance" and any(s is not None for s in scores)
         self.scores = [s if s is not None or not self.ranked else np.zeros(m.size, np.uint8)
                        for s, m in zip(scores, masks)]
@@ -301,6 +493,9 @@ def facet_counts(db, hits, query):
     tag_ids = [row[0] for row in vocabulary]
     counts = np.zeros(len(tag_ids), np.int64)
     years, cameras = {}, {}
+    if hits.stacks is not None:
+        # A stack carries the tags of all its copies.
+        counts += hits.stacks.extra_tag_counts(hits.masks, tag_ids)
     for seg, mask, hits_in_segment in zip(hits.view.segments, hits.masks, hits.counts):
         if not hits_in_segment:
             continue

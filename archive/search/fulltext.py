@@ -5,13 +5,19 @@ these rows exactly as FTS5 does and matches words and phrases itself
 rows too slowly for a common word at a million photos.
 
 Korean is written with spaces between phrases, not between the parts a
-reader looks for (영화포스터 = film + poster), and unicode61 splits only at
-spaces. So each run of Hangul is also indexed as overlapping two-letter
-pieces (ko2: 영화 화포 포스 스터) plus its last letter (ko1: 터). A Korean
-query becomes the phrase of its pieces, which matches the word anywhere,
-inside longer words too; a single letter matches a piece it starts or a run
-it ends. (tests/search_oracle.py writes each query as the FTS5 expression
-with these meanings, to check the shared index against FTS5 itself.)
+reader looks for (영화포스터 = film + poster); Chinese and Japanese have no
+spaces at all (中华茶馆 = China + tea house), and unicode61 splits only at
+spaces. So each run of Hangul, Chinese characters or kana is also indexed as
+overlapping two-letter pieces (ko2: 영화 화포 포스 스터) plus its last letter
+(ko1: 터). Such a query becomes the phrase of its pieces, which matches the
+word anywhere, inside longer words too; a single letter matches a piece it
+starts or a run it ends. (tests/search_oracle.py writes each query as the
+FTS5 expression with these meanings, to check the shared index against FTS5
+itself.)
+
+A photo's transcription in the row is the archivist's text followed by
+every machine draft's readings (transcription/drafts.py), so painted words
+are found before anyone types them.
 
 Relevance is where the words are found: each word of the query found in a
 photo's title or tags counts 3, found only in its other text 1; equal scores
@@ -20,21 +26,29 @@ matching row, too slow for a common word among a million captions.
 """
 
 from archive.db import write_transaction
+from archive.transcription import drafts
 
 # Keep this many log entries behind the full-text index, so a shared index
 # that falls further behind than that is rebuilt in full instead.
 KEEP_CHANGES = 200_000
 
 
-def is_hangul(ch):
+# Hangul syllables and jamo, kana, CJK ideographs (with extension A and the
+# compatibility block) and the supplementary ideograph planes.
+_PIECED = ((0xAC00, 0xD7A3), (0x1100, 0x11FF), (0x3130, 0x318F), (0x3040, 0x30FF), (0x31F0, 0x31FF),
+           (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3134F))
+
+
+def is_pieced(ch):
+    """Whether ch is a letter of a script written without spaces between words."""
     code = ord(ch)
-    return 0xAC00 <= code <= 0xD7A3 or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F
+    return code >= 0x1100 and any(low <= code <= high for low, high in _PIECED)
 
 
-def hangul_runs(text):
+def pieced_runs(text):
     runs, current = [], []
     for ch in text:
-        if is_hangul(ch):
+        if is_pieced(ch):
             current.append(ch)
         elif current:
             runs.append("".join(current))
@@ -45,9 +59,10 @@ def hangul_runs(text):
 
 
 def korean_pieces(text):
-    """(ko2, ko1) column values for text: two-letter pieces and run endings."""
+    """(ko2, ko1) column values for text: two-letter pieces and run endings
+    of its Korean, Chinese and Japanese."""
     pairs, ends = [], []
-    for run in hangul_runs(text):
+    for run in pieced_runs(text):
         pairs.extend(run[i : i + 2] for i in range(len(run) - 1))
         ends.append(run[-1])
     return " ".join(pairs), " ".join(ends)
@@ -91,10 +106,15 @@ def _index_photos(db, chunk, marks, tag_text):
         f"SELECT photo_id, tag_id FROM photo_tags WHERE photo_id IN ({marks})", chunk
     ):
         tags_of.setdefault(photo_id, []).append(tag_id)
+    # A title or caption in Korean beside the English one is searched as
+    # part of it (the same column, the same weight in relevance).
     rows = db.execute(
-        "SELECT id, title, caption, transcription, original_filename FROM photos"
-        f" WHERE id IN ({marks})", chunk).fetchall()
+        "SELECT id, trim(title || ' ' || title_ko), trim(caption || ' ' || caption_ko), transcription,"
+        f" original_filename FROM photos WHERE id IN ({marks})", chunk).fetchall()
+    drafted = drafts.search_text(db, chunk)
     for photo_id, title, caption, transcription, filename in rows:
+        if photo_id in drafted:
+            transcription = f"{transcription} ; {drafted[photo_id]}" if transcription else drafted[photo_id]
         tags = tag_text.for_tags(tags_of.get(photo_id, []))
         ko2, ko1 = korean_pieces(" ; ".join((caption, transcription, filename)))
         ko2_head, ko1_head = korean_pieces(" ; ".join((title, tags)))

@@ -74,6 +74,24 @@ class View:
                 covered = np.union1d(covered, seg.ids)
         self.changed = len(covered)
 
+    def locate(self, photo_ids):
+        """(segment, slot) of each photo id where its current row is: the
+        newest small segment that holds it, else the base; segment -1 for
+        an id none holds."""
+        photo_ids = np.asarray(photo_ids, np.int64)
+        segment = np.full(len(photo_ids), -1, np.int64)
+        slot = np.zeros(len(photo_ids), np.int64)
+        for k in range(len(self.segments) - 1, 0, -1):
+            seg = self.segments[k]
+            if not len(seg.ids):
+                continue
+            at = np.minimum(np.searchsorted(seg.ids, photo_ids), len(seg.ids) - 1)
+            found = (segment < 0) & (seg.ids[at] == photo_ids)
+            segment[found], slot[found] = k, at[found]
+        in_base = (segment < 0) & (photo_ids >= 0) & (photo_ids < self.base.size)
+        segment[in_base], slot[in_base] = 0, photo_ids[in_base]
+        return segment, slot
+
 
 def folder_of(db):
     """The index folder beside db's file, or None for a database in memory."""

@@ -119,10 +119,15 @@ class Segment:
             return self.tag_slots[:0]
         return self.tag_slots[self.tag_offsets[number] : self.tag_offsets[number + 1]]
 
+    def bitset_row(self, tag_id):
+        """The row of dense_bits that holds a tag of the vocabulary, or None
+        when its slots are only listed."""
+        return self._dense_row.get(tag_id) if 0 <= tag_id < self.tag_limit else None
+
     def tag_mask(self, tag_id):
         if not 0 <= tag_id < self.tag_limit:
             return np.zeros(self.size, bool)
-        row = self._dense_row.get(tag_id)
+        row = self.bitset_row(tag_id)
         if row is not None:
             return np.unpackbits(self.dense_bits[row].view(np.uint8), count=self.size,
                                  bitorder="little").view(bool)

@@ -12,7 +12,7 @@ columns comes out of the same pass.
 
 import numpy as np
 
-from archive.search.fulltext import hangul_runs, is_hangul
+from archive.search.fulltext import is_pieced, pieced_runs
 from archive.search.segment import FTS_COLUMNS, POSITION_BITS
 from archive.search.tokens import tokenizer
 
@@ -34,10 +34,10 @@ def plan(text, phrase=False):
     None when it holds nothing searchable (only punctuation, say)."""
     tokens = tokenizer()
     parts = []
-    latin = "".join(" " if is_hangul(ch) else ch for ch in text)
+    latin = "".join(" " if is_pieced(ch) else ch for ch in text)
     if any(ch.isalnum() for ch in latin):
         parts.append((("phrase", tuple(tokens.tokens(latin)), LATIN),))
-    runs = hangul_runs(text)
+    runs = pieced_runs(text)
     long_runs = [run for run in runs if len(run) > 1]
     if phrase and long_runs and len(long_runs) == len(runs):
         pieces = " ".join(run[i : i + 2] for run in runs for i in range(len(run) - 1))

@@ -22,6 +22,8 @@
   let running = 0;
   let waiting = [];       // {file, row} still to send
   const counts = { imported: 0, duplicate: 0, rejected: 0, skipped: 0 };
+  let suggestions = 0;    // matches the imported files added to the review queue
+  const reviewUrl = form.dataset.reviewUrl;
 
   dropZone.hidden = false;
   form.classList.add("enhanced");
@@ -78,10 +80,95 @@
     return found;
   }
 
-  form.addEventListener("submit", (event) => {
+  // The batch's trip, photographer and tags are checked before any file is
+  // sent: a tag the vocabulary lacks is shown (the tags box offers to create
+  // it), and the upload waits until the archivist creates it or says to go
+  // on without it. The chosen files stay chosen meanwhile.
+  const checkPanel = document.getElementById("upload-check");
+  const tagsField = form.elements.namedItem("tags");
+  let goOnWithout = null;  // the tags text the archivist agreed to upload without fixing
+
+  function batchFields() {
+    const params = new URLSearchParams();
+    for (const name of ["trip", "photographer", "tags"]) {
+      const field = form.elements.namedItem(name);
+      params.set(name, field ? field.value : "");
+    }
+    return params;
+  }
+
+  async function checkBatch() {
+    if (!form.dataset.checkApi) return { ok: true };
+    try {
+      const response = await fetch(`${form.dataset.checkApi}?${batchFields()}`, { headers: { Accept: "application/json" } });
+      return response.ok ? await response.json() : { ok: true };
+    } catch (error) {
+      return { ok: true };  // the server decides anyway: nothing is lost either way
+    }
+  }
+
+  function showCheck(result) {
+    checkPanel.textContent = "";
+    const problems = (result.tags || []).filter((tag) => tag.status === "unknown" || tag.status === "invalid");
+    const notes = [];
+    if (result.trip && result.trip.value && result.trip.known) {
+      notes.push(`The photos join the trip “${result.trip.value}”.`);
+    }
+    for (const field of [result.trip, result.photographer]) {
+      if (field && field.message) notes.push(field.message);
+    }
+    if (!problems.length && !notes.length) {
+      checkPanel.hidden = true;
+      return;
+    }
+    checkPanel.hidden = false;
+    for (const note of notes) {
+      const line = document.createElement("p");
+      line.textContent = note;
+      checkPanel.append(line);
+    }
+    if (problems.length) {
+      checkPanel.classList.add("has-problems");
+      const line = document.createElement("p");
+      line.className = "check-problem";
+      line.textContent = `${problems.length === 1 ? "This tag is" : "These tags are"} not in the vocabulary and ` +
+        `would not be applied: ${problems.map((tag) => tag.spec).join(", ")}. Create ` +
+        `${problems.length === 1 ? "it" : "them"} with the button under the Tags box, or upload without.`;
+      const without = document.createElement("button");
+      without.type = "button";
+      without.className = "secondary";
+      without.textContent = "Upload without " + (problems.length === 1 ? "it" : "them");
+      without.addEventListener("click", () => {
+        goOnWithout = tagsField ? tagsField.value : "";
+        checkPanel.hidden = true;
+        form.requestSubmit();
+      });
+      line.append(" ", without);
+      checkPanel.append(line);
+    } else {
+      checkPanel.classList.remove("has-problems");
+    }
+  }
+
+  for (const name of ["trip", "tags"]) {
+    const field = form.elements.namedItem(name);
+    if (field) field.addEventListener("change", async () => showCheck(await checkBatch()));
+  }
+
+  form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!chosen.length) {
       summary.textContent = "Choose or drop some photos first.";
+      return;
+    }
+    const result = await checkBatch();
+    showCheck(result);
+    const problems = (result.tags || []).some((tag) => tag.status === "unknown" || tag.status === "invalid");
+    const stillTyped = tagsField ? tagsField.value : "";
+    if ((problems && goOnWithout !== stillTyped) || (result.trip && result.trip.message) ||
+        (result.photographer && result.photographer.message)) {
+      summary.textContent = "Nothing sent yet: see the note above the Upload button.";
+      checkPanel.scrollIntoView({ block: "nearest" });
       return;
     }
     for (const file of chosen) {
@@ -107,7 +194,10 @@
     const status = document.createElement("span");
     status.className = "status";
     status.textContent = "Waiting";
-    row.append(label, bar, status);
+    const text = document.createElement("span");
+    text.className = "outcome-text";
+    text.append(label, bar, status);
+    row.append(text);
     queueList.append(row);
     return row;
   }
@@ -145,6 +235,7 @@
       request.addEventListener("load", () => {
         const body = request.response || {};
         if (request.status === 200 && body.results && body.results.length) {
+          suggestions += body.new_suggestions || 0;
           show(row, body.results[0]);
         } else {
           finish(row, "rejected", `Rejected: ${body.error || `the server answered ${request.status}`}`);
@@ -159,7 +250,20 @@
     });
   }
 
+  // The photo's thumbnail (or that of the one it duplicates) in its row.
+  function addThumbnail(row, outcome) {
+    if (!outcome.thumbnail_url) return;
+    const image = document.createElement("img");
+    image.className = "outcome-thumb";
+    image.src = outcome.thumbnail_url;
+    image.alt = "";
+    image.width = 56;
+    image.height = 56;
+    row.prepend(image);
+  }
+
   function show(row, outcome) {
+    addThumbnail(row, outcome);
     const status = row.querySelector(".status");
     if (outcome.status === "imported") {
       finish(row, "imported", "Imported as ");
@@ -170,12 +274,59 @@
     } else {
       finish(row, "rejected", `Rejected: ${outcome.reason}`);
     }
+    if (outcome.thumbnail_url) {
+      const thumb = document.createElement("img");
+      thumb.className = "outcome-thumb";
+      thumb.src = outcome.thumbnail_url;
+      thumb.alt = "";
+      thumb.width = 64;
+      thumb.height = 48;
+      row.prepend(thumb);
+    }
+    if (outcome.matches && outcome.matches.length) {
+      row.classList.add("has-matches");
+      const list = document.createElement("ul");
+      list.className = "matches";
+      for (const match of outcome.matches) list.append(matchLine(match));
+      row.querySelector(".outcome-text").append(list);
+    }
     for (const warning of outcome.warnings || []) {
       const note = document.createElement("span");
       note.className = "warning";
       note.textContent = warning;
-      row.append(note);
+      row.querySelector(".outcome-text").append(note);
     }
+  }
+
+  // "Looks like photo 14 · smaller copy (50 %) · review", with its thumbnail
+  // (templates/upload/_outcomes.html says the same without JavaScript).
+  function matchLine(match) {
+    const item = document.createElement("li");
+    item.className = "match";
+    if (match.thumbnail_url) {
+      const thumb = document.createElement("img");
+      thumb.src = match.thumbnail_url;
+      thumb.alt = "";
+      thumb.width = 56;
+      thumb.height = 42;
+      item.append(thumb);
+    }
+    const text = document.createElement("span");
+    const photo = document.createElement("a");
+    photo.href = match.url || photoUrl(match.photo_id);
+    photo.textContent = `photo ${match.photo_id}`;
+    const reason = document.createElement("span");
+    reason.className = "match-reason";
+    reason.textContent = match.reason || (match.kind === "duplicate" ? "the same photograph" : "another shot of the same scene");
+    const review = document.createElement("a");
+    review.className = "match-review";
+    review.href = match.review_url || reviewUrl;
+    review.textContent = "review";
+    const said = document.createElement("span");
+    said.append("Looks like ", photo);
+    text.append(said, " ", reason, " ", review);
+    item.append(text);
+    return item;
   }
 
   function link(id) {
@@ -200,6 +351,13 @@
       `${counts.rejected} rejected` +
       (counts.skipped ? `, ${counts.skipped} skipped` : "") +
       (left ? ` — ${left} still to go` : "");
+    if (suggestions) {
+      const link = document.createElement("a");
+      link.className = "review-link";
+      link.href = reviewUrl;
+      link.textContent = `${suggestions} new suggestion${suggestions === 1 ? "" : "s"} to review`;
+      summary.append(" ", link);
+    }
     submit.disabled = false;
   }
 

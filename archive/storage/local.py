@@ -15,7 +15,7 @@ from pathlib import Path
 
 HASH_BLOCK = 1024 * 1024
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
-DERIVATIVE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.,!-]*\.(jpg|png|webp)$")
+DERIVATIVE_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.,!-]*\.(jpg|png|webp|zip)$")
 
 
 class Storage:

@@ -134,7 +134,7 @@ def fit_url(photo, edge, **kwargs):
 
     from archive.imaging import decoding as imaging
 
-    name = imaging.derivative_name(edge)
+    name = imaging.derivative_name(edge, photo.get("orientation_override"))
     return url_for("media.derivative", sha256=photo["sha256"], name=name, **kwargs)
 
 
@@ -202,11 +202,11 @@ def byte_size(size):
 
 def site_context():
     """What the header of every page shows besides the role: for archivists,
-    how many suggestions wait for review (counted again only once the queue
-    has changed, see dedup.decisions.open_count)."""
+    how many groups of photos wait for review (counted again only once the
+    queue has changed, see dedup.decisions.open_count)."""
     from archive.dedup import decisions
 
-    return {"open_reviews": decisions.open_count(get_db()) if can_see_private() else 0}
+    return {"open_reviews": decisions.open_group_count(get_db()) if can_see_private() else 0}
 
 
 def register_template_helpers(app):

@@ -3,11 +3,11 @@ declares its shapes with contract.operation (see web/contract.py)."""
 
 from flask import Blueprint, abort, current_app
 
-from archive.catalogue import photos
 from archive.contract import photos as shapes
 from archive.contract.queries import PageQuery
-from archive.web import can_see_exact, can_see_private, get_db, get_visible_photo
+from archive.web import can_see_exact, get_visible_photo
 from archive.web.contract import links, operation, query
+from archive.web.gallery import newest_photos
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -15,10 +15,12 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 @bp.get("/photos")
 @operation("listPhotos", (shapes.PhotoPage, "A page of photos"), query=PageQuery)
 def photo_list():
-    """Photos, newest uploads first, a page at a time"""
+    """Photos, newest uploads first, a page at a time
+
+    As the gallery shows them: the confirmed copies of one photograph once, as their primary, with `versions`
+    saying how many there are (GET /api/photos/{id}/versions lists them)."""
     asked = query(PageQuery)
-    page = photos.list_photos(get_db(), page=asked.page, per_page=asked.size(current_app.config["PER_PAGE"]),
-                              include_private=can_see_private())
+    page = newest_photos(asked.page, asked.size(current_app.config["PER_PAGE"]))
     return shapes.photo_page(page, links())
 
 

@@ -4,23 +4,27 @@ collection of all sets.
 
 Every route answers 404 for a photo (or a set with no photo) that this
 request may not see, exactly as for an unknown one.
+
+Absolute links (ids) are made under ARCHIVE_PUBLIC_URL when it is set.
+Without it they come from the request's Host header, and the documents that
+carry them are kept out of shared caches: a cache must never hand the next
+visitor an id that some other request's Host header chose.
 """
 
 import json
 
-from flask import Blueprint, Response, abort, current_app, redirect, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 
-from archive.catalogue import sets, versions
+from archive.catalogue import photos, sets, versions
 from archive.iiif import image_api as iiif_image
 from archive.iiif import presentation as iiif_presentation
-from archive.storage import Storage, write_atomically
-from archive.web import can_see_private, get_db, get_visible_photo, thumbnail_url
+from archive.imaging import decoding as imaging
+from archive.search import engine as search
+from archive.search.query import quote_value
+from archive.web import can_see_private, get_db, get_visible_photo, media, thumbnail_url
 
 bp = Blueprint("iiif", __name__, url_prefix="/iiif")
 
-IMMUTABLE_PUBLIC = "public, max-age=31536000, immutable"
-# A private photo's pixels must not sit in a shared cache.
-IMMUTABLE_PRIVATE = "private, max-age=31536000, immutable"
 INFO_MAX_AGE = "public, max-age=3600"
 IMAGE_JSONLD = f'application/ld+json;profile="{iiif_image.CONTEXT}"'
 
@@ -59,14 +63,15 @@ def image_base(identifier):
 @bp.get("/3/<identifier>/info.json")
 def image_info(identifier):
     photo = _visible_photo(identifier)
-    base = url_for("iiif.image_base", identifier=identifier, _external=True)
+    base = _absolute("iiif.image_base", identifier=identifier)
     document = iiif_image.info(base, photo["width"], photo["height"],
                                rights=_rights_of(photo), max_area=current_app.config["IIIF_MAX_AREA"])
     wants_ld = request.accept_mimetypes["application/ld+json"] > request.accept_mimetypes["application/json"]
     response = _json_response(document, IMAGE_JSONLD if wants_ld else "application/json")
     response.headers["Link"] = f'<{iiif_image.PROFILE_URI}>;rel="profile"'
     response.headers["Vary"] = "Accept"
-    response.headers["Cache-Control"] = INFO_MAX_AGE if photo["is_public"] else "private, max-age=3600"
+    shared = photo["is_public"] and current_app.config.get("PUBLIC_URL")
+    response.headers["Cache-Control"] = INFO_MAX_AGE if shared else "private, max-age=3600"
     return response
 
 
@@ -79,19 +84,17 @@ def image(identifier, region, size, rotation, quality_format):
                                         quality_format, max_area=config["IIIF_MAX_AREA"])
     except iiif_image.IIIFError as exc:
         return Response(str(exc) + "\n", status=exc.status, mimetype="text/plain")
-    storage = Storage(config["DATA_DIR"])
-    path = storage.derivative_path(photo["sha256"], plan.cache_name)
-    if not path.exists():
-        data = iiif_image.render(storage.original_path(photo["sha256"], photo["ext"]), plan,
-                                 config["MAX_IMAGE_PIXELS"])
-        write_atomically(path, lambda out: out.write(data), durable=False)
-    response = send_file(path, mimetype=plan.media_type, etag=f"{photo['sha256']}-{plan.cache_name}",
-                         conditional=True)
-    response.headers["Cache-Control"] = IMMUTABLE_PUBLIC if photo["is_public"] else IMMUTABLE_PRIVATE
-    base = url_for("iiif.image_base", identifier=identifier, _external=True)
-    response.headers["Link"] = (f'<{iiif_image.PROFILE_URI}>;rel="profile", '
-                                f'<{base}/{plan.canonical_path()}>;rel="canonical"')
-    return response
+    # The image is kept for all comers: its canonical link names no host
+    # unless the archive's public address is set.
+    base = url_for("iiif.image_base", identifier=identifier)
+    if config.get("PUBLIC_URL"):
+        base = config["PUBLIC_URL"] + base
+    link = f'<{iiif_image.PROFILE_URI}>;rel="profile", <{base}/{plan.canonical_path()}>;rel="canonical"'
+    # Made in the orientation the photo is shown in now (an archivist may have turned it).
+    name = imaging.oriented_name(plan.cache_name, photo["orientation_override"])
+    return media.serve_made(photo, name, plan.media_type, plan.region, plan.size,
+                            lambda source: iiif_image.render(source, plan), keep=plan.kept,
+                            headers=[("Link", link)])
 
 
 # --- Presentation API ------------------------------------------------------
@@ -99,13 +102,23 @@ def image(identifier, region, size, rotation, quality_format):
 
 def links():
     return iiif_presentation.Links(
-        image_service=lambda pid: url_for("iiif.image_base", identifier=str(pid), _external=True),
-        photo_manifest=lambda pid: url_for("iiif.photo_manifest", photo_id=pid, _external=True),
-        canvas=lambda pid: url_for("iiif.photo_canvas", photo_id=pid, _external=True),
-        thumbnail=lambda photo: thumbnail_url(photo, _external=True),
-        api_photo=lambda pid: url_for("api.photo_detail", photo_id=pid, _external=True),
-        page=lambda pid: url_for("gallery.photo", photo_id=pid, _external=True),
+        image_service=lambda pid: _absolute("iiif.image_base", identifier=str(pid)),
+        photo_manifest=lambda pid: _absolute("iiif.photo_manifest", photo_id=pid),
+        canvas=lambda pid: _absolute("iiif.photo_canvas", photo_id=pid),
+        thumbnail=lambda photo: _under_public_url(thumbnail_url(photo)) or thumbnail_url(photo, _external=True),
+        api_photo=lambda pid: _absolute("api.photo_detail", photo_id=pid),
+        page=lambda pid: _absolute("gallery.photo", photo_id=pid),
     )
+
+
+def _absolute(endpoint, **values):
+    """An absolute URL: under ARCHIVE_PUBLIC_URL when set, else the request's."""
+    return _under_public_url(url_for(endpoint, **values)) or url_for(endpoint, _external=True, **values)
+
+
+def _under_public_url(path):
+    public = current_app.config.get("PUBLIC_URL")
+    return public + path if public else None
 
 
 def _settings():
@@ -146,7 +159,7 @@ def poster_manifest(photo_id):
     label = f"{members[0]['title'] or members[0]['original_filename']}: {len(members)} shot" + \
         ("s" if len(members) != 1 else "")
     manifest = iiif_presentation.group_manifest(
-        members, label, url_for("iiif.poster_manifest", photo_id=photo_id, _external=True),
+        members, label, _absolute("iiif.poster_manifest", photo_id=photo_id),
         links(), rights, attribution,
         summary="Copies of one photograph and other shots of the same poster, the best copy first.",
     )
@@ -159,12 +172,17 @@ def set_manifest(slug):
     tag = sets.find_set(db, slug)
     if tag is None:
         abort(404)
-    members = sets.photos_in_set(db, tag["id"], include_private=can_see_private())
+    # As the set's page shows them: each stack of confirmed copies once.
+    try:
+        ids = search.search_ids(db, f"set:{quote_value(tag['slug'])}", include_private=can_see_private())
+    except search.QueryError:  # only private photos carry it: no such set for this request
+        abort(404)
+    members = sorted(photos.get_photos(db, ids), key=lambda row: (row["taken_at"] or row["uploaded_at"], row["id"]))
     if not members:  # a manifest must paint at least one canvas
         abort(404)
     rights, attribution = _settings()
     manifest = iiif_presentation.group_manifest(
-        members, _set_label(tag), url_for("iiif.set_manifest", slug=slug, _external=True),
+        members, _set_label(tag), _absolute("iiif.set_manifest", slug=slug),
         links(), rights, attribution, summary=tag["description"] or None,
     )
     return _presentation(manifest)
@@ -175,7 +193,7 @@ def sets_collection():
     db = get_db()
     entries = _set_entries(db, sets.top_level(db))
     return _presentation(iiif_presentation.collection(
-        url_for("iiif.sets_collection", _external=True), "Backlot street sets", entries,
+        _absolute("iiif.sets_collection"), "Backlot street sets", entries,
         summary="Every street set of the Korean Art Film Studio's backlot with photos in the archive.",
     ))
 
@@ -187,10 +205,10 @@ def set_collection(slug):
     tag = sets.find_set(db, slug)
     if tag is None or not sets.children(db, tag["id"]) or not _has_photos(db, tag):
         abort(404)
-    entries = [("Manifest", url_for("iiif.set_manifest", slug=slug, _external=True), _set_label(tag))]
+    entries = [("Manifest", _absolute("iiif.set_manifest", slug=slug), _set_label(tag))]
     entries += _set_entries(db, sets.children(db, tag["id"]))
     return _presentation(iiif_presentation.collection(
-        url_for("iiif.set_collection", slug=slug, _external=True), _set_label(tag), entries))
+        _absolute("iiif.set_collection", slug=slug), _set_label(tag), entries))
 
 
 def _set_entries(db, tags):
@@ -199,10 +217,10 @@ def _set_entries(db, tags):
         if not _has_photos(db, tag):
             continue
         if sets.children(db, tag["id"]):
-            entries.append(("Collection", url_for("iiif.set_collection", slug=tag["slug"], _external=True),
+            entries.append(("Collection", _absolute("iiif.set_collection", slug=tag["slug"]),
                             _set_label(tag)))
         else:
-            entries.append(("Manifest", url_for("iiif.set_manifest", slug=tag["slug"], _external=True),
+            entries.append(("Manifest", _absolute("iiif.set_manifest", slug=tag["slug"]),
                             _set_label(tag)))
     return entries
 

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 
 from archive.catalogue import deletion, settings
 from archive.contract import publishing as shapes
-from archive.web import admin_required, archivist_required, get_db, get_visible_photo
+from archive.web import admin_required, archivist_required, current_username, get_db, get_visible_photo
 from archive.web.contract import body, operation
 
 bp = Blueprint("publishing", __name__)
@@ -19,7 +19,7 @@ def visibility_form(photo_id):
     choice = request.form.get("public")
     if choice not in ("0", "1"):
         abort(400, description="choose public or private")
-    settings.set_visibility(get_db(), [photo_id], choice == "1")
+    settings.set_visibility(get_db(), [photo_id], choice == "1", username=current_username())
     flash("The photo is now " + ("public: visitors can see it." if choice == "1"
                                  else "private: only archivists can see it."))
     return redirect(url_for("gallery.photo", photo_id=photo_id), 303)
@@ -33,7 +33,7 @@ def visibility_api(photo_id):
     if get_visible_photo(photo_id) is None:
         abort(404, description=f"no photo {photo_id}")
     public = body(shapes.VisibilityBody).public
-    settings.set_visibility(get_db(), [photo_id], public)
+    settings.set_visibility(get_db(), [photo_id], public, username=current_username())
     return shapes.Visibility(id=photo_id, is_public=public)
 
 

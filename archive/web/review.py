@@ -1,10 +1,11 @@
 """The review screen for near-duplicate suggestions, and its JSON API."""
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from archive.catalogue import photos, versions
 from archive.contract import review as shapes
 from archive.contract.queries import ReviewQuery
+from archive.dedup import clusters, reasons
 from archive.dedup import decisions as duplicates
 from archive.web import archivist_required, byte_size, can_see_private, current_username, get_db, get_visible_photo
 from archive.web.contract import body, links, operation, query
@@ -30,11 +31,8 @@ COMPARED = (
     ("Added", lambda p: f"{p['uploaded_at'].replace('T', ' ')} via {p['source']}"
                         + (f" by {p['uploaded_by']}" if p["uploaded_by"] else "")),
 )
-DECISION_LABELS = {
-    "duplicate": "the same photograph",
-    "related": "another shot of the same poster",
-    "unrelated": "not related",
-}
+DECISION_LABELS = duplicates.DECISION_WORDS
+MARK_LABELS = {"same": "Same photo", "other": "Other shot", "unrelated": "Not related"}
 
 
 def metadata_diff(a, b):
@@ -66,15 +64,191 @@ def _next_open(after_id=None):
 # ------------------------------------------------------------------ pages
 
 
+QUEUE_PAGE = 60  # clusters on the queue page
+
+
 @bp.get("/review")
 @archivist_required
 def queue_page():
+    db, private = get_db(), can_see_private()
+    found = clusters.open_clusters(db, include_private=private)
+    cards = [_card(db, clusters.proposal(db, c)) for c in found[:QUEUE_PAGE]]
+    return render_template(
+        "review/queue.html", cards=cards, total=len(found),
+        open_suggestions=duplicates.open_count(db, include_private=private),
+        plain_count=len(clusters.plain_copies(db, include_private=private)),
+        batches=_recent_batches(db), history=_visible_history(db, 10), decision_labels=DECISION_LABELS)
+
+
+def _card(db, cluster):
+    """A cluster as the queue shows it: a few thumbnails, what it holds, why."""
+    rows = {r["id"]: r for r in photos.get_photos(db, cluster.photo_ids)}
+    marks = [m.mark for m in cluster.members]
+    phrases = []
+    for member in cluster.members[1:]:
+        for phrase in (member.reason.phrases if member.reason else []):
+            general = _general(phrase)
+            if general not in phrases:
+                phrases.append(general)
+    return {
+        "key": cluster.key, "size": cluster.size, "kind": cluster.kind, "primary": rows[cluster.primary],
+        "others": [rows[m.photo_id] for m in cluster.members[1:4]], "more": max(0, cluster.size - 4),
+        "same": marks.count("same"), "other": marks.count("other"),
+        "confidence": reasons.confidence_words(cluster.confidence), "confidence_value": cluster.confidence,
+        "phrases": phrases[:6],
+    }
+
+
+def _general(phrase):
+    """A member's phrase as a cluster card says it: "smaller copy (50 %)" is
+    "smaller copies", "cropped by about 8 % on the left" is "cropped"."""
+    for start, general in (("smaller copy", "smaller copies"), ("larger copy", "larger copies"),
+                           ("cropped", "cropped"), ("shows about", "cropped"), ("saved as", "other formats"),
+                           ("turned by about", "straightened"), ("same size", "recompressed"),
+                           ("mirrored", "mirrored"), ("turned", "turned"), ("greyscale", "greyscale"),
+                           ("in colour", "greyscale")):
+        if phrase.startswith(start):
+            return general
+    return phrase
+
+
+def _recent_batches(db):
+    return [b for b in (clusters.batch_json(db, row["id"]) for row in clusters.recent_batches(db, 5)) if b]
+
+
+@bp.get("/review/photos/<int:key>")
+@archivist_required
+def photo_review(key):
+    """Where an upload's "review" link goes: the open cluster holding photo `key`."""
+    found = clusters.cluster_of(get_db(), key, include_private=can_see_private()) if key < 2**63 else None
+    if found is None:
+        flash(f"Photo {key} has nothing left to review.")
+        return redirect(url_for("review.queue_page"))
+    return redirect(url_for("review.cluster_page", key=found.key))
+
+
+@bp.get("/review/clusters/<int:key>")
+@archivist_required
+def cluster_page(key):
     db = get_db()
-    items = duplicates.queue(db, include_private=can_see_private(), limit=100)
-    pairs = [(s, photos.get_photo(db, s["photo_a"]), photos.get_photo(db, s["photo_b"])) for s in items]
-    return render_template("review/queue.html", pairs=pairs,
-                           total=duplicates.open_count(db, include_private=can_see_private()),
-                           history=_visible_history(db), decision_labels=DECISION_LABELS)
+    cluster = _cluster_or_404(key)
+    chosen = request.args.get("primary", "")
+    clusters.proposal(db, cluster, int(chosen) if chosen.isascii() and chosen.isdigit() else None)
+    rows = {r["id"]: r for r in photos.get_photos(db, cluster.photo_ids)}
+    members = [{
+        "photo": rows[m.photo_id], "mark": m.mark, "reason": m.reason.text if m.reason else "",
+        "like": m.like, "confidence": reasons.confidence_words(m.confidence), "confirmed_with": m.confirmed_with,
+        "primary": m.photo_id == cluster.primary,
+    } for m in cluster.members]
+    following = [c.key for c in clusters.open_clusters(db, include_private=can_see_private()) if c.key != cluster.key]
+    last = next((b for b in _recent_batches(db) if b["kind"] == "cluster" and not b["undone_at"]
+                 and b["decided_by"] == current_username()), None)
+    return render_template(
+        "review/cluster.html", cluster=cluster, members=members, mark_labels=MARK_LABELS,
+        confidence=reasons.confidence_words(cluster.confidence), next_key=following[0] if following else None,
+        photo_ids=",".join(map(str, cluster.photo_ids)), last_batch=last)
+
+
+@bp.post("/review/clusters/<int:key>/decision")
+@archivist_required
+def cluster_decision_form(key):
+    cluster = _cluster_or_404(key)
+    form = request.form
+    seen = _id_list(form.get("photo_ids", ""))
+    marks = {}
+    for photo_id in seen if seen is not None else cluster.photo_ids:
+        mark = form.get(f"mark-{photo_id}")
+        if mark is not None:
+            marks[photo_id] = mark
+    primary = form.get("primary_id", "")
+    primary = int(primary) if primary.isascii() and primary.isdigit() and len(primary) < 19 else None
+    if primary in marks:
+        marks[primary] = "same"  # keeping a photo as the primary says it is the photograph
+    try:
+        batch = clusters.decide_cluster(get_db(), key, current_username(), primary, marks, expected=seen,
+                                        include_private=can_see_private())
+    except clusters.ClusterChanged as exc:
+        flash(f"Nothing was saved: {exc}.")
+        return redirect(url_for("review.photo_review", key=key))
+    except duplicates.DecisionError as exc:
+        abort(400, description=str(exc))
+    flash(_saved_message(batch))
+    return redirect(_next_cluster_url())
+
+
+def _saved_message(batch):
+    counted = {mark: sum(1 for m in batch["marks"].values() if m == mark) for mark in clusters.MARKS}
+    parts = [f"{counted['same']} the same photograph"]
+    if counted["other"]:
+        parts.append(f"{counted['other']} other shot{'s' if counted['other'] != 1 else ''}")
+    if counted["unrelated"]:
+        parts.append(f"{counted['unrelated']} not related")
+    return f"Saved: {', '.join(parts)} (primary photo {batch['primary_id']})."
+
+
+def _next_cluster_url():
+    found = clusters.open_clusters(get_db(), include_private=can_see_private())
+    return url_for("review.cluster_page", key=found[0].key) if found else url_for("review.queue_page")
+
+
+@bp.post("/review/batches/<int:batch_id>/undo")
+@archivist_required
+def batch_undo_form(batch_id):
+    undone = _undo_batch(batch_id)
+    flash(f"Undone: the {len(undone['decisions'])} decisions taken together are open for review again.")
+    target = undone["primary_id"] or next((d["photo_a"] for d in undone["decisions"]), None)
+    return redirect(url_for("review.photo_review", key=target) if target else url_for("review.queue_page"))
+
+
+def _undo_batch(batch_id):
+    db = get_db()
+    if not 0 < batch_id < 2**63 or clusters.batch_json(db, batch_id) is None:
+        abort(404, description=f"no batch {batch_id}")
+    try:
+        return clusters.undo_batch(db, batch_id, current_username())
+    except duplicates.DecisionError as exc:
+        abort(400, description=str(exc))
+
+
+@bp.get("/review/plain")
+@archivist_required
+def plain_page():
+    db = get_db()
+    found = clusters.plain_copies(db, include_private=can_see_private())
+    rows = {r["id"]: r for r in photos.get_photos(db, clusters.photo_ids_of(found))}
+    items = [{**s, "copy_photo": rows[s["copy_id"]], "original_photo": rows[s["original_id"]]} for s in found]
+    return render_template("review/plain.html", items=items)
+
+
+@bp.post("/review/plain")
+@archivist_required
+def plain_accept_form():
+    chosen = [int(v) for v in request.form.getlist("suggestion_id") if v.isascii() and v.isdigit() and len(v) < 19]
+    if not chosen:
+        flash("Nothing was accepted: no copy was ticked.")
+        return redirect(url_for("review.plain_page"))
+    try:
+        batch = clusters.accept_plain(get_db(), current_username(), chosen, include_private=can_see_private())
+    except duplicates.DecisionError as exc:
+        abort(400, description=str(exc))
+    flash(f"Accepted {len(batch['decisions'])} plain cop{'y' if len(batch['decisions']) == 1 else 'ies'} "
+          "as the same photograph.")
+    return redirect(url_for("review.queue_page"))
+
+
+def _cluster_or_404(key):
+    found = clusters.cluster_of(get_db(), key, include_private=can_see_private()) if key < 2**63 else None
+    if found is None:
+        abort(404, description=f"no open cluster holds photo {key}")
+    return found
+
+
+def _id_list(text):
+    """Photo ids from "14,15,16", or None when there are none or one is not a number."""
+    parts = [p.strip() for p in (text or "").split(",") if p.strip()]
+    if not parts or not all(p.isascii() and p.isdigit() and len(p) < 19 for p in parts):
+        return None
+    return [int(p) for p in parts]
 
 
 @bp.get("/review/<int:suggestion_id>")
@@ -83,8 +257,11 @@ def pair_page(suggestion_id):
     suggestion, a, b = _pair_or_404(suggestion_id)
     db = get_db()
     members = duplicates.group_members(db, a["id"]) | duplicates.group_members(db, b["id"])
+    described = clusters.with_reasons(db, [suggestion])[0]
     return render_template(
         "review/pair.html", suggestion=suggestion, a=a, b=b, diff=metadata_diff(a, b),
+        reason=described["reason"]["text"], copy=described["copy_id"], original=described["original_id"],
+        confidence=reasons.confidence_words(described["confidence"]),
         suggested_primary=duplicates.choose_primary(db, members),
         next_id=_next_open(after_id=suggestion_id), decision_labels=DECISION_LABELS,
     )
@@ -145,8 +322,8 @@ NO_PAIR = "No such suggestion, or one of its photos is not visible"
 def queue_api():
     """Open near-duplicate suggestions, duplicates first, closest first"""
     db, private = get_db(), can_see_private()
-    return shapes.review_queue(duplicates.open_count(db, include_private=private),
-                               duplicates.queue(db, include_private=private, limit=query(ReviewQuery).limit))
+    return shapes.review_queue(duplicates.open_count(db, include_private=private), clusters.with_reasons(
+        db, duplicates.queue(db, include_private=private, limit=query(ReviewQuery).limit)))
 
 
 @bp.get("/api/review/<int:suggestion_id>")
@@ -154,7 +331,8 @@ def queue_api():
 def pair_api(suggestion_id):
     """One suggestion: its two photos, their metadata side by side, and any decision"""
     suggestion, a, b = _pair_or_404(suggestion_id)
-    return shapes.review_pair(suggestion, a, b, metadata_diff(a, b), links())
+    described = clusters.with_reasons(get_db(), [suggestion])[0]
+    return shapes.review_pair(described, a, b, metadata_diff(a, b), links())
 
 
 @bp.post("/api/review/<int:suggestion_id>/decision")
@@ -182,6 +360,89 @@ def undo_api(decision_id):
     """Withdraw a decision: its suggestion comes back to the queue"""
     undone, _ = _undo_visible(decision_id)
     return shapes.Decision.model_validate(undone)
+
+
+NO_CLUSTER = "No open cluster holds this photo"
+
+
+@bp.get("/api/review/clusters")
+@operation("reviewClusters", (shapes.Clusters, "The open clusters"), query=ReviewQuery, who="archivist")
+def clusters_api():
+    """Open clusters: photos the matcher linked, to be decided together, most confident first"""
+    db, private = get_db(), can_see_private()
+    found = clusters.open_clusters(db, include_private=private)
+    return shapes.clusters(found[: query(ReviewQuery).limit], duplicates.open_count(db, include_private=private),
+                           len(clusters.plain_copies(db, include_private=private)))
+
+
+@bp.get("/api/review/clusters/<int:key>")
+@operation("reviewCluster", (shapes.Cluster, "The cluster, with a proposal for each photo"),
+           errors={404: NO_CLUSTER}, who="archivist")
+def cluster_api(key):
+    """The open cluster holding photo `key` (any of its photos): its photos, the proposed primary, a proposed
+    mark for each photo and the reason it was linked, said the way a person would"""
+    db = get_db()
+    cluster = clusters.proposal(db, _cluster_or_404(key))
+    return shapes.cluster(cluster, {r["id"]: r for r in photos.get_photos(db, cluster.photo_ids)}, links())
+
+
+@bp.post("/api/review/clusters/<int:key>/decision")
+@operation("decideCluster", (shapes.Batch, "The decisions recorded, as one batch"), status=201,
+           json=shapes.ClusterDecisionBody,
+           errors={400: "The body is not a decision, a photo is not in the cluster, or the marks contradict a "
+                        "standing decision", 404: NO_CLUSTER,
+                   409: "The cluster holds other photos than photo_ids: look at it again"},
+           who="archivist", write=True)
+def decide_cluster_api(key):
+    """Decide a whole cluster at once: which photos are the same photograph as the primary, which are other
+    shots, which are unrelated (photos left out keep the proposal). Recorded pair by pair, as one batch"""
+    _cluster_or_404(key)
+    asked = body(shapes.ClusterDecisionBody)
+    try:
+        marks = asked.marks()
+        batch = clusters.decide_cluster(get_db(), key, current_username(), asked.primary_id, marks,
+                                        expected=asked.photo_ids, include_private=can_see_private())
+    except clusters.ClusterChanged as exc:
+        abort(409, description=str(exc))
+    except (duplicates.DecisionError, ValueError) as exc:
+        abort(400, description=str(exc))
+    return shapes.batch(batch), 201
+
+
+@bp.post("/api/review/batches/<int:batch_id>/undo")
+@operation("undoBatch", (shapes.Batch, "The batch, now undone"),
+           errors={400: "The batch was already undone", 404: "No such batch"}, who="archivist", write=True)
+def undo_batch_api(batch_id):
+    """Undo every decision of a batch (a cluster decided at once, or plain copies accepted at once)"""
+    return shapes.batch(_undo_batch(batch_id))
+
+
+@bp.get("/api/review/plain")
+@operation("plainCopies", (shapes.PlainCopies, "What accepting all plain copies would confirm"),
+           who="archivist")
+def plain_api():
+    """The open suggestions that are plain resizes or recompressions: the preview of accepting them all"""
+    db = get_db()
+    found = clusters.plain_copies(db, include_private=can_see_private())
+    rows = {r["id"]: r for r in photos.get_photos(db, clusters.photo_ids_of(found))}
+    return shapes.plain_copies(found, rows, links())
+
+
+@bp.post("/api/review/plain/accept")
+@operation("acceptPlainCopies", (shapes.Batch, "The copies confirmed, as one batch"), status=201,
+           json=shapes.AcceptPlainBody,
+           errors={400: "The body is not a list of suggestion ids, or none of them is an open plain copy"},
+           who="archivist", write=True)
+def accept_plain_api():
+    """Confirm the listed plain copies (as previewed by GET /api/review/plain) as the same photograph, in one
+    batch; listed suggestions no longer open or plain are skipped"""
+    asked = body(shapes.AcceptPlainBody)
+    try:
+        batch = clusters.accept_plain(get_db(), current_username(), asked.suggestion_ids,
+                                      include_private=can_see_private())
+    except duplicates.DecisionError as exc:
+        abort(400, description=str(exc))
+    return shapes.batch(batch), 201
 
 
 @bp.get("/api/duplicates")

@@ -26,14 +26,16 @@ bp = Blueprint("search", __name__)
 @bp.get("/search")
 def results():
     query, sort = request.args.get("q", ""), request.args.get("sort", "relevance")
+    # Each stack of confirmed copies once, unless every copy is asked for.
+    stacked = request.args.get("stacked", "true").lower() not in ("false", "0", "no")
     try:
         result = search.search(get_db(), query, page=page_arg(), per_page=current_app.config["PER_PAGE"],
-                               sort=sort, include_private=can_see_private())
+                               sort=sort, include_private=can_see_private(), stacked=stacked)
     except QueryError as exc:
-        return render_template("search/results.html", query=query, sort=sort, result=None,
+        return render_template("search/results.html", query=query, sort=sort, result=None, stacked=stacked,
                                error=str(exc), sorts=search.SORTS, may_edit=False), 400
     return render_template("search/results.html", query=query, sort=sort, result=result, error=None,
-                           sorts=search.SORTS, may_edit=can_see_private())
+                           stacked=stacked, sorts=search.SORTS, may_edit=can_see_private())
 
 
 @bp.get("/api/search")
@@ -44,7 +46,7 @@ def api_search():
     asked = query(SearchQuery)
     try:
         result = search.search(get_db(), asked.q, page=asked.page, per_page=asked.size(current_app.config["PER_PAGE"]),
-                               sort=asked.sort, include_private=can_see_private())
+                               sort=asked.sort, include_private=can_see_private(), stacked=asked.stacked)
     except QueryError as exc:
         abort(400, description=str(exc))
     return shapes.search_page(result, links())
@@ -59,7 +61,7 @@ def export_csv():
     asked = query(SearchCsvQuery)
     private = can_see_private()
     try:
-        ids = search.search_ids(get_db(), asked.q, sort=asked.sort, include_private=private)
+        ids = search.search_ids(get_db(), asked.q, sort=asked.sort, include_private=private, stacked=asked.stacked)
     except QueryError as exc:
         abort(400, description=str(exc))
     response = Response(stream_with_context(_csv_body([int(i) for i in ids], links(), private)),

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from archive.catalogue import tagging, tags, tree, vocabulary
 from archive.contract import tags as shapes
-from archive.contract.queries import TagQuery
+from archive.contract.queries import TagCheckQuery, TagQuery
 from archive.search import engine as search
 from archive.search.query import QueryError
 from archive.web import archivist_required, can_see_private, current_username, get_db, get_visible_photo, local_path
@@ -15,6 +15,7 @@ from archive.web.contract import body, operation, query
 bp = Blueprint("tagging", __name__)
 
 AUTOCOMPLETE_LIMIT = 20
+MAX_CHECKED = 50
 
 
 # -- tags on photos -------------------------------------------------------------
@@ -27,14 +28,25 @@ def photo_tags(photo_id):
         abort(404)
     add = tags.split_specs(request.form.get("add", ""))
     remove = tags.split_specs(request.form.get("remove", ""))
+    back = url_for("gallery.photo", photo_id=photo_id) + "#tags"
     try:
         counts = tagging.change_tags(get_db(), [photo_id], add=add, remove=remove,
                                      username=current_username())
     except tagging.TaggingError as exc:
         flash(str(exc), "tags-error")
+        _offer_creation(add, [photo_id], back)
     else:
         flash(_summary(counts), "tags")
-    return redirect(url_for("gallery.photo", photo_id=photo_id) + "#tags")
+    return redirect(back)
+
+
+def _offer_creation(specs, photo_ids, back):
+    """After a tag box named a set, subject or film the vocabulary lacks: a
+    button (in the flashed message) that creates it and applies the tags."""
+    for entry in tagging.check_specs(get_db(), specs):
+        if entry["status"] == "unknown":
+            flash({**entry["create"], "add": ", ".join(specs), "photo_ids": photo_ids, "next": back},
+                  "tags-create")
 
 
 @bp.post("/api/photos/<int:photo_id>/tags")
@@ -74,7 +86,8 @@ def bulk():
                                                      include_private=can_see_private())]
         else:
             ids = [int(v) for v in request.form.getlist("photo_ids") if v.isdigit()]
-            visible = set(int(i) for i in search.search_ids(db, "", include_private=can_see_private()))
+            visible = set(int(i) for i in search.search_ids(db, "", include_private=can_see_private(),
+                                                            stacked=False))
             if any(i not in visible for i in ids):
                 raise tagging.TaggingError("some of the chosen photos are not in the archive")
         counts = tagging.change_tags(db, ids, add=specs if action == "add" else [],
@@ -82,6 +95,10 @@ def bulk():
                                      username=current_username())
     except (tagging.TaggingError, QueryError) as exc:
         flash(str(exc), "tags-error")
+        if action == "add":
+            # Ticked photos are few enough to carry in the button; a whole query is tagged again by hand.
+            chosen = ids if request.form.get("scope") != "query" and len(ids) <= 200 else []
+            _offer_creation(specs, chosen, back)
         return redirect(back)
     flash(f"{_summary(counts)} across {len(set(ids))} photos.", "tags")
     return redirect(back)
@@ -106,6 +123,54 @@ def api_tags():
     asked = query(TagQuery)
     return shapes.tag_list(vocabulary.list_tags(get_db(), facet=asked.facet, query=asked.q[:100] or None,
                                                 limit=AUTOCOMPLETE_LIMIT))
+
+
+@bp.get("/api/tags/check")
+@operation("checkTags", (shapes.TagChecks, "What each tag would do"), query=TagCheckQuery, who="archivist")
+def api_check_tags():
+    """Check tags before using them: known, new (a free tag made when first used), unknown (a set, subject or
+    film not in the vocabulary yet, which POST /api/tags can create) or invalid"""
+    asked = query(TagCheckQuery)
+    return shapes.tag_checks(tagging.check_specs(get_db(), tags.split_specs(asked.tags)[:MAX_CHECKED]))
+
+
+@bp.post("/api/tags")
+@operation("createTag", (shapes.Tag, "The new tag"), status=201, json=shapes.TagCreateBody,
+           errors={400: "The facet or name cannot be used, or the tag exists already"}, who="archivist", write=True)
+def api_create_tag():
+    """Create a tag: a set, subject or film in the vocabulary (from any tag box), or a free tag"""
+    asked = body(shapes.TagCreateBody)
+    try:
+        tag_id = vocabulary.create_tag(get_db(), asked.facet, asked.name, label=asked.label,
+                                       label_ko=asked.label_ko, username=current_username())
+    except vocabulary.VocabularyError as exc:
+        abort(400, description=str(exc))
+    return shapes.tag(tags.get_tag(get_db(), tag_id)), 201
+
+
+@bp.post("/tags/create-and-apply")
+@archivist_required
+def create_and_apply():
+    """The button in a tag box's message without JavaScript: create the set,
+    subject or film it named, then apply the tags that were asked for."""
+    form, db = request.form, get_db()
+    back = local_path(form.get("next")) or url_for("search.results")
+    try:
+        vocabulary.create_tag(db, form.get("facet", ""), form.get("name", ""), username=current_username())
+    except vocabulary.VocabularyError as exc:
+        flash(str(exc), "tags-error")
+        return redirect(back, 303)
+    photo_ids = [int(v) for v in form.getlist("photo_ids") if v.isascii() and v.isdigit() and 0 < int(v) < 2**63]
+    flash(f"Created {form['facet']} {form['name']!r}.", "tags")
+    if photo_ids and form.get("add"):
+        try:
+            counts = tagging.change_tags(db, [i for i in photo_ids if get_visible_photo(i) is not None],
+                                         add=tags.split_specs(form["add"]), username=current_username())
+        except tagging.TaggingError as exc:
+            flash(str(exc), "tags-error")
+        else:
+            flash(_summary(counts) + ".", "tags")
+    return redirect(back, 303)
 
 
 @bp.get("/tags")

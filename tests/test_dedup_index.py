@@ -100,7 +100,8 @@ def test_index_tops_up_from_sqlite_and_reloads_on_a_new_generation(run_cli, make
     copy = tmp_path / "copy.png"
     Image.open(first).transpose(Image.Transpose.ROTATE_90).save(copy)
     [line] = json_lines(run_cli("import", copy, "--json").output)
-    assert line["matches"] == [{"photo_id": 1, "kind": "duplicate"}]
+    assert [(m["photo_id"], m["kind"]) for m in line["matches"]] == [(1, "duplicate")]
+    assert "turned 90°" in line["matches"][0]["reason"]
     index.refresh(db)
     assert index.hashes.size == 2 and index.last_id == 2
     # A merge bumps the generation: the next look reloads from scratch.

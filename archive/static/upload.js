@@ -250,20 +250,7 @@
     });
   }
 
-  // The photo's thumbnail (or that of the one it duplicates) in its row.
-  function addThumbnail(row, outcome) {
-    if (!outcome.thumbnail_url) return;
-    const image = document.createElement("img");
-    image.className = "outcome-thumb";
-    image.src = outcome.thumbnail_url;
-    image.alt = "";
-    image.width = 56;
-    image.height = 56;
-    row.prepend(image);
-  }
-
   function show(row, outcome) {
-    addThumbnail(row, outcome);
     const status = row.querySelector(".status");
     if (outcome.status === "imported") {
       finish(row, "imported", "Imported as ");
@@ -274,6 +261,7 @@
     } else {
       finish(row, "rejected", `Rejected: ${outcome.reason}`);
     }
+    // The photo's thumbnail (or that of the one it duplicates) in its row.
     if (outcome.thumbnail_url) {
       const thumb = document.createElement("img");
       thumb.className = "outcome-thumb";

@@ -37,7 +37,7 @@ def forget_the_index():
     search_index._cache.clear()
 
 
-WORDS = ["poster", "posters", "POSTER", "flower girl", "flower-girl.jpg", "flower-girl", "seven year", "itch",
+WORDS = ["poster", "posters", "POSTER", "flower girl", "flower-girl.jpg", "flower-girl", "seven year", "itch", "seven year itch", "year itch", "itch seven",
          "seven", "european", "european street", "street european", "café", "cafe", "statue", "gate",
          "workers", "work", "façade", "soap", "2016", "img", "jpg", "sign shop", "the", "a", "x-t2",
          "포스터", "영화포스터", "영화", "화포", "꽃", "꽃파는", "처녀", "꽃파는 처녀", "동상", "광장", "광장의", "정문",

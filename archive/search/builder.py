@@ -197,7 +197,7 @@ class _Builder:
             done += len(rows)
             progress(done)
         (self.term_blob, self.term_starts, self.term_offsets, self.token_slots,
-         self.token_positions) = words.arrays()
+         self.token_positions, self.token_next) = words.arrays()
 
     def result(self, through):
         arrays = {name: getattr(self, name) for name in ARRAYS}
@@ -255,7 +255,7 @@ class _Words:
         self.term_ids = {}  # term -> id, in order of discovery
         self.hangul = np.zeros(1024, bool)  # id -> whether the term is Korean
         self.units = {}  # unit -> its term ids
-        self.batches = []  # (term ids, columns, how many tokens each, slots, positions)
+        self.batches = []  # (term ids, columns, how many tokens each, slots, positions, next term ids)
 
     def _term_id(self, term):
         term_id = self.term_ids.get(term)
@@ -292,18 +292,23 @@ class _Words:
                    for column in range(len(FTS_COLUMNS))]
         terms = np.concatenate([terms for terms, _ in columns])
         places = np.concatenate([places for _, places in columns])  # column << 36 | row << 24 | position
+        # Places come in order, so a token's follower in its column is the next
+        # one along when its place is one further.
+        following = np.full(len(terms), -1, np.int64)
+        if len(terms):
+            follows = places[1:] == places[:-1] + 1
+            following[:-1][follows] = terms[1:][follows]
         if len(self.term_ids) < 1 << 23:
-            keys = np.sort((terms << 40) | places)  # one key: faster than sorting on two
-            terms, places = keys >> 40, keys & ((1 << 40) - 1)
+            order = np.argsort((terms << 40) | places)  # one key: faster than sorting on two
         else:
             order = np.lexsort((places, terms))
-            terms, places = terms[order], places[order]
+        terms, places, following = terms[order], places[order], following[order]
         runs = (terms << 4) | (places >> 36)
         first = np.flatnonzero(np.concatenate([[True], runs[1:] != runs[:-1]])) if len(runs) else runs
         counts = np.diff(np.append(first, len(runs)))
         self.batches.append((terms[first], places[first] >> 36, counts,
                              np.asarray(slots, np.int32)[(places >> POSITION_BITS) & 0xFFF],
-                             (places & ((1 << POSITION_BITS) - 1)).astype(np.int32)))
+                             (places & ((1 << POSITION_BITS) - 1)).astype(np.int32), following))
 
     def _column(self, column, values):
         """(terms, places) of one column's tokens, a place being
@@ -336,26 +341,29 @@ class _Words:
         return terms, places
 
     def arrays(self):
-        """(term_blob, term_starts, term_offsets, token_slots, token_positions)."""
+        """(term_blob, term_starts, term_offsets, token_slots, token_positions, token_next)."""
         ordered = sorted(self.term_ids, key=str.encode)
         rank = np.zeros(len(ordered), np.int64)
         rank[[self.term_ids[term] for term in ordered]] = np.arange(len(ordered))
         columns = len(FTS_COLUMNS)
         counts = np.zeros(len(ordered) * columns, np.int64)
-        for terms, in_columns, how_many, _, _ in self.batches:
+        for terms, in_columns, how_many, *_ in self.batches:
             counts[rank[terms] * columns + in_columns] += how_many
         term_offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         token_slots = np.zeros(term_offsets[-1], np.int32)
         token_positions = np.zeros(term_offsets[-1], np.int32)
+        token_next = np.zeros(term_offsets[-1], np.int32)
+        # Followers as places in the sorted term list, -1 (the last place) staying -1.
+        next_rank = np.append(rank, -1).astype(np.int32)
         cursor = term_offsets[:-1].copy()
         while self.batches:
-            terms, in_columns, how_many, slots, positions = self.batches.pop(0)
+            terms, in_columns, how_many, slots, positions, following = self.batches.pop(0)
             runs = rank[terms] * columns + in_columns
             starts = np.cumsum(how_many) - how_many
             at = np.arange(len(slots)) + np.repeat(cursor[runs] - starts, how_many)
-            token_slots[at], token_positions[at] = slots, positions
+            token_slots[at], token_positions[at], token_next[at] = slots, positions, next_rank[following]
             cursor[runs] += how_many
         encoded = [term.encode() for term in ordered]
         term_starts = np.concatenate([[0], np.cumsum([len(e) for e in encoded], dtype=np.int64)]).astype(np.int64)
         term_blob = np.frombuffer(b"".join(encoded), np.uint8) if encoded else np.zeros(0, np.uint8)
-        return term_blob, term_starts, term_offsets, token_slots, token_positions
+        return term_blob, term_starts, term_offsets, token_slots, token_positions, token_next

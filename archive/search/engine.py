@@ -73,8 +73,9 @@ def search(db, query="", page=1, per_page=48, sort="relevance", include_private=
     start = (page - 1) * per_page
     chosen = hits.ordered(start + per_page)[start:]
     rows = rows_for(db, chosen)
-    for row in rows:
-        row["versions"] = hits.stacks.size_of(row["id"]) if hits.stacks is not None else 1
+    sizes = hits.stacks.sizes_of([row["id"] for row in rows]) if hits.stacks is not None else [1] * len(rows)
+    for row, size in zip(rows, sizes):
+        row["versions"] = int(size)
     result = SearchResult(query=query or "", sort=sort,
                           page=Page(items=rows, page=page, per_page=per_page, total=hits.total))
     if with_facets:
@@ -340,12 +341,13 @@ class _Stacks:
         # Per segment, the slots of the copies not shown.
         self.hidden = [self.slot[at][~first[at]] for at in self.by_segment]
 
-    def size_of(self, photo_id):
-        """How many copies the shown photo photo_id stands for (1: no stack)."""
-        at = np.searchsorted(self._shown_ids, photo_id)
-        if at < len(self._shown_ids) and self._shown_ids[at] == photo_id:
-            return int(self._sizes[at])
-        return 1
+    def sizes_of(self, photo_ids):
+        """How many copies each shown photo of photo_ids stands for (1: no stack)."""
+        photo_ids = np.asarray(photo_ids, np.int64)
+        if not len(self._shown_ids):
+            return np.ones(len(photo_ids), np.int64)
+        at = np.minimum(np.searchsorted(self._shown_ids, photo_ids), len(self._shown_ids) - 1)
+        return np.where(self._shown_ids[at] == photo_ids, self._sizes[at], 1)
 
     def matched(self, masks):
         """Which copies masks hold, as a bool array over the copies."""

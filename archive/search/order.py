@@ -35,11 +35,14 @@ def first(seg, mask, sort, count, hits, scores=None):
         return _EMPTY
     if scores is None:
         return _first(seg, mask, sort, count, hits)
-    levels = np.bincount(scores[mask])
     chosen = []
-    for score in range(len(levels) - 1, -1, -1):
-        if levels[score]:
-            chosen.append(_first(seg, mask & (scores == score), "newest", count, int(levels[score])))
+    # Best score first. A score is a few words' worth, so the levels are few:
+    # one pass over the scores each costs less than gathering every hit's.
+    for score in range(int(scores.max()), -1, -1):
+        level = mask & (scores == score)
+        hits_at = int(np.count_nonzero(level))
+        if hits_at:
+            chosen.append(_first(seg, level, "newest", count, hits_at))
             count -= len(chosen[-1])
             if count <= 0:
                 break

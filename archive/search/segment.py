@@ -19,7 +19,9 @@ photo id in `ids`.
 - Text: every token of each photo's photos_fts row (tokens.py makes them
   exactly as FTS5 does), grouped by term in the sorted term list, then by
   column, each run in order of slot and position: a word's matches in the
-  columns a query looks at are a few contiguous runs.
+  columns a query looks at are a few contiguous runs. Beside each token,
+  the term that follows it in its column (-1: none), so a phrase of two
+  words is one run compared with a number, not two runs intersected.
 """
 
 import json
@@ -47,13 +49,13 @@ FTS_COLUMNS = ("title", "caption", "transcription", "original_filename", "tags",
 LATIN_COLUMNS = 5  # the first five hold the text as written; the rest Korean pieces
 POSITION_BITS = 24  # positions in a column stay below 2**24
 # Files written by another layout of the arrays are rebuilt, not read.
-FORMAT = 2
+FORMAT = 3
 
 _EPOCH = datetime(1970, 1, 1)
 
 ARRAYS = ("state", "taken", "uploaded", "year", "camera", "tag_offsets", "tag_slots", "dense_tags",
           "dense_bits", "newest", "by_taken", "term_blob", "term_starts", "term_offsets", "token_slots",
-          "token_positions")
+          "token_positions", "token_next")
 
 
 def epoch_seconds(iso):
@@ -196,16 +198,21 @@ class Segment:
     def _term_bytes(self, i):
         return self.term_blob[self.term_starts[i] : self.term_starts[i + 1]].tobytes()
 
-    def term_size(self, index):
-        """How many times the term at index occurs, in every column."""
-        columns = len(FTS_COLUMNS)
-        return int(self.term_offsets[(index + 1) * columns] - self.term_offsets[index * columns])
+    def occurrence_count(self, index, column):
+        """How many times the term at index occurs in one column."""
+        at = index * len(FTS_COLUMNS) + column
+        return int(self.term_offsets[at + 1] - self.term_offsets[at])
 
     def occurrences(self, index, column):
         """(slots, positions) of the term at index in one column, in order."""
         at = index * len(FTS_COLUMNS) + column
         start, end = self.term_offsets[at], self.term_offsets[at + 1]
         return self.token_slots[start:end], self.token_positions[start:end]
+
+    def followers(self, index, column):
+        """The term (its index) after each occurrence() of the term at index, -1 for none."""
+        at = index * len(FTS_COLUMNS) + column
+        return self.token_next[self.term_offsets[at] : self.term_offsets[at + 1]]
 
 
 def _bisect(before, count):
@@ -260,8 +267,8 @@ def load(folder):
     segment = Segment(arrays, meta)
     terms = len(segment.term_starts) - 1
     if (len(segment.term_offsets) != terms * len(FTS_COLUMNS) + 1
-            or segment.term_offsets[-1] != len(segment.token_slots) or len(segment.token_positions) != len(
-                segment.token_slots)
+            or segment.term_offsets[-1] != len(segment.token_slots) or not len(segment.token_positions) == len(
+                segment.token_next) == len(segment.token_slots)
             or segment.tag_offsets[-1] != len(segment.tag_slots)
             or len(segment.newest) > segment.size or len(segment.by_taken) != len(segment.newest)):
         raise ValueError(f"the search index in {folder} is damaged")

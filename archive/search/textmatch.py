@@ -85,11 +85,14 @@ def _phrase(segment, terms, column):
         return np.zeros(0, np.int64)
     if len(indexes) == 1:
         return segment.occurrences(indexes[0], column)[0]
-    # Each token's (slot, position), moved back by its place in the phrase:
-    # a phrase starts where all of them meet. Rarest first.
+    # Where each word is followed by the next one, as (slot, position),
+    # moved back by its place in the phrase: the phrase starts where every
+    # pair meets. Pairs whose first word is rarest first.
     keys = None
-    for i in sorted(range(len(indexes)), key=lambda i: segment.term_size(indexes[i])):
+    for i in sorted(range(len(indexes) - 1), key=lambda i: segment.occurrence_count(indexes[i], column)):
         slots, positions = segment.occurrences(indexes[i], column)
+        pair = segment.followers(indexes[i], column) == indexes[i + 1]
+        slots, positions = slots[pair], positions[pair]
         if i:
             starts = positions >= i
             slots, positions = slots[starts], positions[starts]

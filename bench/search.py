@@ -15,9 +15,10 @@ It reports: the time to build the shared index; a caption edited and then
 found; the cold start of a fresh process (start, open, answer one search with
 facets) for both designs; p50 and p95 of each query, stacked and unstacked;
 whether both designs return the same page, total and facets; and the memory
-of 4 worker processes that each ran every query,
-as proportional set size (a page shared by four counts a quarter in each),
-against one worker alone.
+of 4 worker processes that each ran every query, as proportional set size
+(a page shared by four counts a quarter in each), against one worker alone,
+split into mapped files (the shared index's arrays, and the libraries) and
+each process's own heap (the interpreter, its modules and a query's work).
 
     python bench/search.py                      # 100,000 photos
     python bench/search.py --photos 1000000     # a million (the archive is cached)
@@ -223,22 +224,27 @@ def cold_start(design, data_dir):
 
 
 def pss_mb(pid):
+    """(all, mapped files, the process's own memory): PSS in MB. Mapped
+    files are the index's arrays (and the libraries); the rest is the
+    interpreter's heap: modules, caches, a query's working arrays."""
+    found = {}
     with open(f"/proc/{pid}/smaps_rollup") as f:
         for line in f:
-            if line.startswith("Pss:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+            name, _, value = line.partition(":")
+            if name in ("Pss", "Pss_File", "Pss_Anon"):
+                found[name] = int(value.split()[0]) / 1024
+    return found.get("Pss", 0.0), found.get("Pss_File", 0.0), found.get("Pss_Anon", 0.0)
 
 
 def workers_memory(design, data_dir, count):
-    """PSS in MB of count workers together, each having run every query."""
+    """PSS in MB (pss_mb) of count workers together, each having run every query."""
     procs = [subprocess.Popen([sys.executable, __file__, "--worker", design, str(data_dir)],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for _ in range(count)]
     try:
         for proc in procs:
             if proc.stdout.readline().strip() != "ready":
                 raise RuntimeError(f"a {design} worker failed")
-        return sum(pss_mb(proc.pid) for proc in procs)
+        return [sum(values) for values in zip(*(pss_mb(proc.pid) for proc in procs))]
     finally:
         for proc in procs:
             proc.communicate("exit\n", timeout=600)
@@ -338,8 +344,9 @@ def main():
         for design, label in (("shared", "shared index"), ("before", "today's design")):
             one = workers_memory(design, data_dir, 1)
             many = workers_memory(design, data_dir, args.workers)
-            print(f"memory (PSS) of {label}: 1 worker {one:,.0f} MB, {args.workers} workers {many:,.0f} MB "
-                  f"({many / one:.2f}x one)")
+            print(f"memory (PSS) of {label}: 1 worker {one[0]:,.0f} MB, {args.workers} workers {many[0]:,.0f} MB "
+                  f"({many[0] / one[0]:.2f}x one); of it mapped files (the index): {one[1]:,.0f} MB and "
+                  f"{many[1]:,.0f} MB, each process's own heap: {one[2]:,.0f} MB and {many[2]:,.0f} MB")
 
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -337,8 +337,9 @@ def main():
               " SQL counts differ for text queries: LIKE matches substrings, FTS5 matches words)")
         db.close()
         # This process is no worker: it lets go of the index's pages, so that
-        # only the workers share them.
+        # only the workers share them (the stacks made for a view hold its segments too).
         search_index._cache.clear()
+        search._made.clear()
         gc.collect()
         print()
         for design, label in (("shared", "shared index"), ("before", "today's design")):

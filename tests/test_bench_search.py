@@ -9,7 +9,7 @@ BENCH = Path(__file__).resolve().parent.parent / "bench" / "search.py"
 
 def test_benchmark_runs_and_prints_its_table(tmp_path):
     result = subprocess.run([sys.executable, str(BENCH), "--photos", "300", "--repeats", "2", "--before-repeats", "1",
-                             "--baseline-repeats", "1", "--workers", "1", "--cache", str(tmp_path)],
+                             "--baseline-repeats", "1", "--workers", "1", "--cold-repeats", "1", "--cache", str(tmp_path)],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "archive of 300 photos" in result.stdout and (tmp_path / "photos-300-v2" / "done").exists()

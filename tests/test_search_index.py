@@ -17,6 +17,7 @@ from archive.catalogue import tagging
 from archive.preservation import backup, fixity
 from archive.search import engine as search
 from archive.search import index as search_index
+from archive.search import order
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def forget_the_index():
     search_index._cache.clear()
 
 
-WORDS = ["poster", "posters", "POSTER", "flower girl", "flower-girl.jpg", "flower-girl", "seven year", "itch",
+WORDS = ["poster", "posters", "POSTER", "flower girl", "flower-girl.jpg", "flower-girl", "seven year", "itch", "seven year itch", "year itch", "itch seven",
          "seven", "european", "european street", "street european", "café", "cafe", "statue", "gate",
          "workers", "work", "façade", "soap", "2016", "img", "jpg", "sign shop", "the", "a", "x-t2",
          "포스터", "영화포스터", "영화", "화포", "꽃", "꽃파는", "처녀", "꽃파는 처녀", "동상", "광장", "광장의", "정문",
@@ -75,8 +76,8 @@ def test_the_index_lives_in_the_data_directory_and_is_shared(built, data_dir):
     assert {p.name for p in generation.iterdir()} >= {"meta.json", "tag_slots.npy", "token_slots.npy"}
     # A new process answers from the same files without building anything.
     code = ("import sys, time; from pathlib import Path; from archive import db; "
-            "from archive.search import engine, segment; "
-            "built = []; segment.build = lambda *a, **k: built.append(1); "
+            "from archive.search import builder, engine; "
+            "built = []; builder.build = lambda *a, **k: built.append(1); "
             "d = db.connect(Path(sys.argv[1])); r = engine.search(d, 'set:european-street', include_private=True); "
             "print(sorted(x['id'] for x in r.page.items), len(built))")
     result = subprocess.run([sys.executable, "-c", code, str(data_dir)], capture_output=True, text=True,
@@ -85,12 +86,33 @@ def test_the_index_lives_in_the_data_directory_and_is_shared(built, data_dir):
     assert result.stdout.split() == ["[1,", "2,", "7]", "0"]
 
 
+@pytest.mark.parametrize("sort", list(search.SORTS))
+def test_walking_an_order_gives_the_pages_that_sorting_the_hits_gives(built, monkeypatch, sort):
+    db = built
+    queries = ["", "poster", "set:european-street", "is:untagged", "poster OR statue", "-subject:advert"]
+
+    def pages(walk_from):
+        monkeypatch.setattr(order, "_WALK_FROM", walk_from)
+        out = []
+        for query in queries:
+            for page in (1, 2, 3):
+                result = search.search(db, query, page=page, per_page=2, sort=sort, include_private=True)
+                out.append([row["id"] for row in result.page.items])
+            out.append([int(i) for i in search.search_ids(db, query, sort=sort, include_private=True)])
+        return out
+
+    walked = pages(10**9)
+    assert walked == pages(0)
+    if sort == "oldest":
+        assert walked[3] == [1, 2, 3, 4, 5, 6, 7, 8]
+
+
 def test_a_deleted_or_damaged_file_is_rebuilt(built, data_dir):
     db = built
     before = found(db, "poster OR set:entrance-plaza")
     folder = data_dir / "search-index"
     generation = next(p for p in folder.iterdir() if p.is_dir())
-    (generation / "token_where.npy").unlink()
+    (generation / "token_positions.npy").unlink()
     forget_the_index()
     assert found(db, "poster OR set:entrance-plaza") == before
     generation = next(p for p in folder.iterdir() if p.is_dir())

@@ -20,7 +20,7 @@ from archive.dedup import decisions as duplicates
 from archive.dedup import stacks as dedup_stacks
 from archive.search import fulltext as search_text
 from archive.search import index as search_index
-from archive.search import textmatch
+from archive.search import order, textmatch
 from archive.search.query import (
     And,
     Camera,
@@ -35,7 +35,7 @@ from archive.search.query import (
     Taken,
     Text,
     UnknownTagError,
-    narrowed,
+    narrowing,
     parse,
     quote_value,
 )
@@ -52,7 +52,6 @@ SORTS = {
 }
 FACETS = ("set", "subject", "film", "trip", "year", "camera", "poster")
 FACET_LIMIT = 30
-_ID_BITS = 23  # photo ids below 8 million fit beside a time in one sort key
 
 
 @dataclass
@@ -77,8 +76,9 @@ def search(db, query="", page=1, per_page=48, sort="relevance", include_private=
     start = (page - 1) * per_page
     chosen = hits.ordered(start + per_page)[start:]
     rows = rows_for(db, chosen)
-    for row in rows:
-        row["versions"] = hits.stacks.size_of(row["id"]) if hits.stacks is not None else 1
+    sizes = hits.stacks.sizes_of([row["id"] for row in rows]) if hits.stacks is not None else [1] * len(rows)
+    for row, size in zip(rows, sizes):
+        row["versions"] = int(size)
     result = SearchResult(query=query or "", sort=sort,
                           page=Page(items=rows, page=page, per_page=per_page, total=hits.total))
     if with_facets:
@@ -171,11 +171,10 @@ class _Context:
             carried = carried or bool(mask.any())
         return carried
 
-    def plan(self, node, head=False):
-        key = (node, head)
-        if key not in self._plans:
-            self._plans[key] = textmatch.plan(node.text, node.phrase, head)
-        return self._plans[key]
+    def plan(self, node):
+        if node not in self._plans:
+            self._plans[node] = textmatch.plan(node.text, node.phrase)
+        return self._plans[node]
 
     def poster_photos(self, node):
         if isinstance(node, Poster):
@@ -243,9 +242,10 @@ class _Evaluator:
             needle = node.text.lower()
             out = []
             for seg in self.segments:
-                codes = [code for code, (text, label) in enumerate(seg.cameras)
-                         if needle in text or needle in label.lower()]
-                out.append(np.isin(seg.camera, codes))
+                # One entry a camera code, and a last one for no camera (-1).
+                matches = np.zeros(len(seg.cameras) + 1, bool)
+                matches[:-1] = [needle in text or needle in label.lower() for text, label in seg.cameras]
+                out.append(matches[seg.camera])
             return out
         if isinstance(node, Is):
             if node.what == "untagged":
@@ -290,16 +290,20 @@ class _Evaluator:
         parts = self.context.plan(node)
         if parts is None:  # only punctuation: it asks for nothing
             return [seg.has(EXISTS) for seg in self.segments]
-        masks = self.context.lifted([textmatch.mask(seg, parts) for seg in self.segments])
-        if positive and self.context.ranked:
-            # See fulltext.py: 3 for a word in a title or tags, else 1.
-            heads = self.context.lifted([textmatch.mask(seg, self.context.plan(node, head=True))
-                                         for seg in self.segments])
+        ranked = positive and self.context.ranked
+        found = [textmatch.masks(seg, parts, head=ranked) for seg in self.segments]
+        masks = self.context.lifted([mask for mask, _ in found])
+        if ranked:
+            # See fulltext.py: 3 for a word in a title or tags, else 1. A
+            # query holds at most 60 words, so a score fits in a byte. The
+            # title-or-tags matches are a part of the matches, lifted or not.
+            heads = self.context.lifted([head for _, head in found])
             for k, (mask, head) in enumerate(zip(masks, heads)):
                 if self.scores[k] is None:
-                    self.scores[k] = np.zeros(self.segments[k].size, np.int32)
+                    self.scores[k] = np.zeros(self.segments[k].size, np.uint8)
                 self.scores[k] += mask
-                self.scores[k] += 2 * (head & mask)
+                self.scores[k] += head
+                self.scores[k] += head
         return masks
 
 
@@ -360,12 +364,13 @@ class _Stacks:
         # Per segment, the slots of the copies not shown.
         self.hidden = [self.slot[at][~first[at]] for at in self.by_segment]
 
-    def size_of(self, photo_id):
-        """How many copies the shown photo photo_id stands for (1: no stack)."""
-        at = np.searchsorted(self._shown_ids, photo_id)
-        if at < len(self._shown_ids) and self._shown_ids[at] == photo_id:
-            return int(self._sizes[at])
-        return 1
+    def sizes_of(self, photo_ids):
+        """How many copies each shown photo of photo_ids stands for (1: no stack)."""
+        photo_ids = np.asarray(photo_ids, np.int64)
+        if not len(self._shown_ids):
+            return np.ones(len(photo_ids), np.int64)
+        at = np.minimum(np.searchsorted(self._shown_ids, photo_ids), len(self._shown_ids) - 1)
+        return np.where(self._shown_ids[at] == photo_ids, self._sizes[at], 1)
 
     def matched(self, masks):
         """Which copies masks hold, as a bool array over the copies."""
@@ -426,7 +431,8 @@ class _Stacks:
             if not len(rows):
                 continue
             slots = self.slot[copies[rows]]
-            dense = [(i, seg._dense_row[t]) for i, t in enumerate(tag_ids) if t in seg._dense_row]
+            bitset = [seg.bitset_row(t) for t in tag_ids]
+            dense = [(i, row) for i, row in enumerate(bitset) if row is not None]
             if dense:
                 columns, bitsets = (list(part) for part in zip(*dense))
                 words = seg.dense_bits[np.ix_(bitsets, slots >> 6)]
@@ -435,7 +441,7 @@ class _Stacks:
             lookup = np.full(seg.size, -1, np.int32)
             lookup[slots] = np.arange(len(slots), dtype=np.int32)
             for i, tag_id in enumerate(tag_ids):
-                if tag_id in seg._dense_row:
+                if bitset[i] is not None:
                     continue
                 found = lookup[seg.tag_slots_of(tag_id)]
                 out[rows[found[found >= 0]], i] = True
@@ -447,44 +453,29 @@ class _Hits:
 
     def __init__(self, view, masks, scores, sort, stacks=None):
         self.view, self.masks, self.sort, self.stacks = view, masks, sort, stacks
-        self.slots = [np.flatnonzero(mask) for mask in masks]
-        self.total = sum(len(s) for s in self.slots)
-        ids, keys = [], []
-        ranked = sort == "relevance" and any(s is not None for s in scores)
-        for seg, slots, score in zip(view.segments, self.slots, scores):
-            ids.append(seg.photo_ids(slots).astype(np.int64))
-            keys.append(_keys(seg, slots, ids[-1], sort, score if ranked else None, ranked))
-        self.ids = np.concatenate(ids)
-        self.keys = np.concatenate(keys)
+        self.ranked = sort == "relevance" and any(s is not None for s in scores)
+        self.scores = [s if s is not None or not self.ranked else np.zeros(m.size, np.uint8)
+                       for s, m in zip(scores, masks)]
+        self.counts = [int(np.count_nonzero(mask)) for mask in masks]
+        self.total = sum(self.counts)
 
     def ordered(self, count):
         """The first count photo ids in the sort order, without sorting the rest."""
-        keys = self.keys
-        if count < len(keys):
-            first = np.argpartition(keys, count - 1)[:count] if count > 0 else np.zeros(0, np.int64)
-            return self.ids[first[np.argsort(keys[first])]]
-        return self.ids[np.argsort(keys)]
-
-
-def _keys(seg, slots, ids, sort, scores, ranked):
-    """Sort keys, smallest first; ids break every tie, so the order is total."""
-    uploaded = np.asarray(seg.uploaded[slots])
-    if ranked:
-        # Best text match first, equal scores newest upload first, in one key:
-        # scores stay below 2**8 (3 a term), upload times below 2**31.
-        score = np.zeros(len(slots), np.int64) if scores is None else scores[slots].astype(np.int64)
-        return -((score << 54) + (np.clip(uploaded, 0, (1 << 31) - 1) << _ID_BITS) + ids)
-    if sort in ("relevance", "newest"):
-        return -((uploaded << _ID_BITS) + ids)
-    if sort == "oldest":
-        return (uploaded << _ID_BITS) + ids
-    taken = np.asarray(seg.taken[slots])
-    missing = taken == NO_TIME
-    # Undated photos go last either way.
-    keys = (np.where(missing, 0, taken) << _ID_BITS) + ids
-    if sort == "taken-desc":
-        keys = -keys
-    return np.where(missing, np.iinfo(np.int64).max - (1 << _ID_BITS) + ids, keys)
+        found = []
+        for seg, mask, scores, hits in zip(self.view.segments, self.masks, self.scores, self.counts):
+            if not hits:
+                continue
+            scores = scores if self.ranked else None
+            # The base's first hits along its orders; a small segment's hits are few.
+            slots = order.first(seg, mask, self.sort, count, hits, scores) if seg.ids is None \
+                else np.flatnonzero(mask)
+            found.append(order.values(seg, slots, scores))
+        if not found:
+            return np.zeros(0, np.int64)
+        if len(found) == 1 and self.view.segments[0].ids is None and self.counts[0]:
+            return found[0][0][:count]  # the base's, in order already
+        merged = tuple(None if found[0][i] is None else np.concatenate([f[i] for f in found]) for i in range(4))
+        return merged[0][order.arrange(merged, self.sort, count)]
 
 
 def rows_for(db, ids):
@@ -497,12 +488,12 @@ def rows_for(db, ids):
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        for row in db.query(f"SELECT * FROM photos WHERE id IN ({marks})", chunk):
-            by_id[row["id"]] = dict(row)
-        for row in db.query(
+        for row in _dicts(db.execute(f"SELECT * FROM photos WHERE id IN ({marks})", chunk)):
+            by_id[row["id"]] = row
+        for row in _dicts(db.execute(
             "SELECT photo_tags.photo_id, tags.* FROM photo_tags JOIN tags ON tags.id = photo_tags.tag_id"
             f" WHERE photo_tags.photo_id IN ({marks}) ORDER BY tags.facet, tags.label", chunk
-        ):
+        )):
             tags_of[row["photo_id"]].setdefault(row["facet"], []).append(row)
     out = []
     for photo_id in ids:
@@ -512,9 +503,15 @@ def rows_for(db, ids):
     return out
 
 
+def _dicts(cursor):
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row)) for row in cursor]
+
+
 def facet_counts(db, hits, query):
     """{facet: [{"value", "label", "label_ko", "count", "query"}]} over every matching photo."""
     by_facet = {facet: [] for facet in FACETS}
+    narrowed = narrowing(query)
     marks = ",".join("?" * len(TAG_FACETS))
     vocabulary = db.execute(f"SELECT id, facet, slug, label, label_ko FROM tags WHERE facet IN ({marks})",
                             TAG_FACETS).fetchall()
@@ -524,35 +521,33 @@ def facet_counts(db, hits, query):
     if hits.stacks is not None:
         # A stack carries the tags of all its copies.
         counts += hits.stacks.extra_tag_counts(hits.masks, tag_ids)
-    for seg, mask in zip(hits.view.segments, hits.masks):
+    for seg, mask, hits_in_segment in zip(hits.view.segments, hits.masks, hits.counts):
+        if not hits_in_segment:
+            continue
         counts += seg.tag_counts(mask, tag_ids)
-        year = np.asarray(seg.year)[mask]
-        for value, count in enumerate(np.bincount(year[year > 0])):
-            if count:
-                years[value] = years.get(value, 0) + int(count)
-        camera = np.asarray(seg.camera)[mask]
-        for code, count in enumerate(np.bincount(camera[camera >= 0])):
+        for year, count in seg.year_counts(mask).items():
+            years[year] = years.get(year, 0) + count
+        for (_, label), count in zip(seg.cameras, seg.camera_counts(mask)):
             if count:  # two makes' spellings can share a label
-                label = seg.cameras[code][1]
                 cameras[label] = cameras.get(label, 0) + int(count)
     for (_, facet, slug, label, label_ko), count in zip(vocabulary, counts):
         if count:
             by_facet[facet].append({
                 "value": slug, "label": label, "label_ko": label_ko, "count": int(count),
-                "query": narrowed(query, f"{facet}:{quote_value(slug)}"),
+                "query": narrowed(f"{facet}:{quote_value(slug)}"),
             })
     for facet in TAG_FACETS:
         # Sets read best in their hierarchy; the rest by how many photos they hold.
         key = (lambda e: e["value"]) if facet == "set" else (lambda e: (-e["count"], e["label"]))
         by_facet[facet] = sorted(by_facet[facet], key=key)[:FACET_LIMIT if facet != "set" else None]
     by_facet["year"] = [
-        {"value": str(year), "label": str(year), "count": years[year], "query": narrowed(query, f"taken:{year}")}
+        {"value": str(year), "label": str(year), "count": years[year], "query": narrowed(f"taken:{year}")}
         for year in sorted(years, reverse=True)
     ]
     by_facet["poster"] = poster_counts(db, hits, query)
     by_facet["camera"] = [
         {"value": label, "label": label, "count": count,
-         "query": narrowed(query, f"camera:{quote_value(label)}")}
+         "query": narrowed(f"camera:{quote_value(label)}")}
         for label, count in sorted(cameras.items(), key=lambda item: (-item[1], item[0]))[:FACET_LIMIT]
     ]
     return by_facet
@@ -562,7 +557,10 @@ def poster_counts(db, hits, query):
     """The posters the results show, each with how many of the results
     (stacks once, a stack showing a poster any of its copies shows)."""
     links = posters.links_by_poster(db)
-    if not links or not len(hits.ids):
+    hit_ids = np.concatenate([np.zeros(0, np.int64)] + [
+        np.asarray(seg.photo_ids(np.flatnonzero(mask)), np.int64)
+        for seg, mask in zip(hits.view.segments, hits.masks)])
+    if not links or not len(hit_ids):
         return []
     poster_ids = np.asarray([row[0] for row in links], np.int64)
     photo_ids = np.asarray([row[4] for row in links], np.int64)
@@ -575,11 +573,11 @@ def poster_counts(db, hits, query):
         poster_ids = np.concatenate([poster_ids, poster_ids[in_stack]])
         photo_ids = np.concatenate([photo_ids, shown])
     pairs = np.unique(np.stack([poster_ids, photo_ids], axis=1), axis=0)
-    found = pairs[np.isin(pairs[:, 1], hits.ids)]
+    found = pairs[np.isin(pairs[:, 1], hit_ids)]
     counts = np.bincount(found[:, 0]) if len(found) else np.zeros(0, np.int64)
     names = {row[0]: row[1:4] for row in links}
     entries = [{"value": names[pid][0], "label": names[pid][1] or names[pid][2] or names[pid][0],
                 "label_ko": names[pid][2], "count": int(count),
-                "query": narrowed(query, f"poster:{quote_value(names[pid][0])}")}
+                "query": narrowing(query)(f"poster:{quote_value(names[pid][0])}")}
                for pid, count in enumerate(counts) if count]
     return sorted(entries, key=lambda e: (-e["count"], e["label"]))[:FACET_LIMIT]

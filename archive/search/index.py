@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from archive.search import builder
 from archive.search import fulltext as search_text
 from archive.search import segment as segments
 from archive.storage import write_atomically
@@ -138,10 +139,10 @@ def snapshot(db):
             if done < through:
                 changed = [row[0] for row in db.execute(
                     "SELECT DISTINCT photo_id FROM search_changes WHERE id > ? AND id <= ?", [done, through])]
-                small = small + [segments.build(db, through, changed)]
+                small = small + [builder.build(db, through, changed)]
                 if len(small) > MAX_SMALL:
                     ids = np.unique(np.concatenate([s.ids for s in small]))
-                    small = [segments.build(db, through, ids)]
+                    small = [builder.build(db, through, ids)]
         view = View(base, small, through)
         if len(_cache) >= 8 and key not in _cache:  # one per data directory; tests make many
             _cache.pop(next(iter(_cache)))
@@ -242,7 +243,7 @@ def reindex(db, progress=lambda done, total: None):
 
 
 def _build(db, progress):
-    base = segments.build(db, _state(db, "fts_through"), progress=progress)
+    base = builder.build(db, _state(db, "fts_through"), progress=progress)
     base.meta["database_id"] = _state(db, "database_id")
     return base
 

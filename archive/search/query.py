@@ -302,24 +302,36 @@ def parse(query):
     return tree
 
 
+_NEEDS_QUOTES = re.compile(r'[\s()"]')
+
+
 def quote_value(value):
     """A value as it is written after FIELD: in a query, quoted when it must be."""
-    if value and not any(ch.isspace() or ch in '()"' for ch in value):
+    if value and not _NEEDS_QUOTES.search(value):
         return value
     return '"' + value.replace('"', "") + '"'
 
 
 def narrowed(query, term):
     """The query with one more condition, for facet links."""
+    return narrowing(query)(term)
+
+
+def narrowing(query):
+    """narrowed() for many terms of one query (every facet link of a
+    search), reading the query once."""
     query = (query or "").strip()
-    if not query:
-        return term
-    if term in query.split():
-        return query
-    tree = parse(query)
-    if isinstance(tree, Or):
-        return f"({query}) {term}"
-    return f"{query} {term}"
+    words = set(query.split())
+    either = bool(query) and isinstance(parse(query), Or)
+
+    def narrowed_by(term):
+        if not query:
+            return term
+        if term in words:
+            return query
+        return f"({query}) {term}" if either else f"{query} {term}"
+
+    return narrowed_by
 
 
 @dataclass(frozen=True)

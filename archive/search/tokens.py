@@ -21,6 +21,7 @@ import os
 import re
 import sqlite3
 import threading
+from itertools import chain
 
 TOKENIZE = "porter unicode61 remove_diacritics 2"
 _ASCII_TOKEN = re.compile(r"[0-9A-Za-z]+")
@@ -55,6 +56,20 @@ class Tokenizer:
                 self._chunks.clear()
             self._chunks[chunk] = found
         return found
+
+    def plain_chunks(self, chunks):
+        """The tokens of many plain-ASCII chunks (or texts) at once: a list
+        of how many each has, and all of them in a row. For building an
+        index, where a million file names each bring a new word."""
+        found = list(map(_ASCII_TOKEN.findall, map(str.lower, chunks)))
+        words = list(chain.from_iterable(found))
+        if len(self._stems) >= _CACHE_LIMIT:
+            self._stems.clear()
+        for word in set(words).difference(self._stems):
+            if not word.isdigit():
+                self._stems[word] = self._stem(word)
+        # Digits alone are their own token.
+        return list(map(len, found)), list(map(self._stems.get, words, words))
 
     def _stem(self, word):
         if word.isdigit():

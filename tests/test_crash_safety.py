@@ -88,12 +88,13 @@ def test_an_import_to_an_object_store_killed_while_it_uploads_then_run_again_is_
     for _attempt in range(2):
         process = subprocess.Popen(manage(data_dir, "import", folder, "--workers", "2", "--json"),
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        # Killed while a multipart upload is open (its marker is there), a
-        # moment after it began.
+        # Killed while a multipart upload is open: its marker names the
+        # upload once the store has begun it (on the first attempt at once,
+        # on the next a moment later).
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not list((data_dir / "tmp").glob(".tmp-*.multipart")):
-            time.sleep(0.005)
-        time.sleep(rng.uniform(0, 0.3))
+        while time.monotonic() < deadline and not _open_upload(data_dir):
+            time.sleep(0.002)
+        time.sleep(rng.uniform(0, 0.05) if _attempt else 0)
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         # Whatever is visible now is whole: every committed row has its original.
@@ -116,3 +117,13 @@ def test_an_import_to_an_object_store_killed_while_it_uploads_then_run_again_is_
     report = json.loads(verify.stdout)
     assert verify.returncode == 0, report["problems"]
     assert report["originals_checked"] == 6
+
+
+def _open_upload(data_dir):
+    for marker in (data_dir / "tmp").glob(".tmp-*.multipart"):
+        try:
+            if "upload_id" in marker.read_text():
+                return True
+        except OSError:
+            pass  # gone between the listing and the read
+    return False

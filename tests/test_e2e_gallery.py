@@ -195,7 +195,7 @@ def test_browse_pages_per_set_and_subject_with_counts(site, page):
     assert any(line.split("\n\n")[:3] == ["Film poster", "영화 포스터", "2 photos"] for line in lines), lines
     assert any(line.startswith("Statue\n\n동상\n\n1 photo") for line in lines), lines
     page.get_by_role("link", name="Film poster", exact=True).click()
-    assert page.locator("h1").inner_text() == "Film poster"
+    expect(page.locator("h1")).to_have_text("Film poster")
     assert page.locator("#results-count").inner_text() == "2 photos"
     assert page.locator("ul.grid li.card").count() == 2
     assert axe_violations(page) == []
@@ -250,7 +250,7 @@ def test_photo_page_zooms_with_sharper_iiif_requests(site, page):
     assert image.evaluate("img => img.style.transform") != before
     screenshot(page, "photo-zoomed")
     page.keyboard.press("0")
-    assert page.locator(".zoom-level").inner_text() == "100%"
+    expect(page.locator(".zoom-level")).to_have_text("100%")
     # The wheel zooms at the pointer.
     page.mouse.move(box["x"] + 100, box["y"] + 100)
     page.mouse.wheel(0, -200)

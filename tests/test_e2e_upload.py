@@ -221,11 +221,21 @@ def test_leaving_mid_batch_warns_first(site, tmp_path):
         path = tmp_path / f"many-{i}.jpg"
         path.write_bytes(image_bytes(scene(1600, 1200, seed=100 + i)))
         paths.append(str(path))
+    # Hold every upload on its way to the server, so the batch is surely
+    # still going when the visitor leaves, however fast the machine.
+    held = []
+
+    def hold(route):
+        held.append(route)
+
+    page.route("**/api/uploads", hold)
     page.locator("input[type=file][name=photos]").set_input_files(paths)
     page.get_by_role("button", name="Upload", exact=True).click()
-    assert "still to go" in page.locator("#upload-summary").inner_text()
+    expect(page.locator("#upload-summary")).to_contain_text("12 still to go")
     with page.expect_event("dialog", timeout=10_000) as asked:
         page.close(run_before_unload=True)
     assert asked.value.type == "beforeunload"
     asked.value.dismiss()  # stay on the page
     assert not page.is_closed()
+    page.unroute("**/api/uploads", hold)
+    page.close()

@@ -5,6 +5,7 @@ reached from, chips, did-you-mean, films and trips, error pages, the
 favicon, manifest and API page."""
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -180,3 +181,22 @@ def test_favicon_manifest_social_tags_and_the_api_page(client):
     with client.get("/swagger-ui/swagger-ui-bundle.js") as script:
         assert script.status_code == 200
     assert len(PUBLIC) == 7
+
+
+def test_the_compiled_catalogues_are_shared_not_left_behind_by_each_start(tmp_path):
+    """Every app start (each gunicorn worker, each test server) uses one compiled
+    folder per version of the catalogues, instead of leaving a new one in /tmp."""
+    from archive.web.i18n import compile_catalogues
+
+    source = tmp_path / "translations"
+    shutil.copytree(CATALOGUE.parent.parent.parent, source)
+    first = compile_catalogues(source)
+    assert compile_catalogues(source) == first
+    assert (first / "ko" / "LC_MESSAGES" / "messages.mo").stat().st_size > 1000
+    # A changed catalogue is compiled afresh, never served from the old folder.
+    po = source / "ko" / "LC_MESSAGES" / "messages.po"
+    po.write_text(po.read_text(encoding="utf-8") + '\nmsgid "A new message"\nmsgstr "새 메시지"\n', encoding="utf-8")
+    second = compile_catalogues(source)
+    assert second != first and (second / "ko" / "LC_MESSAGES" / "messages.mo").exists()
+    for folder in (first, second):
+        shutil.rmtree(folder)

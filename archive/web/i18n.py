@@ -3,12 +3,17 @@
 The language is the visitor's choice, kept in a cookie by the header's
 switch (/language/<code>); before any choice, the browser's Accept-Language.
 The catalogues live in the package as .po files (archive/translations) and
-are compiled when the app starts, into a folder of this process's own: a
-fresh clone and an installed wheel both work, and a compiled file can never
-be older than its source."""
+are compiled when the app starts, into a temporary folder named after their
+contents: a fresh clone and an installed wheel both work, a compiled file
+can never be older than its source, and every process (gunicorn's workers,
+the test servers, a worker killed without clean-up) shares one folder per
+version of the catalogues instead of leaving one behind each."""
 
 import atexit
+import hashlib
+import os
 import shutil
+import stat
 import tempfile
 from datetime import date, datetime
 from pathlib import Path
@@ -37,18 +42,56 @@ def init_app(app):
 
 
 def compile_catalogues(source=CATALOGUES):
-    """Every <lang>/LC_MESSAGES/*.po under source, compiled to .mo in a new
-    temporary folder (removed when the process exits); returns the folder."""
-    target = Path(tempfile.mkdtemp(prefix="archive-translations-"))
-    atexit.register(shutil.rmtree, target, ignore_errors=True)
-    for po_path in source.glob("*/LC_MESSAGES/*.po"):
+    """Every <lang>/LC_MESSAGES/*.po under source, compiled to .mo in a
+    temporary folder named after the catalogues' contents (made once, then
+    reused); returns the folder."""
+    sources = sorted(source.glob("*/LC_MESSAGES/*.po"))
+    digest = hashlib.sha256()
+    for po_path in sources:
+        digest.update(str(po_path.relative_to(source)).encode() + b"\0" + po_path.read_bytes() + b"\0")
+    target = Path(tempfile.gettempdir()) / f"archive-translations-{os.getuid()}-{digest.hexdigest()[:16]}"
+    if _ours(target) and all((target / mo).exists() for mo in _compiled_names(sources, source)):
+        return target
+    # Written aside and renamed into place, so no process ever reads a half-made folder.
+    building = Path(tempfile.mkdtemp(prefix="archive-translations-building-"))
+    _compile(sources, source, building)
+    try:
+        os.rename(building, target)
+    except OSError:  # another process got there first, or the name is taken
+        shutil.rmtree(building, ignore_errors=True)
+        if _ours(target) and not all((target / mo).exists() for mo in _compiled_names(sources, source)):
+            shutil.rmtree(target, ignore_errors=True)  # emptied by a tmp cleaner: the next start makes it again
+    if _ours(target):
+        return target
+    # The shared name belongs to someone else: compile into a folder of this process's own.
+    own = Path(tempfile.mkdtemp(prefix="archive-translations-"))
+    atexit.register(shutil.rmtree, own, ignore_errors=True)
+    _compile(sources, source, own)
+    return own
+
+
+def _compiled_names(sources, source):
+    return [po_path.relative_to(source).with_suffix(".mo") for po_path in sources]
+
+
+def _compile(sources, source, target):
+    for po_path, name in zip(sources, _compiled_names(sources, source)):
         with po_path.open("rb") as f:
             catalogue = read_po(f, locale=po_path.parent.parent.name)
-        out = target / po_path.relative_to(source).with_suffix(".mo")
+        out = target / name
         out.parent.mkdir(parents=True, exist_ok=True)
         with out.open("wb") as f:
             write_mo(f, catalogue)
-    return target
+
+
+def _ours(folder):
+    """Whether folder is a directory of this user that no one else may write
+    (as mkdtemp makes them): another user's folder in /tmp is never trusted."""
+    try:
+        info = folder.lstat()
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o022
 
 
 def select_language():

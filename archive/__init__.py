@@ -5,7 +5,6 @@ import secrets
 from pathlib import Path
 
 from archive import config as archive_config
-from archive import db as archive_db
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,6 +45,8 @@ def create_app(config=None):
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
 
     # Create and migrate the database now, not on the first request.
+    from archive import db as archive_db  # here, not at the top: a bounded image child imports this package
+
     archive_db.connect(app.config["DATA_DIR"]).close()
     app.teardown_appcontext(_close_db)
     CSRFProtect(app)

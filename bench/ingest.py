@@ -81,6 +81,9 @@ def _write_one(args):
 
 def generate(folder, count):
     folder.mkdir(parents=True, exist_ok=True)
+    for stray in folder.glob("IMG_*.jpg"):  # a larger earlier run's files: not part of this one
+        if int(stray.stem[4:]) >= count:
+            stray.unlink()
     sources = source_photos()
     with ProcessPoolExecutor(2) as pool:
         return list(pool.map(_write_one, [(i, str(folder), sources) for i in range(count)]))
@@ -223,11 +226,9 @@ def main():
         rows.append((f"archive import, {workers} worker{'s' if workers > 1 else ''}",
                      len(photos) / (elapsed - startup), peak, len(photos) / elapsed))
 
-    small = min(100, args.memory_files)
-    variants(photos, work / f"var-{small}", small)
-    variants(photos, work / f"var-{args.memory_files}", args.memory_files)
     memory_rows = []
-    for count in (small, args.memory_files):
+    for count in sorted({min(100, args.memory_files), args.memory_files}):
+        variants(photos, work / f"var-{count}", count)
         elapsed, imported, peak = run_import(work / f"var-{count}", 2, work / "data-mem")
         memory_rows.append((count, imported, count / (elapsed - startup), peak))
         shutil.rmtree(work / f"var-{count}", ignore_errors=True)

@@ -22,13 +22,37 @@ def all_commands(group=cli, path=()):
     """Every command under the group, subgroups included, as (path, command)."""
     yield path, group
     if isinstance(group, click.Group):
-        for name, command in sorted(group.commands.items()):
-            yield from all_commands(command, path + (name,))
+        for name in group.list_commands(None):
+            yield from all_commands(group.get_command(None, name), path + (name,))
 
 
 def test_the_walk_finds_the_backbone_commands():
     names = {" ".join(path) for path, _ in all_commands()}
     assert {"", "import", "serve", "info"} <= names
+
+
+def test_every_command_module_is_listed_and_loaded_only_when_its_command_runs():
+    """The root lists every command that the modules of archive/cli define,
+    and running one loads only its own module: `users` starts without the
+    image stack or the JSON contract's models."""
+    import importlib
+    import pkgutil
+
+    import archive.cli as package
+
+    defined = set()
+    for module in pkgutil.iter_modules(package.__path__):
+        loaded = importlib.import_module(f"archive.cli.{module.name}")
+        commands = [v for v in vars(loaded).values() if isinstance(v, click.Command)]
+        inside = {id(sub) for group in commands if isinstance(group, click.Group) for sub in group.commands.values()}
+        defined |= {command.name for command in commands if id(command) not in inside}
+    assert defined == set(cli.list_commands(None))
+    for command, absent in (("users", "PIL"), ("users", "archive.contract"), ("settings", "faiss")):
+        probe = (f"import sys; from archive.cli import cli; cli.get_command(None, {command!r}); "
+                 f"print({absent!r} in sys.modules)")
+        completed = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                                   env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+        assert completed.stdout.strip() == "False", (command, completed.stderr)
 
 
 @pytest.mark.parametrize("path", [p for p, _ in all_commands()], ids=lambda p: " ".join(p) or "cli")

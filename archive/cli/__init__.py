@@ -4,13 +4,55 @@ Each module defines its commands or its group; this root adds them. No
 module imports the root back, so none depends on the order they load in.
 """
 
+import importlib
+
 import click
 
-from archive.cli import accounts, dedup, imports, photos, posters, preservation, search, server, transcription
 from archive.cli.context import Archive
 
+# Each command and the module:attribute that defines it. A command's module
+# is imported only when that command runs (or --help lists them all), so
+# `import` does not load the JSON contract, nor `users list` the image stack.
+COMMANDS = {
+    "backup": "preservation:backup_command",
+    "dedup": "dedup:dedup_group",
+    "delete": "accounts:delete",
+    "duplicates": "dedup:duplicates_command",
+    "export": "preservation:export_command",
+    "import": "imports:import_command",
+    "info": "server:info",
+    "photos": "photos:photos_group",
+    "posters": "posters:posters_group",
+    "publish": "accounts:publish",
+    "purge": "preservation:purge",
+    "replicate": "preservation:replicate",
+    "restore": "preservation:restore_command",
+    "search": "search:search_group",
+    "serve": "server:serve",
+    "settings": "accounts:settings_group",
+    "tags": "search:tags_group",
+    "transcribe": "transcription:transcribe_command",
+    "unpublish": "accounts:unpublish",
+    "users": "accounts:users",
+    "verify": "preservation:verify",
+    "worker": "transcription:worker_command",
+}
 
-@click.group()
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported from COMMANDS when asked for."""
+
+    def list_commands(self, ctx):
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx, name):
+        if name not in COMMANDS:
+            return None
+        module, attribute = COMMANDS[name].split(":")
+        return getattr(importlib.import_module(f"archive.cli.{module}"), attribute)
+
+
+@click.group(cls=LazyGroup)
 @click.option(
     "--data",
     "data_dir",
@@ -30,23 +72,3 @@ def cli(ctx, data_dir):
         ctx.obj = Archive(data_dir)
     except ValueError as exc:  # a bad ARCHIVE_* setting: say which, no traceback
         raise click.ClickException(str(exc)) from None
-
-
-for command in (
-    imports.import_command,
-    server.serve,
-    server.info,
-    preservation.verify,
-    preservation.purge,
-    preservation.backup_command,
-    preservation.restore_command,
-    preservation.replicate,
-    preservation.export_command,
-    *accounts.COMMANDS,
-    *dedup.COMMANDS,
-    *search.COMMANDS,
-    *transcription.COMMANDS,
-    *photos.COMMANDS,
-    *posters.COMMANDS,
-):
-    cli.add_command(command)

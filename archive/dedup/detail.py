@@ -27,6 +27,7 @@ picture fail.
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image
 
 from archive.imaging.fingerprint import DIHEDRAL, WINDOWS
@@ -76,24 +77,24 @@ def agreement(a, b, alignment):
     hb = _band(np.asarray(b.resize(size, Image.Resampling.BILINEAR), np.float32))
     whole = float((ha * hb).sum() / np.sqrt((ha * ha).sum() * (hb * hb).sum() + 1e-3))
 
-    def blocks(x):
-        return x.reshape(rows, BLOCK, cols, BLOCK).sum(axis=(1, 3))
-
-    energy_a = blocks(ha * ha)
+    energy_a = _block_sums(ha * ha, rows, cols)
+    # Each block of a against b's block slid by every (dy, dx) within SLIDE:
+    # block sums of b's energy at every slide from one integral image, and
+    # the products as one correlation of each block with its neighbourhood
+    # (the import's single writer checks every new copy this way, so this
+    # is the costliest thing it does: one pass, not a pass per slide).
     padded = np.pad(hb, SLIDE, mode="edge")
-    best = np.full((rows, cols), -2.0)
-    best_energy_b = np.zeros((rows, cols))
-    best_product = np.zeros((rows, cols))
-    h, w = ha.shape
-    for dy in range(-SLIDE, SLIDE + 1):
-        for dx in range(-SLIDE, SLIDE + 1):
-            moved = padded[SLIDE + dy : SLIDE + dy + h, SLIDE + dx : SLIDE + dx + w]
-            energy_b, product = blocks(moved * moved), blocks(ha * moved)
-            correlation = product / np.sqrt(energy_a * energy_b + 1e-3)
-            better = correlation > best
-            best[better] = correlation[better]
-            best_energy_b[better] = energy_b[better]
-            best_product[better] = product[better]
+    energy_b = _sums_at_every_slide(padded * padded, rows, cols)
+    around = sliding_window_view(padded, (BLOCK + 2 * SLIDE,) * 2)[::BLOCK, ::BLOCK]
+    slid = sliding_window_view(around, (BLOCK, BLOCK), axis=(2, 3))  # rows, cols, dy, dx, BLOCK, BLOCK
+    blocks_a = ha.reshape(rows, BLOCK, cols, BLOCK).transpose(0, 2, 1, 3)
+    product = np.einsum("rcij,rcyxij->yxrc", blocks_a, slid, optimize=True)
+    correlation = (product / np.sqrt(energy_a * energy_b + 1e-3)).reshape(-1, rows, cols)
+    # The best slide of each block (the first of equals, dy then dx).
+    pick = correlation.argmax(axis=0)[None]
+    best = np.take_along_axis(correlation, pick, 0)[0]
+    best_energy_b = np.take_along_axis(energy_b.reshape(-1, rows, cols), pick, 0)[0]
+    best_product = np.take_along_axis(product.reshape(-1, rows, cols), pick, 0)[0]
     level_a = np.sqrt(energy_a / BLOCK**2)
     level_b = np.sqrt(best_energy_b / BLOCK**2)
     either = np.maximum(level_a, level_b) >= DETAIL_LEVEL
@@ -104,6 +105,24 @@ def agreement(a, b, alignment):
         mean=round(float(best[either].mean()), 3) if either.any() else 1.0,
         disagreeing=int((both & (held < HELD)).sum()),
     )
+
+
+def _block_sums(x, rows, cols):
+    return x.reshape(rows, BLOCK, cols, BLOCK).sum(axis=(1, 3))
+
+
+def _sums_at_every_slide(padded, rows, cols):
+    """Block sums of padded (the picture with SLIDE pixels repeated around
+    it) for the block grid slid by every (dy, dx): (dy, dx, rows, cols)."""
+    table = np.zeros((padded.shape[0] + 1, padded.shape[1] + 1))
+    table[1:, 1:] = padded.cumsum(0, dtype=np.float64).cumsum(1)
+    slides = np.arange(2 * SLIDE + 1)
+    top = (slides[:, None] + np.arange(rows) * BLOCK)[:, None, :, None]
+    left = (slides[:, None] + np.arange(cols) * BLOCK)[None, :, None, :]
+    sums = (table[top + BLOCK, left + BLOCK] - table[top, left + BLOCK]
+            - table[top + BLOCK, left] + table[top, left])
+    # A flat block's sum comes out of the differences a hair below zero.
+    return np.maximum(sums, 0.0)
 
 
 def line_up(a, b, alignment):
@@ -140,10 +159,14 @@ def _band(pixels):
 
 
 def _box(pixels, radius):
-    """A box blur of the given radius, both ways, edges repeated."""
+    """A box blur of the given radius, both ways, edges repeated: the sum of
+    the 2 * radius + 1 shifted copies (a few additions of a small image,
+    cheaper than a running sum)."""
     for axis in (0, 1):
-        moved = np.moveaxis(pixels, axis, 0)
-        padded = np.concatenate([np.repeat(moved[:1], radius + 1, 0), moved, np.repeat(moved[-1:], radius, 0)])
-        sums = np.cumsum(padded, 0, dtype=np.float64)
-        pixels = np.moveaxis(((sums[2 * radius + 1 :] - sums[: -2 * radius - 1]) / (2 * radius + 1)), 0, axis)
-    return pixels.astype(np.float32)
+        n = pixels.shape[axis]
+        padded = np.take(pixels, np.clip(np.arange(-radius, n + radius), 0, n - 1), axis=axis)
+        total = np.zeros(pixels.shape, np.float32)
+        for k in range(2 * radius + 1):
+            total += padded[k : k + n] if axis == 0 else padded[:, k : k + n]
+        pixels = total / (2 * radius + 1)
+    return pixels

@@ -212,6 +212,7 @@ def history(db, limit=50):
 
 
 def components(edges):
+    """The groups of two or more photos that edges join (union-find with path halving)."""
     parent = {}
 
     def find(x):

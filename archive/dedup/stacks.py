@@ -68,7 +68,7 @@ def find(db):
         " WHERE decision = 'duplicate' AND undone_at IS NULL ORDER BY id").fetchall()
     if not rows:
         return EMPTY
-    groups = _connected([(a, b) for _, a, b, _ in rows])
+    groups = decisions.components([(a, b) for _, a, b, _ in rows])
     group_of = {photo: number for number, members in enumerate(groups) for photo in members}
     # The primary an archivist picked last for each group, as primary_of reads it.
     latest = {}
@@ -84,22 +84,3 @@ def find(db):
         primaries.extend([primary] * len(members))
     order = np.argsort(np.asarray(ids, np.int64), kind="stable")
     return Stacks(np.asarray(ids, np.int64)[order], np.asarray(primaries, np.int64)[order])
-
-
-def _connected(edges):
-    """The groups of photos that edges join (union-find with path halving)."""
-    parent = {}
-
-    def root(x):
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in edges:
-        parent[root(a)] = root(b)
-    groups = {}
-    for x in parent:
-        groups.setdefault(root(x), set()).add(x)
-    return list(groups.values())

@@ -15,6 +15,7 @@ import time
 from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import resource_tracker
 from pathlib import Path
 
 from PIL import Image
@@ -72,17 +73,22 @@ def import_files(ingester, files, provenance_for, tag_pairs=(), workers=1):
         prepared_stream = (_prepare_here(ingester, path) for path in files)
         yield from _commit_in_batches(ingester, prepared_stream, provenance_for, tag_pairs, files)
         return
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        initializer=_start_worker,
-        initargs=ingester.files.settings,
-    ) as pool:
+    with _worker_pool(ingester, workers) as pool:
         prepared_stream = pool.map(_prepare_in_worker, [str(p) for p in files], chunksize=2)
         try:
             yield from _commit_in_batches(ingester, prepared_stream, provenance_for, tag_pairs, files)
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
+
+
+def _worker_pool(ingester, workers):
+    """The import's worker processes (forked from this one). Each decodes in
+    a bounded child of its own; the resource tracker those children need is
+    started here first, so the workers share this process's one instead of
+    starting one each."""
+    resource_tracker.ensure_running()
+    return ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=ingester.files.settings)
 
 
 def dry_run(ingester, files, workers=1):
@@ -95,11 +101,7 @@ def dry_run(ingester, files, workers=1):
         stream = (look(ingester.files, path, ingester.photo_with_sha) for path in files)
         yield from _report_looks(ingester, files, stream)
         return
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        initializer=_start_worker,
-        initargs=ingester.files.settings,
-    ) as pool:
+    with _worker_pool(ingester, workers) as pool:
         try:
             yield from _report_looks(ingester, files, pool.map(_look_in_worker, [str(p) for p in files], chunksize=2))
         except BaseException:
@@ -224,21 +226,14 @@ def _start_worker(data_dir, *file_settings):
     _worker["db"] = archive_db.connect(data_dir)
 
 
+def _existing_photo(sha256):
+    row = _worker["db"].execute("SELECT id FROM photos WHERE sha256 = ?", [sha256]).fetchone()
+    return row[0] if row else None
+
+
 def _look_in_worker(path):
-    db = _worker["db"]
-
-    def existing_photo(sha256):
-        row = db.execute("SELECT id FROM photos WHERE sha256 = ?", [sha256]).fetchone()
-        return row[0] if row else None
-
-    return look(_worker["files"], path, existing_photo)
+    return look(_worker["files"], path, _existing_photo)
 
 
 def _prepare_in_worker(path):
-    db = _worker["db"]
-
-    def existing_photo(sha256):
-        row = db.execute("SELECT id FROM photos WHERE sha256 = ?", [sha256]).fetchone()
-        return row[0] if row else None
-
-    return _worker["files"].prepare(path, path, existing_photo)
+    return _worker["files"].prepare(path, path, _existing_photo)

@@ -195,3 +195,36 @@ def test_near_duplicates_within_one_batch_find_each_other(run_cli, tmp_path):
     a, b, c = lines
     assert b["matches"] == [{"photo_id": a["photo_id"], "kind": "duplicate", "reason": "smaller copy (50 %)"}]
     assert c["matches"] == []
+
+
+def test_a_picture_copied_many_times_is_checked_against_one_copy_not_every_one(run_cli, tmp_path, db, monkeypatch):
+    """Ten copies of one picture (sizes and qualities a phone or a chat app
+    makes): every copy is still suggested as a copy of every other, but the
+    fine-detail check runs about once a copy instead of once a pair, so the
+    import's writer does not slow down with each copy of a much-photographed
+    poster; and a rescan finds the same."""
+    from support import scene
+
+    from archive.dedup import detail
+
+    checks = []
+    real = detail.agreement
+    monkeypatch.setattr(detail, "agreement", lambda *args: checks.append(args) or real(*args))
+    folder = tmp_path / "copies"
+    folder.mkdir()
+    original = scene(1200, 900, seed=63)
+    for i in range(10):
+        size = (1200 - 60 * i, 900 - 45 * i)
+        original.resize(size).save(folder / f"copy-{i}.jpg", quality=95 - 3 * i)
+    lines = json_lines(run_cli("import", folder, "--json").output)
+    assert [line["status"] for line in lines] == ["imported"] * 10
+    pairs = {(row["photo_a"], row["photo_b"]): row["kind"] for row in db.query("SELECT * FROM match_suggestions")}
+    ids = sorted(line["photo_id"] for line in lines)
+    assert pairs == {(a, b): "duplicate" for a in ids for b in ids if a < b}  # 45 pairs
+    assert len(checks) <= 12, len(checks)  # not 45
+    db.execute("DELETE FROM match_suggestions")
+    db.commit()
+    checks.clear()
+    assert run_cli("dedup", "rescan").exit_code == 0
+    assert {(row["photo_a"], row["photo_b"]): row["kind"] for row in db.query("SELECT * FROM match_suggestions")} == pairs
+    assert len(checks) <= 12, len(checks)

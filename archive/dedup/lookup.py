@@ -220,18 +220,32 @@ def find_matches(db, print_, exclude=(), pictures=None, sha256=None, thumbnail=N
     found = []
     for photo_id in ids:
         if photo_id in stored:
-            look = None
             if photo_id in shas:
-                def look(other=shas[photo_id]):
-                    mine = thumbnail if thumbnail is not None else pictures.thumbnail(sha256)
-                    theirs = pictures.thumbnail(other)
-                    return None if mine is None or theirs is None else (mine, theirs)
-            verdict = matching.compare(print_, stored[photo_id], pictures=look)
+                verdict = compare_checked(pictures, print_, stored[photo_id], sha256, shas[photo_id], thumbnail)
+            else:
+                verdict = matching.compare(print_, stored[photo_id])
             if verdict is not None:
                 found.append(Match(photo_id, verdict, stored[photo_id]))
     found.sort(key=lambda m: (m.verdict.kind != "duplicate",
                               m.verdict.phash_distance + m.verdict.dhash_distance, m.photo_id))
     return found
+
+
+def compare_checked(pictures, print_, other_print, sha256, other_sha, thumbnail=None):
+    """matching.compare with the detail check on the two thumbnails (this
+    photo's: its file's, or thumbnail when it is not stored), skipped for
+    two files the check has already found to be copies of one photograph
+    (see Pictures.known_copies); a pair it finds to be copies is remembered."""
+    def look():
+        mine = thumbnail if thumbnail is not None else pictures.thumbnail(sha256)
+        theirs = pictures.thumbnail(other_sha)
+        return None if mine is None or theirs is None else (mine, theirs)
+
+    known = sha256 is not None and pictures.known_copies(sha256, other_sha)
+    verdict = matching.compare(print_, other_print, pictures=look, known_copies=known)
+    if sha256 is not None and verdict is not None and verdict.kind == "duplicate" and verdict.agreement is not None:
+        pictures.remember_copies(sha256, other_sha)
+    return verdict
 
 
 def record_new_photo(db, photo_id, print_, pictures=None, sha256=None):

@@ -94,9 +94,10 @@ def rescan(db, storage, max_pixels, everything=False, progress=None):
         with write_transaction(db):
             for a, b in chunk:
                 if a in prints and b in prints:
-                    def look(a=a, b=b):
-                        return thumbnails.pair(shas[b], shas[a])
-                    verdict = matching.compare(prints[b], prints[a], pictures=look)
+                    if a in shas and b in shas:
+                        verdict = dedup.compare_checked(thumbnails, prints[b], prints[a], shas[b], shas[a])
+                    else:
+                        verdict = matching.compare(prints[b], prints[a])
                     if verdict is not None and duplicates.suggest(db, b, a, verdict):
                         suggested += 1
         progress("compare", min(start + 200, len(pairs)), len(pairs))

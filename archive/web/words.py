@@ -180,6 +180,16 @@ def _phrases(text):
     return found
 
 
+def compared_rows(rows):
+    """The review screen's metadata comparison (web.review.metadata_diff) with its row names in words."""
+    names = {"File name": gettext("File name"), "Format": gettext("Format"), "Size": gettext("Size"),
+             "File size": gettext("File size"), "Taken": gettext("Taken"), "Camera": gettext("Camera"),
+             "Lens": gettext("Lens"), "Exposure": gettext("Exposure"), "Location": gettext("Location"),
+             "Title": gettext("Title"), "Caption": gettext("Caption"), "Trip": gettext("Trip"),
+             "Photographer": gettext("Photographer"), "Tags": gettext("Tags"), "Added": gettext("Added")}
+    return [{**row, "field": names.get(row["field"], row["field"])} for row in rows]
+
+
 def tag_suggestion(count, reason):
     """Why catalogue.tagging.suggestions offers a tag, with how many photos carry it."""
     if reason.startswith("in its group"):

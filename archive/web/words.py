@@ -231,3 +231,27 @@ def history_value(entry, when):
     if text == "(unknown)":
         return gettext("(unknown)")
     return text
+
+
+def poster_history_value(entry, when):
+    """One value of a poster's history as the page says it: a photo's link
+    and its region, the kind and status in words, who made the poster."""
+    value, text = entry[when], entry[f"{when}_text"]
+    field = entry["field"]
+    if re.fullmatch(r"photo:\d+", field):
+        if value is None:
+            return gettext("not linked")
+        region = value.get("region") if isinstance(value, dict) else None
+        if region:
+            return gettext("linked, region %(x)s,%(y)s %(w)s × %(h)s", **{k: region[k] for k in "xywh"})
+        return gettext("linked")
+    if field == "kind" and value:
+        return poster_kinds().get(value, text)
+    if field == "status" and value:
+        return poster_statuses().get(value, text)
+    if field == "made" and isinstance(value, dict):
+        return gettext("%(when)s by %(who)s", when=(value.get("at") or "")[:16].replace("T", " "),
+                       who=value.get("by") or gettext("someone"))
+    if text == "(empty)":
+        return gettext("(empty)")
+    return text

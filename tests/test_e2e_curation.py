@@ -193,7 +193,7 @@ def test_publish_twenty_photos_at_once_from_search_results(site):
     page.get_by_label("Field").select_option("photographer")
     page.get_by_label("Value").fill("Kim Ok")
     with page.expect_navigation():
-        page.get_by_role("button", name="Set", exact=True).click()
+        page.get_by_role("button", name="Set value", exact=True).click()
     expect(page.locator(".flashes")).to_contain_text("Photographer set on 20 photos")
     db = db_of(site)
     try:

@@ -80,8 +80,10 @@ def _page_context(poster, edit_values=None, edit_errors=None):
         "reading": reading,
         "edit_values": edit_values or {},
         "edit_errors": edit_errors or {},
-        "sets": [dict(r) for r in db.query("SELECT slug, label, label_ko FROM tags WHERE facet = 'set' ORDER BY slug")],
-        "films": [dict(r) for r in db.query("SELECT slug, label, label_ko FROM tags WHERE facet = 'film' ORDER BY label")],
+        "sets": [dict(r) for r in db.query("SELECT slug, label, label_ko FROM tags WHERE facet = 'set'"
+                                           " ORDER BY slug")],
+        "films": [dict(r) for r in db.query("SELECT slug, label, label_ko FROM tags WHERE facet = 'film'"
+                                            " ORDER BY label")],
     }
 
 

@@ -36,6 +36,17 @@ def poster_fields():
     }
 
 
+def facets():
+    """The tag facets (catalogue.tags.FACETS) by name, in lower case as in a sentence."""
+    return {"set": gettext("set"), "subject": gettext("subject"), "film": gettext("film"), "trip": gettext("trip"),
+            "place": gettext("place"), "keyword": gettext("keyword")}
+
+
+def roles():
+    """accounts.auth.ROLES in words."""
+    return {"archivist": gettext("archivist"), "admin": gettext("admin")}
+
+
 def tag_actions():
     """What the tag history says was done (catalogue.tags.record_history's actions)."""
     return {"added": gettext("added"), "removed": gettext("removed"), "created": gettext("created"),

@@ -176,3 +176,11 @@ def test_plural_messages_carry_a_form_per_english_count_and_korean_says_one(app)
     # A placeholder inside the JSON cannot close the script element it sits in.
     with app.test_request_context("/"):
         assert "</" not in str(scripts.script("upload")).split("</script>")[0]
+
+
+def test_no_stylesheet_writes_words():
+    """Words a stylesheet adds (content: "…") would escape translation: a page writes them in an attribute
+    the stylesheet shows with attr()."""
+    written = {path.name: found for path in (ROOT / "archive" / "static").glob("*.css")
+               if (found := re.findall(r'content:\s*"[^"]*[A-Za-z]{2,}[^"]*"', path.read_text()))}
+    assert written == {}

@@ -281,7 +281,7 @@
     for (const warning of outcome.warnings || []) {
       const note = document.createElement("span");
       note.className = "warning";
-      note.textContent = warning;
+      note.textContent = say.raw("warnings")[warning] || warning;
       row.querySelector(".outcome-text").append(note);
     }
   }

@@ -114,6 +114,7 @@ def _upload():
             "%(imported)s imported, %(num)s duplicates, %(rejected)s rejected, %(skipped)s skipped", n,
             **_kept("imported", "rejected", "skipped"))),
         "toGo": gettext("%(summary)s — %(num)s still to go", **_kept("summary", "num")),
+        "warnings": {"no EXIF metadata": words.import_warning("no EXIF metadata")},
         "newSuggestions": _forms(lambda n: ngettext("%(num)s new suggestion to review",
                                                     "%(num)s new suggestions to review", n)),
     }

@@ -201,6 +201,12 @@ def compared_rows(rows):
     return [{**row, "field": names.get(row["field"], row["field"])} for row in rows]
 
 
+def import_warning(text):
+    """A note an import left on a photo (ingest.metadata's warnings): the usual one in words, the rare
+    technical ones (a block that could not be read, and why) as the import wrote them."""
+    return {"no EXIF metadata": gettext("no EXIF metadata")}.get(text, text)
+
+
 def tag_suggestion(count, reason):
     """Why catalogue.tagging.suggestions offers a tag, with how many photos carry it."""
     if reason.startswith("in its group"):

@@ -139,6 +139,7 @@ def script(name):
     tag = Markup('<script src="{}" defer></script>').format(url_for("static", filename=f"{name}.js"))
     if not found:
         return tag
-    data = htmlsafe_json_dumps(found)  # safe inside <script>: <, >, & and ' escaped
+    # Safe inside <script>: <, >, & and ' escaped; Korean as itself, a third of its \uXXXX size.
+    data = htmlsafe_json_dumps(found, ensure_ascii=False)
     return Markup('<script type="application/json" data-messages="{}">{}</script>\n').format(
         escape(name), data) + tag

@@ -1,5 +1,5 @@
 """The archivists' screens in Korean, in Chromium: a photo's edit form and
-history, the review queue and a group, a poster's page with its form, the
+history, the review queue and a group, the posters and a poster with its form, the
 vocabulary and the upload page (through upload.js, which writes its own
 words) show no English interface words, nothing spills sideways at 1366 or
 390 px, and no script fails; the README's Korean edit form and poster page
@@ -139,6 +139,8 @@ def test_the_archivists_screens_in_korean_have_no_english_words(site, width):
     found["cluster"] = (english_words(page, site), overflow(page))
 
     page.goto(f"{site['base']}/posters")
+    expect(page.locator(".poster-facets")).to_contain_text("유럽 거리")
+    found["posters"] = (english_words(page, site), overflow(page))
     page.get_by_role("link", name="꽃 파는 처녀").first.click()
     page.wait_for_load_state()
     page.get_by_text("포스터 편집").click()

@@ -163,3 +163,23 @@ def new_context(browser, base=None, username=None):
     if username:
         log_in(context, base, username)
     return context, errors
+
+
+def visible_strings(page):
+    """The visible text of the page, node by node, leaving out what is not
+    the interface's to translate: code, and words marked in the other language."""
+    return page.evaluate("""() => {
+        const lang = document.documentElement.lang, out = [];
+        const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+        while (walker.nextNode()) {
+            const node = walker.currentNode, text = node.textContent.trim(), el = node.parentElement;
+            if (!text || !el || el.closest("code, script, style, [translate=no]")) continue;
+            const marked = el.closest("[lang]");
+            if (marked && marked.lang !== lang) continue;
+            const box = el.getBoundingClientRect(), style = getComputedStyle(el);
+            if (!box.width || !box.height || style.visibility === "hidden" || el.closest("[hidden], .visually-hidden")) continue;
+            out.push(text);
+        }
+        for (const el of document.querySelectorAll("input[placeholder]")) out.push(el.placeholder);
+        return out;
+    }""")

@@ -80,9 +80,9 @@ def test_edit_in_place_in_english_and_korean_find_it_at_once_then_revert(site):
     form = page.locator(".edit-form")
     expect(form).to_be_visible()
     page.get_by_label("Title", exact=True).fill("Statue of the film workers")
-    page.get_by_label("제목 (Korean title)").fill("영화 노동자 동상")
+    page.get_by_label("Korean title").fill("영화 노동자 동상")
     page.get_by_role("textbox", name="Caption", exact=True).fill("Bronze figures before the studio gate, garlanded with paper lanterns")
-    page.get_by_label("설명 (Korean caption)").fill("촬영소 정문 앞의 청동상")
+    page.get_by_label("Korean caption").fill("촬영소 정문 앞의 청동상")
     page.get_by_label("Date taken").fill("2019-10")
     page.get_by_label("Photographer").fill("Kim Ok")
     assert axe_violations(page) == []
@@ -193,7 +193,7 @@ def test_publish_twenty_photos_at_once_from_search_results(site):
     page.get_by_label("Field").select_option("photographer")
     page.get_by_label("Value").fill("Kim Ok")
     with page.expect_navigation():
-        page.get_by_role("button", name="Set", exact=True).click()
+        page.get_by_role("button", name="Set value", exact=True).click()
     expect(page.locator(".flashes")).to_contain_text("Photographer set on 20 photos")
     db = db_of(site)
     try:

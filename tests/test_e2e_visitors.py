@@ -21,6 +21,7 @@ from e2e_support import (
     requires_chromium,
     screenshot,
     server_and_browser,
+    visible_strings,
 )
 from support import scene
 
@@ -49,7 +50,7 @@ SHIFTS_SCRIPT = """(() => {
 })();"""
 # Words that read the same in either language (names, formats, codes).
 SAME_IN_BOTH = {"CSV", "JSON", "API", "IIIF", "SHA-256", "English", "한국어", "Backlot poster archive",
-                "촬영소 포스터 아카이브", "×", "‹", "›", "←", "→", "+", "−", "Fit"}
+                "촬영소 포스터 아카이브", "×", "‹", "›", "←", "→", "+", "−"}
 
 
 @pytest.fixture(scope="module")
@@ -186,26 +187,6 @@ def test_a_chip_removes_its_filter(site):
     assert "sort=taken" in page.url
     assert errors == []
     context.close()
-
-
-def visible_strings(page):
-    """The visible text of the page, node by node, leaving out what is not
-    the interface's to translate: code, and words marked in the other language."""
-    return page.evaluate("""() => {
-        const lang = document.documentElement.lang, out = [];
-        const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-        while (walker.nextNode()) {
-            const node = walker.currentNode, text = node.textContent.trim(), el = node.parentElement;
-            if (!text || !el || el.closest("code, script, style, [translate=no]")) continue;
-            const marked = el.closest("[lang]");
-            if (marked && marked.lang !== lang) continue;
-            const box = el.getBoundingClientRect(), style = getComputedStyle(el);
-            if (!box.width || !box.height || style.visibility === "hidden" || el.closest("[hidden], .visually-hidden")) continue;
-            out.push(text);
-        }
-        for (const el of document.querySelectorAll("input[placeholder]")) out.push(el.placeholder);
-        return out;
-    }""")
 
 
 def untranslated(english, korean, content):

@@ -37,7 +37,7 @@ def test_photo_page_shows_tags_form_suggestions_and_citation(site):
     assert 'href="/search?q=film:the-flower-girl"' in page.text
     assert 'name="add"' in page.text and 'data-autocomplete' in page.text
     # Photo 2 is from the same trip, five minutes later: its tags are suggested.
-    assert "film: The Seven Year Itch" in page.text and "subject: Replica of a western film poster" in page.text
+    assert "Film: The Seven Year Itch" in page.text and "Subject: Replica of a western film poster" in page.text
     assert "Cite this photo" in page.text and "Backlot poster archive, photo 1. http://localhost/photos/1" in page.text
     assert "<script>" not in page.text and "onclick" not in page.text
 

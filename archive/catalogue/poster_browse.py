@@ -121,6 +121,10 @@ def listing(db, chosen=None, page=1, per_page=24, include_private=False, text=""
         labels = {_value(row, facet): _label(row, facet) for row in others}
         entries = [{"value": value, "label": labels[value], "count": count, "selected": chosen.get(facet) == value}
                    for value, count in counts.items()]
+        if facet in ("set", "film"):  # and the Korean name, for a page in Korean
+            korean = {_value(row, facet): row[f"{facet}_label_ko"] for row in others}
+            for entry in entries:
+                entry["label_ko"] = korean[entry["value"]] or ""
         key = (lambda e: e["value"]) if facet == "decade" else (lambda e: (-e["count"], e["label"]))
         facets[facet] = sorted(entries, key=key)
     matching.sort(key=lambda row: (row["first_seen"] is None, row["first_seen"] or "", row["title"] or "",

@@ -14,6 +14,9 @@
     button.addEventListener("click", () => {
       button.disabled = true;
       load(box.dataset.script).then(() => {
+        const say = window.archiveMessages("iiif-viewer");
+        const tooltips = say.raw("tooltips");
+        for (const [name, text] of Object.entries(tooltips)) window.OpenSeadragon.setString(`Tooltips.${name}`, text);
         canvas.hidden = false;
         window.OpenSeadragon({
           element: canvas,

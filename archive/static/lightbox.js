@@ -7,17 +7,21 @@
   const links = [...document.querySelectorAll("a[data-lightbox]")];
   if (!links.length) return;
 
+  const say = window.archiveMessages("lightbox");
   const dialog = document.createElement("dialog");
   dialog.className = "lightbox";
-  dialog.setAttribute("aria-label", "Photo viewer");
+  dialog.setAttribute("aria-label", say.text("viewer"));
   dialog.innerHTML = `
     <figure>
       <img alt="">
       <figcaption><a class="lightbox-title"></a> <span class="lightbox-position"></span></figcaption>
     </figure>
-    <button type="button" class="lightbox-prev" aria-label="Previous photo">←</button>
-    <button type="button" class="lightbox-next" aria-label="Next photo">→</button>
-    <button type="button" class="lightbox-close" aria-label="Close the viewer">×</button>`;
+    <button type="button" class="lightbox-prev">←</button>
+    <button type="button" class="lightbox-next">→</button>
+    <button type="button" class="lightbox-close">×</button>`;
+  dialog.querySelector(".lightbox-prev").setAttribute("aria-label", say.text("previous"));
+  dialog.querySelector(".lightbox-next").setAttribute("aria-label", say.text("next"));
+  dialog.querySelector(".lightbox-close").setAttribute("aria-label", say.text("close"));
   document.body.append(dialog);
   const image = dialog.querySelector("img");
   const title = dialog.querySelector(".lightbox-title");
@@ -32,7 +36,7 @@
     image.alt = thumb ? thumb.alt : "";
     title.textContent = link.dataset.title || image.alt;
     title.href = link.href;
-    position.textContent = `${current + 1} of ${links.length}`;
+    position.textContent = say.text("position", { position: current + 1, total: links.length });
     if (!dialog.open) dialog.showModal();
     // Fetch the neighbours now, so moving on feels instant.
     for (const step of [1, -1]) {

@@ -56,14 +56,16 @@
     }
     const tally = document.getElementById("tally");
     if (tally) {
-      tally.innerHTML = "";
-      const parts = [[counts.same, " the same photograph"], [counts.other, counts.other === 1 ? " other shot" : " other shots"],
-        [counts.unrelated, " not related"]];
-      parts.forEach(function (part, index) {
+      const say = window.archiveMessages("review");
+      tally.textContent = "";
+      const bold = function (count) {
         const strong = document.createElement("strong");
-        strong.textContent = String(part[0]);
-        tally.append(strong, part[1] + (index < parts.length - 1 ? " · " : ""));
-      });
+        strong.textContent = String(count);
+        return { num: strong };
+      };
+      tally.append(say.fragment("same", bold(counts.same), counts.same), " · ",
+        say.fragment("other", bold(counts.other), counts.other), " · ",
+        say.fragment("unrelated", bold(counts.unrelated), counts.unrelated));
     }
   }
 

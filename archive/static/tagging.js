@@ -42,6 +42,8 @@
     });
   }
 
+  var say = window.archiveMessages("tagging");
+
   // Tick many photos quickly: a button for the whole page, shift-click for a range.
   function selection() {
     var boxes = Array.prototype.slice.call(document.querySelectorAll("[data-select-photo]"));
@@ -50,7 +52,7 @@
     function count() {
       if (!counter) return;
       var ticked = boxes.filter(function (box) { return box.checked; }).length;
-      counter.textContent = ticked ? "(" + ticked + " ticked)" : "";
+      counter.textContent = ticked ? say.text("ticked", { num: ticked }) : "";
     }
     var all = document.querySelector("[data-select-all]");
     if (all) {
@@ -58,7 +60,7 @@
       all.addEventListener("click", function () {
         var tick = boxes.some(function (box) { return !box.checked; });
         boxes.forEach(function (box) { box.checked = tick; });
-        all.textContent = tick ? "Untick all on this page" : "Tick all on this page";
+        all.textContent = tick ? say.text("untickAll") : say.text("tickAll");
         count();
       });
     }
@@ -122,14 +124,14 @@
         line.className = "tag-problem";
         var text = document.createElement("span");
         text.textContent = problem.status === "unknown"
-          ? "No " + problem.facet + " “" + problem.value + "” in the vocabulary yet."
+          ? say.text("unknown", { facet: facetName(problem.facet), name: problem.value })
           : problem.spec + ": " + problem.message + ".";
         line.appendChild(text);
         if (problem.create) {
           var button = document.createElement("button");
           button.type = "button";
           button.className = "create-tag";
-          button.textContent = "Create " + problem.create.facet + " “" + problem.create.name + "”";
+          button.textContent = say.text("create", { facet: facetName(problem.create.facet), name: problem.create.name });
           button.addEventListener("click", function () { create(problem.create, button); });
           line.appendChild(button);
         }
@@ -149,12 +151,12 @@
         .then(function (result) {
           if (!result[0].ok) {
             button.disabled = false;
-            button.textContent = result[1].error || "Could not create it";
+            button.textContent = result[1].error || say.text("notCreated");
             return;
           }
           var made = document.createElement("p");
           made.className = "tag-made";
-          made.textContent = "Created " + result[1].facet + " “" + result[1].label + "”.";
+          made.textContent = say.text("created", { facet: facetName(result[1].facet), name: result[1].label });
           check(true).then(function () { status.appendChild(made); });
         })
         .catch(function () { button.disabled = false; });
@@ -166,6 +168,10 @@
     });
     input.addEventListener("change", function () { check(false); });
     input.tagCheck = check;
+  }
+
+  function facetName(facet) {
+    return say.raw("facets")[facet] || facet;
   }
 
   document.querySelectorAll("[data-autocomplete]").forEach(autocomplete);

@@ -6,6 +6,7 @@
 
   const form = document.querySelector("form[data-upload-api]");
   if (!form) return;
+  const say = window.archiveMessages("upload");
 
   const PARALLEL = 3;
   const IMAGE_NAME = /\.(jpe?g|jpe|png|webp|tiff?|heic|heif)$/i;
@@ -33,13 +34,13 @@
       const name = file.webkitRelativePath || file.name;
       if (!IMAGE_NAME.test(name) && !file.type.startsWith("image/")) {
         const row = addRow(name);
-        finish(row, "skipped", "Skipped: not a photo file");
+        finish(row, "skipped", say.text("skipped"));
         continue;
       }
       chosen.push(file);
     }
     dropZone.querySelector(".chosen").textContent =
-      chosen.length ? `${chosen.length} photo${chosen.length === 1 ? "" : "s"} chosen` : "";
+      chosen.length ? say.plural("chosen", chosen.length) : "";
   }
 
   fileInput.addEventListener("change", () => { addFiles(fileInput.files); });
@@ -112,7 +113,7 @@
     const problems = (result.tags || []).filter((tag) => tag.status === "unknown" || tag.status === "invalid");
     const notes = [];
     if (result.trip && result.trip.value && result.trip.known) {
-      notes.push(`The photos join the trip “${result.trip.value}”.`);
+      notes.push(say.text("joinsTrip", { trip: result.trip.value }));
     }
     for (const field of [result.trip, result.photographer]) {
       if (field && field.message) notes.push(field.message);
@@ -131,13 +132,11 @@
       checkPanel.classList.add("has-problems");
       const line = document.createElement("p");
       line.className = "check-problem";
-      line.textContent = `${problems.length === 1 ? "This tag is" : "These tags are"} not in the vocabulary and ` +
-        `would not be applied: ${problems.map((tag) => tag.spec).join(", ")}. Create ` +
-        `${problems.length === 1 ? "it" : "them"} with the button under the Tags box, or upload without.`;
+      line.textContent = say.plural("unknownTags", problems.length, { tags: problems.map((tag) => tag.spec).join(", ") });
       const without = document.createElement("button");
       without.type = "button";
       without.className = "secondary";
-      without.textContent = "Upload without " + (problems.length === 1 ? "it" : "them");
+      without.textContent = say.plural("uploadWithout", problems.length);
       without.addEventListener("click", () => {
         goOnWithout = tagsField ? tagsField.value : "";
         checkPanel.hidden = true;
@@ -158,7 +157,7 @@
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!chosen.length) {
-      summary.textContent = "Choose or drop some photos first.";
+      summary.textContent = say.text("chooseFirst");
       return;
     }
     const result = await checkBatch();
@@ -167,7 +166,7 @@
     const stillTyped = tagsField ? tagsField.value : "";
     if ((problems && goOnWithout !== stillTyped) || (result.trip && result.trip.message) ||
         (result.photographer && result.photographer.message)) {
-      summary.textContent = "Nothing sent yet: see the note above the Upload button.";
+      summary.textContent = say.text("nothingSent");
       checkPanel.scrollIntoView({ block: "nearest" });
       return;
     }
@@ -190,10 +189,10 @@
     const bar = document.createElement("progress");
     bar.max = 100;
     bar.value = 0;
-    bar.setAttribute("aria-label", `Upload of ${name}`);
+    bar.setAttribute("aria-label", say.text("uploadOf", { name }));
     const status = document.createElement("span");
     status.className = "status";
-    status.textContent = "Waiting";
+    status.textContent = say.text("waiting");
     const text = document.createElement("span");
     text.className = "outcome-text";
     text.append(label, bar, status);
@@ -223,7 +222,7 @@
       if (field) data.append(name, field.value);
     }
     const token = form.elements.namedItem("csrf_token");
-    row.querySelector(".status").textContent = "Uploading";
+    row.querySelector(".status").textContent = say.text("uploading");
     return new Promise((resolve) => {
       const request = new XMLHttpRequest();
       request.open("POST", api);
@@ -238,12 +237,13 @@
           suggestions += body.new_suggestions || 0;
           show(row, body.results[0]);
         } else {
-          finish(row, "rejected", `Rejected: ${body.error || `the server answered ${request.status}`}`);
+          finish(row, "rejected", say.text("rejected", {
+            reason: body.error || say.text("answered", { status: request.status }) }));
         }
         resolve();
       });
       request.addEventListener("error", () => {
-        finish(row, "rejected", "Failed: the connection was lost");
+        finish(row, "rejected", say.text("lost"));
         resolve();
       });
       request.send(data);
@@ -253,13 +253,13 @@
   function show(row, outcome) {
     const status = row.querySelector(".status");
     if (outcome.status === "imported") {
-      finish(row, "imported", "Imported as ");
-      status.append(link(outcome.photo_id));
+      finish(row, "imported", "");
+      status.append(say.fragment("importedAs", { photo: link(outcome.photo_id) }));
     } else if (outcome.status === "duplicate") {
-      finish(row, "duplicate", "Duplicate of ");
-      status.append(link(outcome.duplicate_of), "; nothing stored");
+      finish(row, "duplicate", "");
+      status.append(say.fragment("duplicateOf", { photo: link(outcome.duplicate_of) }));
     } else {
-      finish(row, "rejected", `Rejected: ${outcome.reason}`);
+      finish(row, "rejected", say.text("rejected", { reason: outcome.reason }));
     }
     // The photo's thumbnail (or that of the one it duplicates) in its row.
     if (outcome.thumbnail_url) {
@@ -281,7 +281,7 @@
     for (const warning of outcome.warnings || []) {
       const note = document.createElement("span");
       note.className = "warning";
-      note.textContent = warning;
+      note.textContent = say.raw("warnings")[warning] || warning;
       row.querySelector(".outcome-text").append(note);
     }
   }
@@ -302,16 +302,17 @@
     const text = document.createElement("span");
     const photo = document.createElement("a");
     photo.href = match.url || photoUrl(match.photo_id);
-    photo.textContent = `photo ${match.photo_id}`;
+    photo.textContent = say.text("photo", { id: match.photo_id });
     const reason = document.createElement("span");
     reason.className = "match-reason";
-    reason.textContent = match.reason || (match.kind === "duplicate" ? "the same photograph" : "another shot of the same scene");
+    reason.textContent = match.reason ||
+      (match.kind === "duplicate" ? say.text("samePhotograph") : say.text("anotherShot"));
     const review = document.createElement("a");
     review.className = "match-review";
     review.href = match.review_url || reviewUrl;
-    review.textContent = "review";
+    review.textContent = say.text("review");
     const said = document.createElement("span");
-    said.append("Looks like ", photo);
+    said.append(say.fragment("looksLike", { photo }));
     text.append(said, " ", reason, " ", review);
     item.append(text);
     return item;
@@ -320,7 +321,7 @@
   function link(id) {
     const a = document.createElement("a");
     a.href = photoUrl(id);
-    a.textContent = `photo ${id}`;
+    a.textContent = say.text("photo", { id });
     return a;
   }
 
@@ -334,16 +335,15 @@
 
   function updateSummary() {
     const left = waiting.length + running;
-    summary.textContent =
-      `${counts.imported} imported, ${counts.duplicate} duplicate${counts.duplicate === 1 ? "" : "s"}, ` +
-      `${counts.rejected} rejected` +
-      (counts.skipped ? `, ${counts.skipped} skipped` : "") +
-      (left ? ` — ${left} still to go` : "");
+    const numbers = { imported: counts.imported, rejected: counts.rejected, skipped: counts.skipped };
+    const done = counts.skipped ? say.plural("summarySkipped", counts.duplicate, numbers)
+      : say.plural("summary", counts.duplicate, numbers);
+    summary.textContent = left ? say.text("toGo", { summary: done, num: left }) : done;
     if (suggestions) {
       const link = document.createElement("a");
       link.className = "review-link";
       link.href = reviewUrl;
-      link.textContent = `${suggestions} new suggestion${suggestions === 1 ? "" : "s"} to review`;
+      link.textContent = say.plural("newSuggestions", suggestions);
       summary.append(" ", link);
     }
     submit.disabled = false;

@@ -19,14 +19,19 @@
 
   const controls = document.createElement("div");
   controls.className = "zoom-controls";
+  const say = window.archiveMessages("zoom");
   controls.innerHTML = `
-    <button type="button" data-zoom-by="1.5" aria-label="Zoom in">+</button>
-    <button type="button" data-zoom-by="0.6667" aria-label="Zoom out">−</button>
-    <button type="button" data-zoom-reset aria-label="Fit the photo">Fit</button>
+    <button type="button" data-zoom-by="1.5">+</button>
+    <button type="button" data-zoom-by="0.6667">−</button>
+    <button type="button" data-zoom-reset></button>
     <span class="zoom-level" aria-live="polite">100%</span>`;
+  controls.querySelector('[data-zoom-by="1.5"]').setAttribute("aria-label", say.text("zoomIn"));
+  controls.querySelector('[data-zoom-by="0.6667"]').setAttribute("aria-label", say.text("zoomOut"));
+  controls.querySelector("[data-zoom-reset]").setAttribute("aria-label", say.text("fit"));
+  controls.querySelector("[data-zoom-reset]").textContent = say.text("fitShort");
   viewport.after(controls);
   viewport.tabIndex = 0;
-  viewport.setAttribute("aria-label", "Photo: use + and − to zoom, arrow keys to pan");
+  viewport.setAttribute("aria-label", say.text("viewport"));
   viewport.classList.add("zoomable");
 
   function apply() {

@@ -1,6 +1,7 @@
 """Logging in and out, the first admin's one-time link, and the API's session facts."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, UserMixin, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -65,14 +66,14 @@ class LoginForm(FlaskForm):
 
 
 class CreateAdminForm(FlaskForm):
-    username = StringField("Username", validators=[DataRequired(), Length(max=40)],
-                           description="2-40 characters: a-z, digits, '.', '_' or '-'",
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=40)],
+                           description=_l("2-40 characters: a-z, digits, '.', '_' or '-'"),
                            render_kw={"autocomplete": "username", "autocapitalize": "none"})
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=auth.MAX_PASSWORD_LENGTH)],
-                             description=f"At least {auth.MIN_PASSWORD_LENGTH} characters",
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=auth.MAX_PASSWORD_LENGTH)],
+                             description=_l("At least %(num)s characters", num=auth.MIN_PASSWORD_LENGTH),
                              render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField("Password again",
-                            validators=[DataRequired(), EqualTo("password", "The passwords differ.")],
+    confirm = PasswordField(_l("Password again"),
+                            validators=[DataRequired(), EqualTo("password", _l("The passwords differ."))],
                             render_kw={"autocomplete": "new-password"})
 
 
@@ -92,17 +93,17 @@ def login():
         try:
             account = auth.authenticate(get_db(), form.username.data, form.password.data, client_address())
         except auth.TooManyAttempts as exc:
-            form.form_errors.append(f"Too many failed logins: {str(exc).split('; ', 1)[1]}.")
+            form.form_errors.append(gettext("Too many failed logins: %(wait)s.", wait=str(exc).split("; ", 1)[1]))
             status, retry_after = 429, exc.retry_after
         except auth.Busy as exc:
-            form.form_errors.append("The archive is busy checking other logins: try again in a few seconds.")
+            form.form_errors.append(gettext("The archive is busy checking other logins: try again in a few seconds."))
             status, retry_after = 503, exc.retry_after
         except auth.AccountError:
-            form.form_errors.append("The username or password is wrong, or the account is disabled.")
+            form.form_errors.append(gettext("The username or password is wrong, or the account is disabled."))
             status = 401
         else:
             _log_in(account)
-            flash(f"Logged in as {account.username}.")
+            flash(gettext("Logged in as %(name)s.", name=account.username))
             return redirect(local_path(form.next.data) or url_for("gallery.index"))
     elif form.is_submitted():
         status = 400
@@ -126,8 +127,8 @@ def setup(token):
     """The one-time link `serve` prints while the archive has no admin."""
     db = get_db()
     if not auth.setup_token_valid(db, token):
-        abort(404, description="This setup link is not valid: it was used, has expired, "
-                               "or the archive already has an admin.")
+        abort(404, description=gettext("This setup link is not valid: it was used, has expired, "
+                                       "or the archive already has an admin."))
     form = CreateAdminForm()
     status = 200
     if form.validate_on_submit():
@@ -138,7 +139,7 @@ def setup(token):
             status = 400
         else:
             _log_in(account)
-            flash(f"Welcome, {account.username}: you are the archive's first admin.")
+            flash(gettext("Welcome, %(name)s: you are the archive's first admin.", name=account.username))
             return redirect(url_for("admin.users"))
     elif form.is_submitted():
         status = 400

@@ -2,13 +2,15 @@
 trips opened to visitors)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from archive.accounts import auth
 from archive.catalogue import settings
-from archive.web import admin_required, current_username, get_db
+from archive.web import admin_required, current_username, get_db, words
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -16,17 +18,21 @@ ACTIONS = ("disable", "enable", "role", "password")
 
 
 class AddUserForm(FlaskForm):
-    username = StringField("Username", validators=[DataRequired(), Length(max=40)],
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=40)],
                            render_kw={"autocomplete": "off", "autocapitalize": "none"})
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=auth.MAX_PASSWORD_LENGTH)],
-                             description=f"At least {auth.MIN_PASSWORD_LENGTH} characters",
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=auth.MAX_PASSWORD_LENGTH)],
+                             description=_l("At least %(num)s characters", num=auth.MIN_PASSWORD_LENGTH),
                              render_kw={"autocomplete": "new-password"})
-    role = SelectField("Role", choices=list(auth.ROLES), default="archivist")
+    role = SelectField(_l("Role"), default="archivist")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [(role, words.roles().get(role, role)) for role in auth.ROLES]
 
 
 class SettingsForm(FlaskForm):
-    default_public = BooleanField("New photos are public",
-                                  description="Applies to photos imported from now on.")
+    default_public = BooleanField(_l("New photos are public"),
+                                  description=_l("Applies to photos imported from now on."))
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -42,7 +48,8 @@ def users():
             form.username.errors.append(_sentence(exc))
             status = 400
         else:
-            flash(f"Added {account.role} {account.username}.")
+            flash(gettext("Added %(role)s %(name)s.", role=words.roles().get(account.role, account.role),
+                          name=account.username))
             return redirect(url_for("admin.users"))
     elif form.is_submitted():
         status = 400
@@ -62,16 +69,17 @@ def change_user(user_id):
     try:
         if action == "disable":
             auth.set_disabled(db, account.username, True)
-            message = f"Disabled {account.username}; their sessions are over."
+            message = gettext("Disabled %(name)s; their sessions are over.", name=account.username)
         elif action == "enable":
             auth.set_disabled(db, account.username, False)
-            message = f"Enabled {account.username}."
+            message = gettext("Enabled %(name)s.", name=account.username)
         elif action == "role":
             auth.set_role(db, account.username, request.form.get("role", ""))
-            message = f"{account.username} is now {request.form.get('role')}."
+            role = request.form.get("role", "")
+            message = gettext("%(name)s is now %(role)s.", name=account.username, role=words.roles().get(role, role))
         elif action == "password":
             auth.set_password(db, account.username, request.form.get("password", ""))
-            message = f"Set a new password for {account.username}; their sessions are over."
+            message = gettext("Set a new password for %(name)s; their sessions are over.", name=account.username)
         else:
             raise auth.AccountError(f"unknown action {action[:40]!r}")
     except auth.AccountError as exc:
@@ -93,7 +101,8 @@ def settings_page():
         form.default_public.data = settings.default_public(db, fallback)
     if form.validate_on_submit():
         settings.set_default_public(db, form.default_public.data)
-        flash("New photos will be " + ("public." if form.default_public.data else "private."))
+        flash(gettext("New photos will be public.") if form.default_public.data
+              else gettext("New photos will be private."))
         return redirect(url_for("admin.settings_page"), 303)
     status = 400 if form.is_submitted() else 200
     return render_template("admin/settings.html", form=form, trips=settings.trips(db)), status
@@ -110,8 +119,9 @@ def change_trip():
     except settings.SettingError as exc:
         flash(_sentence(exc), "error")
     else:
-        flash(f"Originals and exact locations of trip “{trip}” are "
-              + ("now open to visitors." if is_open else "for archivists only again."))
+        flash(gettext("Originals and exact locations of trip “%(trip)s” are now open to visitors.", trip=trip)
+              if is_open else
+              gettext("Originals and exact locations of trip “%(trip)s” are for archivists only again.", trip=trip))
     return redirect(url_for("admin.settings_page"), 303)
 
 

@@ -4,13 +4,14 @@ mirroring, bulk changes from search results (a field set or cleared,
 published or made private), and the same as JSON."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 
 from archive.catalogue import editing, history, settings
 from archive.contract import editing as shapes
 from archive.contract import photos as photo_shapes
 from archive.search import engine as search
 from archive.search.query import QueryError
-from archive.web import archivist_required, can_see_exact, can_see_private, current_username, get_db, local_path
+from archive.web import archivist_required, can_see_exact, can_see_private, current_username, get_db, local_path, words
 from archive.web import get_visible_photo as visible_photo
 from archive.web.contract import Refused, body, links, operation
 from archive.web.gallery import photo_context
@@ -30,10 +31,11 @@ def _photo_or_404(photo_id):
 def _saved(change_id):
     """What a save changed, for the message after it."""
     if change_id is None:
-        return "Nothing changed."
+        return gettext("Nothing changed.")
     change = history.get_change(get_db(), change_id)
-    labels = list(dict.fromkeys(editing.LABELS.get(e["field"], e["field"]) for e in change["entries"]))
-    return "Saved: " + ", ".join(labels) + "."
+    fields = words.photo_fields()
+    labels = list(dict.fromkeys(words.field_label(fields, e["field"]) for e in change["entries"]))
+    return gettext("Saved: %(fields)s.", fields=", ".join(labels))
 
 
 # -- one photo, as a page ----------------------------------------------------------
@@ -64,9 +66,9 @@ def revert_form(photo_id, change_id):
     except history.HistoryError as exc:
         flash(str(exc), "error")
     except editing.EditError as exc:
-        flash(f"That change cannot be put back: {exc}", "error")
+        flash(gettext("That change cannot be put back: %(reason)s", reason=exc), "error")
     else:
-        flash(f"Change {change_id} reverted.")
+        flash(gettext("Change %(id)s reverted.", id=change_id))
     return redirect(url_for("gallery.photo", photo_id=photo_id) + "#history", 303)
 
 
@@ -79,8 +81,10 @@ def turn_form(photo_id):
     except editing.EditError as exc:
         flash(str(exc), "error")
     else:
-        flash({"cw": "Turned 90° clockwise.", "ccw": "Turned 90° anticlockwise.", "half": "Turned 180°.",
-               "mirror": "Mirrored."}[request.form["turn"]] + " The original file is unchanged.")
+        flash({"cw": gettext("Turned 90° clockwise. The original file is unchanged."),
+               "ccw": gettext("Turned 90° anticlockwise. The original file is unchanged."),
+               "half": gettext("Turned 180°. The original file is unchanged."),
+               "mirror": gettext("Mirrored. The original file is unchanged.")}[request.form["turn"]])
     return redirect(url_for("gallery.photo", photo_id=photo_id), 303)
 
 
@@ -96,7 +100,7 @@ def _chosen_ids():
     ids = sorted({int(v) for v in request.form.getlist("photo_ids") if v.isascii() and v.isdigit()
                   and 0 < int(v) < 2**63})
     if not ids:
-        raise ValueError("tick at least one photo, or choose all the photos the search finds")
+        raise ValueError(gettext("Tick at least one photo, or choose all the photos the search finds."))
     return ids
 
 
@@ -108,21 +112,26 @@ def bulk_edit():
     action = request.form.get("action")
     try:
         if field not in editing.EDITABLE or field == "taken_precision":
-            raise ValueError("choose a field to change")
+            raise ValueError(gettext("Choose a field to change."))
         if action not in ("set", "clear"):
-            raise ValueError("choose whether to set or clear the field")
+            raise ValueError(gettext("Choose whether to set or clear the field."))
         value = request.form.get("value", "") if action == "set" else ""
         if action == "set" and not value.strip():
-            raise ValueError(f"type the {editing.LABELS[field]} to set, or clear it")
+            raise ValueError(gettext("Type the %(field)s to set, or clear it.", field=words.photo_fields()[field]))
         values = {field: value if field != "taken_at" or value else None}
         change_id, changed = editing.edit_photos(get_db(), _chosen_ids(), values, current_username())
     except (ValueError, QueryError) as exc:  # EditError is a ValueError
         flash(str(exc), "error")
         return redirect(back, 303)
-    label = editing.LABELS[field]
-    flash(f"{label[:1].upper() + label[1:]} {'set' if action == 'set' else 'cleared'} on {changed} "
-          f"photo{'' if changed == 1 else 's'}" + (f" (change {change_id}; each photo's history can revert it)."
-                                                   if change_id else "."))
+    label = words.photo_fields()[field]
+    if action == "set":
+        done = ngettext("%(field)s set on %(num)s photo.", "%(field)s set on %(num)s photos.", changed, field=label)
+    else:
+        done = ngettext("%(field)s cleared on %(num)s photo.", "%(field)s cleared on %(num)s photos.", changed,
+                        field=label)
+    if change_id:
+        done += " " + gettext("Change %(id)s; each photo's history can revert it.", id=change_id)
+    flash(done[:1].upper() + done[1:])
     return redirect(back, 303)
 
 
@@ -133,13 +142,17 @@ def bulk_visibility():
     choice = request.form.get("public")
     try:
         if choice not in ("0", "1"):
-            raise ValueError("choose whether to publish or make private")
+            raise ValueError(gettext("Choose whether to publish or make private."))
         ids = settings.set_visibility(get_db(), _chosen_ids(), choice == "1", username=current_username())
     except (ValueError, QueryError) as exc:  # SettingError is a ValueError
         flash(str(exc), "error")
         return redirect(back, 303)
-    flash(f"{len(ids)} photo{'' if len(ids) == 1 else 's'} now "
-          + ("public: visitors can see them." if choice == "1" else "private: only archivists can see them."))
+    if choice == "1":
+        flash(ngettext("%(num)s photo now public: visitors can see it.",
+                       "%(num)s photos now public: visitors can see them.", len(ids)))
+    else:
+        flash(ngettext("%(num)s photo now private: only archivists can see it.",
+                       "%(num)s photos now private: only archivists can see them.", len(ids)))
     return redirect(back, 303)
 
 

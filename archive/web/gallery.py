@@ -19,6 +19,7 @@ from archive.web import (
     language,
     listing,
     page_arg,
+    words,
 )
 from archive.web.i18n import taken_label
 
@@ -82,12 +83,15 @@ def photo_context(record):
         "exact": can_see_exact(record),  # the original and the exact location
         "may_edit": archivist,  # editing, publishing, tagging; the suggestions and histories are theirs
         "may_delete": is_admin(),
-        "suggestions": tagging.suggestions(db, record, include_private=True) if archivist else [],
+        "suggestions": [{**s, "why": words.tag_suggestion(s["count"], s["reason"])}
+                        for s in tagging.suggestions(db, record, include_private=True)] if archivist else [],
         "tag_history": tagging.history(db, photo_id, limit=20) if archivist else [],
-        "edit_history": editing.photo_history(db, photo_id, limit=50) if archivist else [],
+        "edit_history": words.history_values(editing.photo_history(db, photo_id, limit=50), words.photo_fields(),
+                                             words.history_value) if archivist else [],
         "edit_fields": editing.FIELDS,
-        "precisions": editing.PRECISIONS,
-        "orientation": imaging.describe_orientation(record["orientation"], record["orientation_override"]),
+        "precisions": words.precisions(),
+        "orientation": words.orientation(imaging.describe_orientation(record["orientation"],
+                                                                      record["orientation_override"])),
         "taken": taken_label(record),
         "taken_input": editing.taken_as_written(record),
         "group": versions.versions_of(db, photo_id, include_private=archivist),

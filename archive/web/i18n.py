@@ -24,7 +24,8 @@ from flask import Blueprint, current_app, redirect, request, url_for
 from flask_babel import Babel, format_date, format_datetime, format_decimal, gettext
 
 from archive.web import DEFAULT_LANGUAGE as DEFAULT
-from archive.web import LANGUAGES, language, local_path, tag_label
+from archive.web import LANGUAGES, language, local_path, tag_label, words
+from archive.web.scripts import script
 
 COOKIE = "lang"
 CATALOGUES = Path(__file__).resolve().parent.parent / "translations"
@@ -37,7 +38,8 @@ def init_app(app):
     Babel(app, locale_selector=select_language)
     app.register_blueprint(bp)
     app.jinja_env.globals.update(language=language, languages=LANGUAGES, label_of=tag_label, label_lang=label_lang,
-                                 other_label=other_label, taken_label=taken_label)
+                                 other_label=other_label, taken_label=taken_label, words=words,
+                                 script=script)
     app.jinja_env.filters["number"] = format_decimal
 
 

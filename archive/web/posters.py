@@ -6,6 +6,7 @@ their regions, confirming machine drafts into a photo's transcription; and
 the same as JSON under /api/posters."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from archive.catalogue import editing, history, poster_browse, poster_growth, posters
 from archive.contract import editing as edit_shapes
@@ -13,7 +14,15 @@ from archive.contract import posters as shapes
 from archive.contract import review as review_shapes
 from archive.dedup import clusters
 from archive.transcription import drafts
-from archive.web import archivist_required, can_see_private, current_username, get_db, get_visible_photo, local_path
+from archive.web import (
+    archivist_required,
+    can_see_private,
+    current_username,
+    get_db,
+    get_visible_photo,
+    local_path,
+    words,
+)
 from archive.web.contract import Refused, body, links, operation, query
 from archive.web.gallery import page_arg
 
@@ -41,7 +50,7 @@ def browse():
     chosen = {facet: request.args.get(facet, "") for facet in poster_browse.FACETS}
     found = poster_browse.listing(get_db(), chosen, page=page_arg(), per_page=24,
                                   include_private=can_see_private(), text=request.args.get("q", "")[:200])
-    return render_template("posters/browse.html", found=found, labels=poster_browse.FACET_LABELS,
+    return render_template("posters/browse.html", found=found, labels=words.poster_facets(),
                            text=request.args.get("q", "")[:200])
 
 
@@ -63,15 +72,18 @@ def _page_context(poster, edit_values=None, edit_errors=None):
     return {
         "poster": poster,
         "may_edit": archivist,
-        "kinds": posters.KINDS,
-        "statuses": posters.STATUSES,
+        "kinds": {kind: words.poster_kinds().get(kind, label) for kind, label in posters.KINDS.items()},
+        "statuses": {status: words.poster_statuses().get(status, label) for status, label in posters.STATUSES.items()},
         "fields": posters.TEXT_FIELDS,
-        "history": posters.poster_history(db, poster["id"]) if archivist else [],
+        "history": words.history_values(posters.poster_history(db, poster["id"]), words.poster_fields(),
+                                        words.poster_history_value) if archivist else [],
         "reading": reading,
         "edit_values": edit_values or {},
         "edit_errors": edit_errors or {},
-        "sets": [dict(r) for r in db.query("SELECT slug, label FROM tags WHERE facet = 'set' ORDER BY slug")],
-        "films": [dict(r) for r in db.query("SELECT slug, label FROM tags WHERE facet = 'film' ORDER BY label")],
+        "sets": [dict(r) for r in db.query("SELECT slug, label, label_ko FROM tags WHERE facet = 'set'"
+                                           " ORDER BY slug")],
+        "films": [dict(r) for r in db.query("SELECT slug, label, label_ko FROM tags WHERE facet = 'film'"
+                                            " ORDER BY label")],
     }
 
 
@@ -97,9 +109,11 @@ def edit_form(poster_id):
 
 def _saved(change_id):
     if change_id is None:
-        return "Nothing changed."
+        return gettext("Nothing changed.")
     change = history.get_change(get_db(), change_id)
-    return "Saved: " + ", ".join(dict.fromkeys(posters.label_of(e["field"]) for e in change["entries"])) + "."
+    fields = words.poster_fields()
+    return gettext("Saved: %(fields)s.", fields=", ".join(dict.fromkeys(words.field_label(fields, e["field"])
+                                                                      for e in change["entries"])))
 
 
 @bp.post("/posters/<int:poster_id>/history/<int:change_id>/revert")
@@ -111,9 +125,9 @@ def revert_form(poster_id, change_id):
     except history.HistoryError as exc:
         flash(str(exc), "error")
     except posters.PosterError as exc:
-        flash(f"That change cannot be put back: {exc}", "error")
+        flash(gettext("That change cannot be put back: %(reason)s", reason=exc), "error")
     else:
-        flash(f"Change {change_id} reverted.")
+        flash(gettext("Change %(id)s reverted.", id=change_id))
     return redirect(url_for("posters.page", poster_id=poster_id) + "#history", 303)
 
 
@@ -149,7 +163,7 @@ def make_form():
     except posters.PosterError as exc:
         flash(str(exc), "error")
         return redirect(back, 303)
-    flash("Poster made. Give it its title, set and painted text below.")
+    flash(gettext("Poster made. Give it its title, set and painted text below."))
     return redirect(url_for("posters.page", poster_id=poster_id), 303)
 
 
@@ -170,10 +184,10 @@ def cluster_form(key):
         poster_id = poster_growth.from_cluster(get_db(), key, current_username(), marks, primary,
                                                expected=seen or None, include_private=can_see_private())
     except (posters.PosterError, clusters.ClusterChanged) as exc:
-        flash(f"No poster was made: {exc}.", "error")
+        flash(gettext("No poster was made: %(reason)s.", reason=exc), "error")
         return redirect(url_for("review.photo_review", key=key), 303)
-    flash("Poster made from the photos marked as the same photograph or another shot. "
-          "Give it its title, set and painted text below.")
+    flash(gettext("Poster made from the photos marked as the same photograph or another shot. "
+                  "Give it its title, set and painted text below."))
     return redirect(url_for("posters.page", poster_id=poster_id), 303)
 
 
@@ -183,12 +197,12 @@ def delete_form(poster_id):
     """Delete the poster record (its photos stay), once the box is ticked."""
     poster = _poster_or_404(poster_id)
     if request.form.get("confirm") != "yes":
-        flash("Nothing was deleted: tick the box to confirm.", "error")
+        flash(gettext("Nothing was deleted: tick the box to confirm."), "error")
         return redirect(url_for("posters.page", poster_id=poster_id) + "#delete", 303)
     change_id = posters.delete(get_db(), poster_id, current_username())
     name = poster["title"] or poster["title_ko"] or poster["slug"]
-    flash(f"Poster “{name}” deleted; its photos are untouched. Its fields and links stay in change {change_id} "
-          f"of its history, and reverting that change restores it.")
+    flash(gettext("Poster “%(name)s” deleted; its photos are untouched. Its fields and links stay in change %(id)s "
+                  "of its history, and reverting that change restores it.", name=name, id=change_id))
     return redirect(url_for("posters.browse"), 303)
 
 
@@ -205,7 +219,7 @@ def link_form(poster_id):
     except posters.PosterError as exc:
         flash(str(exc), "error")
     else:
-        flash(f"Photo {photo} linked." if change_id else "Nothing changed.")
+        flash(gettext("Photo %(id)s linked.", id=photo) if change_id else gettext("Nothing changed."))
     return redirect(back, 303)
 
 
@@ -217,9 +231,10 @@ def unlink_form(poster_id):
     photo = request.form.get("photo_id", "")
     if photo.isascii() and photo.isdigit() and len(photo) < 19:
         change_id = posters.unlink(get_db(), poster_id, int(photo), current_username())
-        flash(f"Photo {photo} taken off the poster." if change_id else f"Photo {photo} was not linked.")
+        flash(gettext("Photo %(id)s taken off the poster.", id=photo) if change_id
+              else gettext("Photo %(id)s was not linked.", id=photo))
     else:
-        flash("give the id of the photo to take off", "error")
+        flash(gettext("Give the id of the photo to take off."), "error")
     return redirect(back, 303)
 
 
@@ -231,10 +246,10 @@ def suggestion_form(poster_id, photo_id):
     try:
         if request.form.get("decision") == "link":
             poster_growth.confirm_suggestion(db, poster_id, photo_id, current_username())
-            flash(f"Photo {photo_id} linked.")
+            flash(gettext("Photo %(id)s linked.", id=photo_id))
         elif request.form.get("decision") == "dismiss":
             poster_growth.dismiss_suggestion(db, poster_id, photo_id)
-            flash(f"Photo {photo_id} is not of this poster: suggestion dismissed.")
+            flash(gettext("Photo %(id)s is not of this poster: suggestion dismissed.", id=photo_id))
         else:
             raise posters.PosterError("choose to link the photo or dismiss the suggestion")
     except posters.PosterError as exc:
@@ -258,7 +273,8 @@ def confirm_draft(photo_id):
     except editing.EditError as exc:
         flash(str(exc), "error")
     else:
-        flash("Transcription saved from the draft." if change_id else "The transcription already reads so.")
+        flash(gettext("Transcription saved from the draft.") if change_id
+              else gettext("The transcription already reads so."))
     return redirect(back, 303)
 
 

@@ -2,6 +2,7 @@
 photo page and the same as JSON."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext
 
 from archive.catalogue import deletion, settings
 from archive.contract import publishing as shapes
@@ -18,10 +19,10 @@ def visibility_form(photo_id):
         abort(404)
     choice = request.form.get("public")
     if choice not in ("0", "1"):
-        abort(400, description="choose public or private")
+        abort(400, description=gettext("Choose public or private."))
     settings.set_visibility(get_db(), [photo_id], choice == "1", username=current_username())
-    flash("The photo is now " + ("public: visitors can see it." if choice == "1"
-                                 else "private: only archivists can see it."))
+    flash(gettext("The photo is now public: visitors can see it.") if choice == "1"
+          else gettext("The photo is now private: only archivists can see it."))
     return redirect(url_for("gallery.photo", photo_id=photo_id), 303)
 
 
@@ -43,9 +44,9 @@ def delete_form(photo_id):
     if get_visible_photo(photo_id) is None:
         abort(404)
     if request.form.get("confirm") != "yes":
-        abort(400, description="tick the box to confirm the deletion")
+        abort(400, description=gettext("Tick the box to confirm the deletion."))
     deletion.delete_photos(get_db(), current_app.config["DATA_DIR"], [photo_id])
-    flash(f"Deleted photo {photo_id} and its files.")
+    flash(gettext("Deleted photo %(id)s and its files.", id=photo_id))
     return redirect(url_for("gallery.index"), 303)
 
 

@@ -1,13 +1,22 @@
 """The review screen for near-duplicate suggestions, and its JSON API."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 
 from archive.catalogue import photos, poster_growth, versions
 from archive.contract import review as shapes
 from archive.contract.queries import ReviewQuery
 from archive.dedup import clusters, reasons
 from archive.dedup import decisions as duplicates
-from archive.web import archivist_required, byte_size, can_see_private, current_username, get_db, get_visible_photo
+from archive.web import (
+    archivist_required,
+    byte_size,
+    can_see_private,
+    current_username,
+    get_db,
+    get_visible_photo,
+    words,
+)
 from archive.web.contract import body, links, operation, query
 
 bp = Blueprint("review", __name__)
@@ -31,8 +40,6 @@ COMPARED = (
     ("Added", lambda p: f"{p['uploaded_at'].replace('T', ' ')} via {p['source']}"
                         + (f" by {p['uploaded_by']}" if p["uploaded_by"] else "")),
 )
-DECISION_LABELS = duplicates.DECISION_WORDS
-MARK_LABELS = {"same": "Same photo", "other": "Other shot", "unrelated": "Not related"}
 
 
 def metadata_diff(a, b):
@@ -77,7 +84,7 @@ def queue_page():
         "review/queue.html", cards=cards, total=len(found), poster_suggestions=poster_growth.waiting(db, private),
         open_suggestions=duplicates.open_count(db, include_private=private),
         plain_count=len(clusters.plain_copies(db, include_private=private)),
-        batches=_recent_batches(db), history=_visible_history(db, 10), decision_labels=DECISION_LABELS)
+        batches=_recent_batches(db), history=_visible_history(db, 10), decision_labels=words.decisions())
 
 
 def _card(db, cluster):
@@ -94,8 +101,9 @@ def _card(db, cluster):
         "key": cluster.key, "size": cluster.size, "kind": cluster.kind, "primary": rows[cluster.primary],
         "others": [rows[m.photo_id] for m in cluster.members[1:4]], "more": max(0, cluster.size - 4),
         "same": marks.count("same"), "other": marks.count("other"),
-        "confidence": reasons.confidence_words(cluster.confidence), "confidence_value": cluster.confidence,
-        "phrases": phrases[:6],
+        "confidence": words.confidence(reasons.confidence_words(cluster.confidence)),
+        "confidence_class": reasons.confidence_words(cluster.confidence).replace(" ", "-"),  # in the CSS
+        "confidence_value": cluster.confidence, "phrases": [words.reason(phrase) for phrase in phrases[:6]],
     }
 
 
@@ -122,7 +130,7 @@ def photo_review(key):
     """Where an upload's "review" link goes: the open cluster holding photo `key`."""
     found = clusters.cluster_of(get_db(), key, include_private=can_see_private()) if key < 2**63 else None
     if found is None:
-        flash(f"Photo {key} has nothing left to review.")
+        flash(gettext("Photo %(id)s has nothing left to review.", id=key))
         return redirect(url_for("review.queue_page"))
     return redirect(url_for("review.cluster_page", key=found.key))
 
@@ -136,16 +144,18 @@ def cluster_page(key):
     clusters.proposal(db, cluster, int(chosen) if chosen.isascii() and chosen.isdigit() else None)
     rows = {r["id"]: r for r in photos.get_photos(db, cluster.photo_ids)}
     members = [{
-        "photo": rows[m.photo_id], "mark": m.mark, "reason": m.reason.text if m.reason else "",
-        "like": m.like, "confidence": reasons.confidence_words(m.confidence), "confirmed_with": m.confirmed_with,
+        "photo": rows[m.photo_id], "mark": m.mark, "reason": words.reasons(m.reason.text) if m.reason else "",
+        "like": m.like, "confidence": words.confidence(reasons.confidence_words(m.confidence)),
+        "confirmed_with": m.confirmed_with,
         "primary": m.photo_id == cluster.primary,
     } for m in cluster.members]
     following = [c.key for c in clusters.open_clusters(db, include_private=can_see_private()) if c.key != cluster.key]
     last = next((b for b in _recent_batches(db) if b["kind"] == "cluster" and not b["undone_at"]
                  and b["decided_by"] == current_username()), None)
     return render_template(
-        "review/cluster.html", cluster=cluster, members=members, mark_labels=MARK_LABELS,
-        confidence=reasons.confidence_words(cluster.confidence), next_key=following[0] if following else None,
+        "review/cluster.html", cluster=cluster, members=members, mark_labels=words.marks(),
+        confidence=words.confidence(reasons.confidence_words(cluster.confidence)),
+        next_key=following[0] if following else None,
         photo_ids=",".join(map(str, cluster.photo_ids)), last_batch=last)
 
 
@@ -168,7 +178,7 @@ def cluster_decision_form(key):
         batch = clusters.decide_cluster(get_db(), key, current_username(), primary, marks, expected=seen,
                                         include_private=can_see_private())
     except clusters.ClusterChanged as exc:
-        flash(f"Nothing was saved: {exc}.")
+        flash(gettext("Nothing was saved: %(reason)s.", reason=exc))
         return redirect(url_for("review.photo_review", key=key))
     except duplicates.DecisionError as exc:
         abort(400, description=str(exc))
@@ -178,12 +188,12 @@ def cluster_decision_form(key):
 
 def _saved_message(batch):
     counted = {mark: sum(1 for m in batch["marks"].values() if m == mark) for mark in clusters.MARKS}
-    parts = [f"{counted['same']} the same photograph"]
+    parts = [gettext("%(num)s the same photograph", num=counted["same"])]
     if counted["other"]:
-        parts.append(f"{counted['other']} other shot{'s' if counted['other'] != 1 else ''}")
+        parts.append(ngettext("%(num)s other shot", "%(num)s other shots", counted["other"]))
     if counted["unrelated"]:
-        parts.append(f"{counted['unrelated']} not related")
-    return f"Saved: {', '.join(parts)} (primary photo {batch['primary_id']})."
+        parts.append(gettext("%(num)s not related", num=counted["unrelated"]))
+    return gettext("Saved: %(marks)s (primary photo %(id)s).", marks=", ".join(parts), id=batch["primary_id"])
 
 
 def _next_cluster_url():
@@ -195,7 +205,9 @@ def _next_cluster_url():
 @archivist_required
 def batch_undo_form(batch_id):
     undone = _undo_batch(batch_id)
-    flash(f"Undone: the {len(undone['decisions'])} decisions taken together are open for review again.")
+    flash(ngettext("Undone: the decision taken with it is open for review again.",
+                   "Undone: the %(num)s decisions taken together are open for review again.",
+                   len(undone["decisions"])))
     target = undone["primary_id"] or next((d["photo_a"] for d in undone["decisions"]), None)
     return redirect(url_for("review.photo_review", key=target) if target else url_for("review.queue_page"))
 
@@ -225,14 +237,14 @@ def plain_page():
 def plain_accept_form():
     chosen = [int(v) for v in request.form.getlist("suggestion_id") if v.isascii() and v.isdigit() and len(v) < 19]
     if not chosen:
-        flash("Nothing was accepted: no copy was ticked.")
+        flash(gettext("Nothing was accepted: no copy was ticked."))
         return redirect(url_for("review.plain_page"))
     try:
         batch = clusters.accept_plain(get_db(), current_username(), chosen, include_private=can_see_private())
     except duplicates.DecisionError as exc:
         abort(400, description=str(exc))
-    flash(f"Accepted {len(batch['decisions'])} plain cop{'y' if len(batch['decisions']) == 1 else 'ies'} "
-          "as the same photograph.")
+    flash(ngettext("Accepted %(num)s plain copy as the same photograph.",
+                   "Accepted %(num)s plain copies as the same photograph.", len(batch["decisions"])))
     return redirect(url_for("review.queue_page"))
 
 
@@ -259,11 +271,12 @@ def pair_page(suggestion_id):
     members = duplicates.group_members(db, a["id"]) | duplicates.group_members(db, b["id"])
     described = clusters.with_reasons(db, [suggestion])[0]
     return render_template(
-        "review/pair.html", suggestion=suggestion, a=a, b=b, diff=metadata_diff(a, b),
-        reason=described["reason"]["text"], copy=described["copy_id"], original=described["original_id"],
-        confidence=reasons.confidence_words(described["confidence"]),
+        "review/pair.html", suggestion=suggestion, a=a, b=b, diff=words.compared_rows(metadata_diff(a, b)),
+        reason=words.reasons(described["reason"]["text"]), copy=described["copy_id"],
+        original=described["original_id"],
+        confidence=words.confidence(reasons.confidence_words(described["confidence"])),
         suggested_primary=duplicates.choose_primary(db, members),
-        next_id=_next_open(after_id=suggestion_id), decision_labels=DECISION_LABELS,
+        next_id=_next_open(after_id=suggestion_id), decision_labels=words.decisions(),
     )
 
 

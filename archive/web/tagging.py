@@ -3,6 +3,7 @@ the vocabulary pages for archivists, and the JSON endpoints behind them."""
 
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 
 from archive.catalogue import tagging, tags, tree, vocabulary
 from archive.contract import tags as shapes
@@ -100,13 +101,14 @@ def bulk():
             chosen = ids if request.form.get("scope") != "query" and len(ids) <= 200 else []
             _offer_creation(specs, chosen, back)
         return redirect(back)
-    flash(f"{_summary(counts)} across {len(set(ids))} photos.", "tags")
+    flash(ngettext("%(summary)s across %(num)s photo.", "%(summary)s across %(num)s photos.", len(set(ids)),
+                   summary=_summary(counts)), "tags")
     return redirect(back)
 
 
 def _summary(counts):
-    return f"{counts['added']} tag{'s' if counts['added'] != 1 else ''} added, " \
-           f"{counts['removed']} removed"
+    return ngettext("%(num)s tag added, %(removed)s removed", "%(num)s tags added, %(removed)s removed",
+                    counts["added"], removed=counts["removed"])
 
 
 # -- the vocabulary -------------------------------------------------------------
@@ -161,7 +163,7 @@ def create_and_apply():
         flash(str(exc), "tags-error")
         return redirect(back, 303)
     photo_ids = [int(v) for v in form.getlist("photo_ids") if v.isascii() and v.isdigit() and 0 < int(v) < 2**63]
-    flash(f"Created {form['facet']} {form['name']!r}.", "tags")
+    flash(gettext("Created %(facet)s “%(name)s”.", facet=form["facet"], name=form["name"]), "tags")
     if photo_ids and form.get("add"):
         try:
             counts = tagging.change_tags(db, [i for i in photo_ids if get_visible_photo(i) is not None],
@@ -169,7 +171,7 @@ def create_and_apply():
         except tagging.TaggingError as exc:
             flash(str(exc), "tags-error")
         else:
-            flash(_summary(counts) + ".", "tags")
+            flash(gettext("%(summary)s.", summary=_summary(counts)), "tags")
     return redirect(back, 303)
 
 
@@ -198,7 +200,7 @@ def create():
         flash(str(exc), "tags-error")
         return redirect(url_for("tagging.vocabulary_page"))
     row = tags.get_tag(get_db(), tag_id)
-    flash(f"Created {row['facet']}:{row['slug']}.", "tags")
+    flash(gettext("Created %(tag)s.", tag=f"{row['facet']}:{row['slug']}"), "tags")
     return redirect(url_for("tagging.tag_page", facet=row["facet"], slug=row["slug"]))
 
 
@@ -234,18 +236,21 @@ def change(facet, slug, action):
             vocabulary.edit_tag(db, tag["id"], label=form.get("label"), label_ko=form.get("label_ko"),
                                 description=form.get("description"), description_ko=form.get("description_ko"),
                                 aliases=tags.split_specs(form.get("aliases", "")), username=who)
-            message, slug = "Saved.", tag["slug"]
+            message, slug = gettext("Saved."), tag["slug"]
         elif action == "rename":
             slug = vocabulary.rename_tag(db, tag["id"], form.get("slug", ""), username=who)
-            message = f"Renamed to {facet}:{slug}; {tag['slug']} still finds it."
+            message = gettext("Renamed to %(tag)s; %(old)s still finds it.", tag=f"{facet}:{slug}", old=tag["slug"])
         elif action == "merge":
             target = vocabulary.get_tag(db, facet, form.get("target", ""))
             vocabulary.merge_tags(db, tag["id"], target["id"], username=who)
             slug = target["slug"]
-            message = f"Merged {facet}:{tag['slug']} into {facet}:{slug}; the old slug still finds it."
+            message = gettext("Merged %(old)s into %(tag)s; the old slug still finds it.", old=f"{facet}:{tag['slug']}",
+                              tag=f"{facet}:{slug}")
         else:
             count = vocabulary.delete_tag(db, tag["id"], confirm=form.get("confirm") == "yes", username=who)
-            flash(f"Deleted {facet}:{tag['slug']}" + (f" from {count} photos." if count else "."), "tags")
+            name = f"{facet}:{tag['slug']}"
+            flash(ngettext("Deleted %(tag)s from %(num)s photo.", "Deleted %(tag)s from %(num)s photos.", count,
+                           tag=name) if count else gettext("Deleted %(tag)s.", tag=name), "tags")
             return redirect(url_for("tagging.vocabulary_page", facet=facet))
     except vocabulary.VocabularyError as exc:
         flash(str(exc), "tags-error")

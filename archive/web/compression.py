@@ -1,7 +1,7 @@
 """Text answers sent compressed: pages, stylesheets, scripts and JSON go out
 as gzip, deflate, brotli or zstd, whichever the browser asks for first
 (Flask-Compress does the encoding, the ETag suffix and the conditional
-answer); a page of photos is a fifth of its size on the wire.
+answer); a gallery page is an eighth of its size on the wire.
 
 Some answers are sent as they are, and here is why:
 

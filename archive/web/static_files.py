@@ -62,16 +62,10 @@ def version_of(filename):
     """The first 12 hex digits of the static file's SHA-256, or None when
     filename is not a file there (a folder, a name that leaves it). Read
     again only when the file's time or size changes."""
-    path = safe_join(current_app.static_folder, filename)
-    if path is None:
+    found = _static_file(filename)
+    if found is None:
         return None
-    try:
-        found = os.stat(path)
-    except OSError:
-        return None
-    if not stat.S_ISREG(found.st_mode):
-        return None
-    key = (found.st_mtime_ns, found.st_size)
+    path, key = found
     known = _versions.get(path)
     if known and known[0] == key:
         return known[1]
@@ -79,6 +73,18 @@ def version_of(filename):
         digest = hashlib.file_digest(f, "sha256").hexdigest()[:12]
     _versions[path] = (key, digest)
     return digest
+
+
+def _static_file(filename):
+    """(path, (mtime_ns, size)) of a plain file in the static folder, or None."""
+    path = safe_join(current_app.static_folder, filename)
+    try:
+        found = os.stat(path) if path else None
+    except OSError:
+        return None
+    if found is None or not stat.S_ISREG(found.st_mode):
+        return None
+    return path, (found.st_mtime_ns, found.st_size)
 
 
 def stylesheets_url(*names):
@@ -109,17 +115,10 @@ def bundle(names):
     only when one of them changes."""
     if not 0 < len(names) <= MOST_STYLESHEETS or not all(STYLESHEET_NAME.fullmatch(name) for name in names):
         return None
-    paths, key = [], []
-    for name in names:
-        path = safe_join(current_app.static_folder, name + ".css")
-        try:
-            found = os.stat(path)
-        except OSError:
-            return None
-        if not stat.S_ISREG(found.st_mode):
-            return None
-        paths.append(path)
-        key.append((found.st_mtime_ns, found.st_size))
+    files = [_static_file(name + ".css") for name in names]
+    if None in files:
+        return None
+    paths, key = [path for path, _ in files], [file_key for _, file_key in files]
     known = _bundles.get(tuple(names))
     if known and known[0] == key:
         return known[1:]

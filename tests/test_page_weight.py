@@ -149,6 +149,7 @@ def test_pictures_and_parts_of_files_come_as_they_are(site, client):
     response = client.get(thumbnail, headers={"Accept-Encoding": CHROMIUM_ENCODINGS}, buffered=True)
     assert response.status_code == 200 and response.mimetype == "image/jpeg"
     assert "Content-Encoding" not in response.headers
+    assert "Accept-Encoding" not in response.headers.get("Vary", "")  # one answer for every cache
     assert response.get_data() == LocalStorage(site["data_dir"]).derivative_path(sha256, name).read_bytes()
     iiif = client.get(f"/iiif/3/{site['photo']}/full/max/0/default.jpg",
                       headers={"Accept-Encoding": CHROMIUM_ENCODINGS}, buffered=True)

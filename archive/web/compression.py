@@ -6,8 +6,8 @@ answer); a gallery page is an eighth of its size on the wire.
 Some answers are sent as they are, and here is why:
 
 - pictures and files that are not text: a JPEG does not shrink, and
-  compressing it again would only cost a worker's time (Flask-Compress
-  looks only at text types);
+  compressing it again would only cost a worker's time; nor do they name
+  Accept-Encoding in Vary, so a shared cache keeps one copy of each;
 - a part of a file (206, an answer to Range): its byte offsets are the
   file's, and a compressed part would not fit them;
 - an answer nginx sends itself (X-Accel-Redirect): the body is not here;
@@ -31,11 +31,14 @@ def init_app(app):
 
     @app.after_request
     def compress_text(response):
+        # Not text: as it is, and without Vary (a picture is one answer for everyone's cache).
+        if response.mimetype not in compress.compress_mimetypes_set:
+            return response
         if response.status_code == 206 or "Content-Range" in response.headers:
             return response
         if "X-Accel-Redirect" in response.headers or g.get(CSRF_FIELD):
             return response
-        if response.direct_passthrough and response.mimetype in compress.compress_mimetypes_set:
+        if response.direct_passthrough:
             # A file from send_file (a stylesheet, a script): read whole, so
             # it goes compressed with its length known, and the file is
             # closed with the answer (a compressing stream would drop it).

@@ -75,7 +75,7 @@ def create_app(config=None):
 
     for blueprint in (iiif.bp, standards_api.bp, transcription_views.bp):
         app.register_blueprint(blueprint)
-    from archive.web import browse, i18n, site
+    from archive.web import browse, compression, i18n, site, static_files
 
     app.register_blueprint(browse.bp)
     app.register_blueprint(site.bp)
@@ -87,6 +87,8 @@ def create_app(config=None):
     accounts.init_app(app)
     errors.register(app)
     security.init_app(app)
+    static_files.init_app(app)
+    compression.init_app(app)
     register_template_helpers(app)
     i18n.init_app(app)
     return app

@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -41,7 +42,7 @@ from support import image_bytes, scene  # noqa: E402
 
 from archive import db as archive_db  # noqa: E402
 from archive.search import fulltext  # noqa: E402
-from archive.storage import local  # noqa: E402
+from archive.storage import LocalStorage  # noqa: E402
 
 BASELINE = "9c18697"  # main before issue 17
 SHAPES = [(1600, 1200), (1200, 1600), (1600, 900), (1000, 1500), (1400, 1400), (1800, 1000)]
@@ -53,12 +54,17 @@ PAGES = {
 }
 LCP_SCRIPT = """(() => {
     window.lcp = 0;
+    performance.setResourceTimingBufferSize(10000);
     new PerformanceObserver((list) => {
         for (const entry of list.getEntries()) window.lcp = entry.startTime;
     }).observe({ type: "largest-contentful-paint", buffered: true });
 })();"""
-BYTES_SCRIPT = """() => performance.getEntriesByType("navigation").concat(performance.getEntriesByType("resource"))
-    .reduce((sum, entry) => sum + entry.transferSize, 0)"""
+# Every response the page fetched, as the network carried it (headers and the
+# body as sent, compressed or not): the document, stylesheets, scripts,
+# pictures, icons, the manifest. The buffer is made large enough first, so no
+# entry of a long page is dropped.
+ENTRIES_SCRIPT = """() => performance.getEntriesByType("navigation").concat(performance.getEntriesByType("resource"))
+    .map((entry) => ({name: entry.name, kind: entry.initiatorType, bytes: entry.transferSize}))"""
 
 
 def build(data_dir, count):
@@ -72,7 +78,7 @@ def build(data_dir, count):
         path.write_bytes(image_bytes(scene(width, height, seed=k), quality=85))
         sources.append((path, width, height))
     rows = db.execute("SELECT id, sha256 FROM photos").fetchall()
-    storage = local.Storage(data_dir)
+    storage = LocalStorage(data_dir)
     with archive_db.write_transaction(db):
         for photo_id, sha256 in rows:
             path, width, height = sources[photo_id % len(sources)]
@@ -120,8 +126,28 @@ class Server:
         self.process.wait(timeout=30)
 
 
+def kind_of(entry):
+    """What a response was, for the breakdown: by its address, which says it
+    plainly here (pictures under /media/ and /iiif/, the rest by extension)."""
+    path = urllib.parse.urlsplit(entry["name"]).path
+    if entry["kind"] == "navigation":
+        return "html"
+    if path.startswith(("/media/", "/iiif/")):
+        return "pictures"
+    for kind, endings in BREAKDOWN.items():
+        if path.endswith(endings):
+            return kind
+    return "other"
+
+
+BREAKDOWN = {"css": (".css",), "js": (".js",), "fonts": (".woff2", ".woff", ".ttf", ".otf"),
+             "icons": (".ico", ".svg", ".png", ".webmanifest")}
+KINDS = ("html", "css", "js", "pictures", "fonts", "icons", "other")
+
+
 def measure(browser, base, path, runs):
-    lcps, sizes = [], []
+    """The median LCP, total bytes, and bytes (and responses) of each kind, over runs cold loads."""
+    lcps, totals, parts = [], [], []
     # One load first, not counted: derivatives made on a first request are
     # the cache's, not the page's.
     for k in range(runs + 1):
@@ -133,9 +159,17 @@ def measure(browser, base, path, runs):
         page.wait_for_timeout(300)  # LCP is final once nothing more paints
         if k:
             lcps.append(page.evaluate("window.lcp") / 1000)
-            sizes.append(page.evaluate(BYTES_SCRIPT))
+            entries = page.evaluate(ENTRIES_SCRIPT)
+            totals.append(sum(entry["bytes"] for entry in entries))
+            by_kind = {}
+            for entry in entries:
+                count, size = by_kind.get(kind_of(entry), (0, 0))
+                by_kind[kind_of(entry)] = (count + 1, size + entry["bytes"])
+            parts.append(by_kind)
         context.close()
-    return statistics.median(lcps), statistics.median(sizes)
+    # The breakdown of the run whose total is the median, so its parts add up to it.
+    middle = sorted(range(runs), key=lambda k: totals[k])[runs // 2]
+    return statistics.median(lcps), statistics.median(totals), parts[middle]
 
 
 def main():
@@ -181,10 +215,20 @@ def main():
     print("| page | LCP now | LCP before | bytes now | bytes before | LCP <= 1.0 s | not heavier |")
     print("| --- | ---: | ---: | ---: | ---: | --- | --- |")
     for page in PAGES:
-        lcp, size = results["now", page]
-        lcp_before, size_before = results["before", page]
+        lcp, size, _ = results["now", page]
+        lcp_before, size_before, _ = results["before", page]
         print(f"| {page} | {lcp:.2f} s | {lcp_before:.2f} s | {size / 1000:,.0f} KB | {size_before / 1000:,.0f} KB"
               f" | {'yes' if lcp <= 1.0 else 'NO'} | {'yes' if size <= size_before else 'NO'} |")
+    print("\nWhere the bytes go: KB (responses), now / before\n")
+    print("| page | " + " | ".join(KINDS) + " |")
+    print("| --- |" + " ---: |" * len(KINDS))
+    for page in PAGES:
+        cells = []
+        for kind in KINDS:
+            (count, size), (count_before, size_before) = (results[name, page][2].get(kind, (0, 0))
+                                                          for name in ("now", "before"))
+            cells.append(f"{size / 1000:,.1f} ({count}) / {size_before / 1000:,.1f} ({count_before})")
+        print(f"| {page} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ ROLES = ("visitor", "archivist", "admin")
 # 302 for a visitor on an HTML page means "sent to log in"; 401 is the same under /api/.
 MATRIX = {
     ("static", "GET"): (200, 200, 200),
+    ("static_files.stylesheets", "GET"): (200, 200, 200),
     ("gallery.index", "GET"): (200, 200, 200),
     ("gallery.photo", "GET"): (200, 200, 200),
     ("media.derivative", "GET"): (200, 200, 200),
@@ -190,6 +191,7 @@ def sample_args(archive, photo):
         "sha256": photo["sha256"],
         "name": "fit400.jpg",
         "filename": "archive.css",
+        "names": "archive,museum",
         "token": "not-a-valid-token",
         "user_id": archive["users"]["archivist"].id,
         "identifier": str(photo["id"]),

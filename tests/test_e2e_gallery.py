@@ -75,8 +75,8 @@ def test_gallery_grid_images_have_sizes_srcset_and_alt(site, page):
     assert cards.count() == len(search_archive.PUBLIC) + 1
     for k, img in enumerate(cards.locator("img").all()):
         assert int(img.get_attribute("width")) > 0 and int(img.get_attribute("height")) > 0
-        # The first row is fetched at once; the rest as they come near.
-        assert img.get_attribute("loading") == ("eager" if k < 6 else "lazy")
+        # The first screen is fetched at once; the rest as they come near.
+        assert img.get_attribute("loading") == ("eager" if k < 18 else "lazy")
         assert re.search(r" \d+w", img.get_attribute("srcset"))
         assert img.get_attribute("alt").strip()
     # The big photo has no caption: its alt text comes from its tags.

@@ -173,8 +173,28 @@ def ratio_class(photo):
     """The class that gives a tile its photo's shape: the width over the
     height in steps of 0.05, from 0.25 to 4 (tiles.css has one rule each), so
     the page lays the tile out before its picture arrives."""
+    return f"r{round(_tile_ratio(photo) * 100):03d}"
+
+
+def _tile_ratio(photo):
+    """A tile's width over its height, as tiles.css knows it (steps of 0.05, 0.25 to 4)."""
     ratio = min(4.0, max(0.25, photo["width"] / max(1, photo["height"])))
-    return f"r{round(ratio * 20) * 5:03d}"
+    return round(ratio * 20) / 20
+
+
+# The justified grid's row height (museum.css, --row): on a phone, and wider.
+TILE_ROW = {"(max-width: 30rem)": 110, "": 220}
+
+
+def tile_sizes(photo):
+    """The sizes attribute of a tile's picture: its width at the grid's row
+    height, where the row starts before it is stretched to fill the line
+    (museum.css's flex-basis), on a phone and wider. The browser then picks
+    from the srcset by the tile's own shape and the screen's density: a
+    portrait tile is narrow and gets a narrow picture, a phone gets a
+    phone's picture."""
+    ratio = _tile_ratio(photo)
+    return ", ".join(f"{media} {round(ratio * row)}px".strip() for media, row in TILE_ROW.items())
 
 
 def fit_size(photo, edge):
@@ -255,6 +275,7 @@ def register_template_helpers(app):
         thumb_size=lambda photo: fit_size(photo, imaging.THUMBNAIL_EDGE),
         photo_alt=photo_alt,
         ratio_class=ratio_class,
+        tile_sizes=tile_sizes,
         display_title=lambda photo: photos.display_title(photo, language()),
         camera_label=photos.camera_label,
         exposure_summary=photos.exposure_summary,

@@ -103,7 +103,7 @@ def gunicorn(data_dir, workers=4, port=None, env=None, threads=None):
     threads: threaded workers, for a browser: it opens spare connections it may
     never send on, and each would hold a plain (sync) worker until timeout."""
     port = port or free_port()
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers),
+    command = [sys.executable, "-m", "gunicorn", "-c", "python:archive.web.gunicorn_config", "--workers", str(workers),
                *(["--threads", str(threads)] if threads else []),
                "--bind", f"127.0.0.1:{port}", "--timeout", "120", "archive:create_app()"]
     return running(command, port, {"ARCHIVE_DATA": str(data_dir), **(env or {})})

@@ -33,11 +33,15 @@ WARM_UP = ("/", "/search?q=poster")
 
 def when_ready(server):
     app = server.app.wsgi()
-    with app.test_client() as client:
-        for path in WARM_UP:
-            status = client.get(path).status_code
-            if status != 200:
-                server.log.warning("warming up: %s answered %s", path, status)
+    try:
+        with app.test_client() as client:
+            for path in WARM_UP:
+                status = client.get(path).status_code
+                if status != 200:
+                    server.log.warning("warming up: %s answered %s", path, status)
+    except Exception:
+        # The workers make what the master could not; the server still starts.
+        server.log.exception("warming up failed")
     # A search may have begun a new base in the background; no thread may
     # be at work when the master forks.
     search_index.settle()

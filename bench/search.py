@@ -15,10 +15,16 @@ It reports: the time to build the shared index; a caption edited and then
 found; the cold start of a fresh process (start, open, answer one search with
 facets) for both designs; p50 and p95 of each query, stacked and unstacked;
 whether both designs return the same page, total and facets; and the memory
-of 4 worker processes that each ran every query, as proportional set size
-(a page shared by four counts a quarter in each), against one worker alone,
-split into mapped files (the shared index's arrays, and the libraries) and
-each process's own heap (the interpreter, its modules and a query's work).
+of a server of 4 workers against a server of one, each started as the
+README's production command starts it (gunicorn with
+archive/web/gunicorn_config.py: the application preloaded and warmed in the
+master, frozen, forked; bench/search_workers.py has each worker answer every
+query first), as proportional set size (a page shared by five processes
+counts a fifth in each), the master and its workers together, split into
+mapped files (the shared index's arrays, and the libraries) and the
+processes' own memory (the interpreter, its modules and a query's work).
+The shared index's searches are timed as a worker answers them: after the
+memory the previous one freed went back to the system (archive/memory.py).
 
     python bench/search.py                      # 100,000 photos
     python bench/search.py --photos 1000000     # a million (the archive is cached)
@@ -32,7 +38,9 @@ process answering within 5 s, 4 workers under 1.5x the memory of one.
 
 import argparse
 import gc
+import json
 import math
+import os
 import random
 import shutil
 import statistics
@@ -51,6 +59,7 @@ import search_before  # noqa: E402
 import search_oracle as search_sql  # noqa: E402
 
 from archive import db as archive_db  # noqa: E402
+from archive import memory  # noqa: E402
 from archive.catalogue import editing, tagging, vocabulary  # noqa: E402
 from archive.search import engine as search  # noqa: E402
 from archive.search import fulltext  # noqa: E402
@@ -186,9 +195,10 @@ def _width(text):
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def timed(fn, repeats):
+def timed(fn, repeats, between=lambda: None):
     times, value = [], None
     for _ in range(repeats):
+        between()
         start = time.perf_counter()
         value = fn()
         times.append((time.perf_counter() - start) * 1000)
@@ -199,15 +209,6 @@ def percentile(values, p):
     """Nearest-rank percentile: the smallest value at least p% of the values do not exceed."""
     ordered = sorted(values)
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
-
-
-def worker(design, data_dir):
-    """One worker process: run every query once, say so, wait to be measured."""
-    db = archive_db.connect(Path(data_dir))
-    for query, sort in QUERIES:
-        DESIGNS[design].search(db, query, sort=sort)
-    print("ready", flush=True)
-    sys.stdin.readline()
 
 
 def cold_start(design, data_dir):
@@ -236,18 +237,34 @@ def pss_mb(pid):
     return found.get("Pss", 0.0), found.get("Pss_File", 0.0), found.get("Pss_Anon", 0.0)
 
 
-def workers_memory(design, data_dir, count):
-    """PSS in MB (pss_mb) of count workers together, each having run every query."""
-    procs = [subprocess.Popen([sys.executable, __file__, "--worker", design, str(data_dir)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for _ in range(count)]
-    try:
-        for proc in procs:
-            if proc.stdout.readline().strip() != "ready":
-                raise RuntimeError(f"a {design} worker failed")
-        return [sum(values) for values in zip(*(pss_mb(proc.pid) for proc in procs))]
-    finally:
-        for proc in procs:
-            proc.communicate("exit\n", timeout=600)
+def server_memory(design, data_dir, count):
+    """PSS in MB (pss_mb) of a gunicorn server of count workers started as
+    the README's production command starts it (archive/web/gunicorn_config.py),
+    each worker having answered every query (bench/search_workers.py):
+    (the master and its workers together, the workers alone)."""
+    with tempfile.TemporaryDirectory() as folder:
+        env = {**os.environ, "ARCHIVE_DATA": str(data_dir), "BENCH_DESIGN": design,
+               "BENCH_QUERIES": json.dumps(QUERIES), "PYTHONPATH": str(ROOT)}
+        with open(Path(folder) / "log", "w+") as log:
+            server = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "bench" / "search_workers.py"),
+                 "--workers", str(count), "--bind", f"unix:{folder}/socket", "--timeout", "3600",
+                 "archive:create_app()"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
+            try:
+                workers = []
+                while len(workers) < count:
+                    line = server.stdout.readline()
+                    if not line:
+                        log.seek(0)
+                        raise RuntimeError(f"a {design} server failed:\n{log.read()[-3000:]}")
+                    if line.startswith("ready "):
+                        workers.append(int(line.split()[1]))
+                master = pss_mb(server.pid)
+                alone = [sum(values) for values in zip(*(pss_mb(pid) for pid in workers))]
+                return [m + w for m, w in zip(master, alone)], alone
+            finally:
+                server.terminate()
+                server.wait(timeout=120)
 
 
 def same_answers(db, query, sort):
@@ -271,10 +288,7 @@ def main():
     parser.add_argument("--cold-repeats", type=int, default=3, help="fresh processes timed for cold start (default 3)")
     parser.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "poster-archive-search-bench"),
                         help="where generated archives are kept between runs")
-    parser.add_argument("--worker", nargs=2, metavar=("DESIGN", "DATA_DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.worker:
-        return worker(*args.worker)
     n = args.photos or (5_000 if args.quick else 100_000)
     source, pair_count = cached_archive(n, args.cache)
     with tempfile.TemporaryDirectory() as folder:
@@ -308,9 +322,12 @@ def main():
 
         rows, all_times = [], []
         for query, sort in QUERIES:
-            times, result = timed(lambda: search.search(db, query, sort=sort), args.repeats)
+            # Each search as a server worker answers it: after the last
+            # request's freed memory went back to the system (archive/memory.py).
+            times, result = timed(lambda: search.search(db, query, sort=sort), args.repeats, memory.release)
             all_times.extend(times)
-            flat_times, _ = timed(lambda: search.search(db, query, sort=sort, stacked=False), args.repeats)
+            flat_times, _ = timed(lambda: search.search(db, query, sort=sort, stacked=False), args.repeats,
+                                  memory.release)
             before_times, _ = timed(lambda: search_before.search(db, query, sort=sort), args.before_repeats)
             base_times, (base_total, _, _) = timed(
                 lambda: search_sql.search(db, query, include_private=False), args.baseline_repeats)
@@ -343,13 +360,20 @@ def main():
         search._made.clear()
         gc.collect()
         print()
+        print("gunicorn servers started as in production (the application preloaded, warmed and frozen in the"
+              " master, freed memory handed back after each request), each worker having answered every query;"
+              " the master and its workers together (in brackets the workers alone):")
         for design, label in (("shared", "shared index"), ("before", "today's design")):
-            one = workers_memory(design, data_dir, 1)
-            many = workers_memory(design, data_dir, args.workers)
-            print(f"memory (PSS) of {label}: 1 worker {one[0]:,.0f} MB, {args.workers} workers {many[0]:,.0f} MB "
-                  f"({many[0] / one[0]:.2f}x one); of it mapped files (the index): {one[1]:,.0f} MB and "
-                  f"{many[1]:,.0f} MB, each process's own heap: {one[2]:,.0f} MB and {many[2]:,.0f} MB")
-
+            one, one_alone = server_memory(design, data_dir, 1)
+            many, many_alone = server_memory(design, data_dir, args.workers)
+            ratio = many[0] / one[0]
+            target = f"; target < 1.5x: {'met' if ratio < 1.5 else 'NOT met'}" if design == "shared" else ""
+            print(f"memory (PSS) of {label}: 1 worker {one[0]:,.0f} MB ({one_alone[0]:,.0f}), {args.workers} workers "
+                  f"{many[0]:,.0f} MB ({many_alone[0]:,.0f}): {ratio:.2f}x one ({many_alone[0] / one_alone[0]:.2f}x)"
+                  f"{target}")
+            print(f"    of it mapped files (the index, libraries) {one[1]:,.0f} MB and {many[1]:,.0f} MB;"
+                  f" the processes' own memory {one[2]:,.0f} MB and {many[2]:,.0f} MB"
+                  f" ({one_alone[2]:,.0f} MB and {many_alone[2]:,.0f} MB)")
 
 ROOT = Path(__file__).resolve().parent.parent
 

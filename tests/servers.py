@@ -97,16 +97,24 @@ def running(command, port, env=None, ready_path="/"):
         log.close()
 
 
+@contextmanager
 def gunicorn(data_dir, workers=4, port=None, env=None, threads=None):
-    """The documented production command on a fresh port.
+    """The documented production command on a fresh port, once all its
+    workers are up (the master forks them one by one after the first
+    already answers).
 
     threads: threaded workers, for a browser: it opens spare connections it may
     never send on, and each would hold a plain (sync) worker until timeout."""
     port = port or free_port()
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers),
+    command = [sys.executable, "-m", "gunicorn", "-c", "python:archive.web.gunicorn_config", "--workers", str(workers),
                *(["--threads", str(threads)] if threads else []),
                "--bind", f"127.0.0.1:{port}", "--timeout", "120", "archive:create_app()"]
-    return running(command, port, {"ARCHIVE_DATA": str(data_dir), **(env or {})})
+    with running(command, port, {"ARCHIVE_DATA": str(data_dir), **(env or {})}) as server:
+        deadline = time.monotonic() + 60
+        # The tree: timeout, the master, its workers.
+        while len(_process_tree(server.pid)) < 2 + workers and time.monotonic() < deadline:
+            time.sleep(0.05)
+        yield server
 
 
 def flask_dev(data_dir, port=None, env=None):

@@ -459,6 +459,16 @@ class _Hits:
         self.counts = [int(np.count_nonzero(mask)) for mask in masks]
         self.total = sum(self.counts)
 
+    def holds(self, photo_ids):
+        """Whether each of photo_ids is among the hits (in the segment that
+        holds its current row, as every other segment's mask leaves it out)."""
+        segment, slot = self.view.locate(photo_ids)
+        out = np.zeros(len(segment), bool)
+        for k, mask in enumerate(self.masks):
+            at = np.flatnonzero(segment == k)
+            out[at] = mask[slot[at]]
+        return out
+
     def ordered(self, count):
         """The first count photo ids in the sort order, without sorting the rest."""
         found = []
@@ -557,10 +567,7 @@ def poster_counts(db, hits, query):
     """The posters the results show, each with how many of the results
     (stacks once, a stack showing a poster any of its copies shows)."""
     links = posters.links_by_poster(db)
-    hit_ids = np.concatenate([np.zeros(0, np.int64)] + [
-        np.asarray(seg.photo_ids(np.flatnonzero(mask)), np.int64)
-        for seg, mask in zip(hits.view.segments, hits.masks)])
-    if not links or not len(hit_ids):
+    if not links or not hits.total:
         return []
     poster_ids = np.asarray([row[0] for row in links], np.int64)
     photo_ids = np.asarray([row[4] for row in links], np.int64)
@@ -573,7 +580,9 @@ def poster_counts(db, hits, query):
         poster_ids = np.concatenate([poster_ids, poster_ids[in_stack]])
         photo_ids = np.concatenate([photo_ids, shown])
     pairs = np.unique(np.stack([poster_ids, photo_ids], axis=1), axis=0)
-    found = pairs[np.isin(pairs[:, 1], hit_ids)]
+    # The linked photos are looked up among the hits, not the hits listed:
+    # a common word's hits at a million photos are MB of ids.
+    found = pairs[hits.holds(pairs[:, 1])]
     counts = np.bincount(found[:, 0]) if len(found) else np.zeros(0, np.int64)
     names = {row[0]: row[1:4] for row in links}
     entries = [{"value": names[pid][0], "label": names[pid][1] or names[pid][2] or names[pid][0],

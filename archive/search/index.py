@@ -51,7 +51,7 @@ MAX_SMALL = 8
 
 _cache = {}
 _lock = threading.Lock()
-_building = set()
+_building = {}  # folder -> the thread writing its new base
 
 
 class View:
@@ -251,10 +251,6 @@ def _build(db, progress):
 def _rebuild_in_background(folder, through):
     """Write a new base without holding up searches; they go on with the
     small segments until it is current."""
-    with _lock:
-        if folder in _building:
-            return
-        _building.add(folder)
 
     def work():
         from archive import db as archive_db
@@ -268,6 +264,21 @@ def _rebuild_in_background(folder, through):
                 db.close()
         finally:
             with _lock:
-                _building.discard(folder)
+                _building.pop(folder, None)
 
-    threading.Thread(target=work, name="search-index-rebuild", daemon=True).start()
+    with _lock:
+        if folder in _building:
+            return
+        thread = _building[folder] = threading.Thread(target=work, name="search-index-rebuild", daemon=True)
+    thread.start()
+
+
+def settle():
+    """Wait for the new bases being written in the background: a process
+    about to fork (the server's master, web/gunicorn_config.py) must not
+    leave a thread in the middle of SQLite's work, whose locks its children
+    would inherit held."""
+    with _lock:
+        threads = list(_building.values())
+    for thread in threads:
+        thread.join()

@@ -145,7 +145,7 @@ def rendered(app, name, lang):
         markup = str(scripts.script(name))
     found = re.search(rf'<script type="application/json" data-messages="{re.escape(name)}">(.*?)</script>', markup, re.S)
     assert found, markup
-    assert f'src="/static/{name}.js"' in markup
+    assert f'src="/static/{name}.js?v=' in markup  # versioned by its contents (web/static_files.py)
     return json.loads(found.group(1))
 
 

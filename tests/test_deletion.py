@@ -54,7 +54,7 @@ def test_the_trash_is_purged_after_its_retention(photos, run_cli, data_dir, db, 
 
 def test_deleting_needs_the_confirmation_box(photos, admin_client, data_dir, db):
     response = admin_client.post(f"/photos/{photos[0]['id']}/delete", data={})
-    assert response.status_code == 400 and "tick the box" in response.text
+    assert response.status_code == 400 and "Tick the box" in response.text
     assert db["photos"].count == 2 and len(stored_files(data_dir, photos[0])) == 3
 
 

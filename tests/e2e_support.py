@@ -183,3 +183,14 @@ def visible_strings(page):
         for (const el of document.querySelectorAll("input[placeholder]")) out.push(el.placeholder);
         return out;
     }""")
+
+
+def run_cli(data_dir, *args):
+    """A manage_archive.py command run in-process against data_dir; its output (it must succeed)."""
+    from click.testing import CliRunner
+
+    from archive.cli import cli
+
+    result = CliRunner().invoke(cli, ["--data", str(data_dir), *map(str, args)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output

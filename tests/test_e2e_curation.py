@@ -10,22 +10,15 @@ docs/screenshots/ are taken here."""
 import re
 
 import pytest
-from click.testing import CliRunner
 from e2e_support import add_archivist, axe_violations, new_context, requires_chromium, screenshot, server_and_browser
+from e2e_support import run_cli as run
 from support import files_under, scene
 
 from archive import db as archive_db
-from archive.cli import cli
 from archive.dedup import decisions
 
 pytestmark = requires_chromium
 expect = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is in the test extra").expect
-
-
-def run(data_dir, *args):
-    result = CliRunner().invoke(cli, ["--data", str(data_dir), *map(str, args)], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 @pytest.fixture(scope="module")

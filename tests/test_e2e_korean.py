@@ -12,7 +12,6 @@ these pages is an interface word that escaped translation."""
 import re
 
 import pytest
-from click.testing import CliRunner
 from e2e_support import (
     add_archivist,
     collect_errors,
@@ -22,11 +21,11 @@ from e2e_support import (
     server_and_browser,
     visible_strings,
 )
+from e2e_support import run_cli as run
 from support import scene, template_poster
 
 from archive import db as archive_db
 from archive.catalogue import editing
-from archive.cli import cli
 
 pytestmark = requires_chromium
 expect = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is in the test extra").expect
@@ -39,12 +38,6 @@ SAME_IN_BOTH = re.compile(r"""(?<![A-Za-z])(?:JPEG|IIIF|JSON|CSV|API|OpenAPI|SHA
                            | https?://\S+ | (?:/[\w.-]+)+   # an address, a path
                            | [a-z_]+:[\w.…"-]*     # the search language: set:european-street
                            """, re.VERBOSE)
-
-
-def run(data_dir, *args):
-    result = CliRunner().invoke(cli, ["--data", str(data_dir), *map(str, args)], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 @pytest.fixture(scope="module")

@@ -7,12 +7,11 @@ axe-core on each screen; docs/screenshots/poster.png, poster-timeline.png
 and posters.png are taken here."""
 
 import pytest
-from click.testing import CliRunner
 from e2e_support import add_archivist, axe_violations, new_context, requires_chromium, screenshot, server_and_browser
+from e2e_support import run_cli as run
 from support import scene
 
 from archive import db as archive_db
-from archive.cli import cli
 from archive.dedup import decisions
 from archive.transcription import drafts
 from archive.transcription.choice import Reading
@@ -23,12 +22,6 @@ expect = pytest.importorskip("playwright.sync_api", reason="Playwright for Pytho
 
 SHOTS = [("2012 spring", "2012-04-03"), ("2012 spring", "2012-04-05"), ("2016 autumn", "2016-10-01"),
          ("2019 autumn", "2019-10-02"), ("2019 autumn", "2019-10-04")]
-
-
-def run(data_dir, *args):
-    result = CliRunner().invoke(cli, ["--data", str(data_dir), *map(str, args)], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 @pytest.fixture(scope="module")

@@ -11,18 +11,15 @@ gallery page, a photo page, a search with facets and a thumbnail.
 """
 
 import argparse
-import http.client
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+import http_load  # noqa: E402
 import servers  # noqa: E402
 from support import image_bytes, scene  # noqa: E402
 
@@ -56,48 +53,7 @@ def endpoints(base_url):
 
 def load(base_url, path, clients, seconds):
     """clients threads on keep-alive connections, each for `seconds`."""
-    host, port = base_url.removeprefix("http://").split(":")
-    latencies, errors = [], []
-    lock = threading.Lock()
-    deadline = time.monotonic() + seconds
-
-    def client():
-        connection = http.client.HTTPConnection(host, int(port), timeout=30)
-        mine = []
-        while time.monotonic() < deadline:
-            started = time.perf_counter()
-            try:
-                connection.request("GET", path)
-                response = connection.getresponse()
-                response.read()
-                if response.status != 200:
-                    with lock:
-                        errors.append(response.status)
-            except (OSError, http.client.HTTPException) as exc:
-                with lock:
-                    errors.append(type(exc).__name__)
-                connection.close()
-                connection = http.client.HTTPConnection(host, int(port), timeout=30)
-                continue
-            mine.append(time.perf_counter() - started)
-        connection.close()
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.monotonic() - started
-    latencies.sort()
-    return {
-        "rps": len(latencies) / elapsed,
-        "p50": statistics.median(latencies) * 1000 if latencies else float("nan"),
-        "p95": latencies[int(len(latencies) * 0.95) - 1] * 1000 if latencies else float("nan"),
-        "errors": len(errors),
-    }
+    return http_load.run(base_url, http_load.for_seconds(path, seconds), clients)
 
 
 def main():
@@ -127,11 +83,11 @@ def main():
     print(f"{'endpoint':<20} {'server':<20} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7} {'vs dev':>7}")
     labels = list(dict.fromkeys(label for _, label in results))
     for label in labels:
-        baseline = results[("flask dev server", label)]["rps"] or float("nan")
+        baseline = results[("flask dev server", label)].rps or float("nan")
         for name in ("gunicorn, 4 workers", "flask dev server"):
             r = results[(name, label)]
-            print(f"{label:<20} {name:<20} {r['rps']:>8.0f} {r['p50']:>8.1f} {r['p95']:>8.1f} "
-                  f"{r['errors']:>7} {r['rps'] / baseline:>6.1f}x")
+            print(f"{label:<20} {name:<20} {r.rps:>8.0f} {r.p50:>8.1f} {r.p95:>8.1f} "
+                  f"{r.errors:>7} {r.rps / baseline:>6.1f}x")
 
 
 if __name__ == "__main__":

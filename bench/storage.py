@@ -16,19 +16,18 @@ reads faster than moto under load. The local folder is the baseline.
 """
 
 import argparse
-import http.client
 import os
 import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+import http_load  # noqa: E402
 import servers  # noqa: E402
 from object_store import CREDENTIALS, moto_server, new_bucket  # noqa: E402
 from support import image_bytes, scene  # noqa: E402
@@ -53,45 +52,8 @@ def import_rate(data_dir, photos, env, count):
 
 
 def load(base_url, paths, clients):
-    """Send every path once, spread over clients; (requests/s, p50 ms, p95 ms, errors)."""
-    host, port = base_url.removeprefix("http://").split(":")
-    latencies, errors, lock = [], [], threading.Lock()
-    queue = list(reversed(paths))
-
-    def client():
-        connection = http.client.HTTPConnection(host, int(port), timeout=60)
-        mine = []
-        while True:
-            with lock:
-                if not queue:
-                    break
-                path = queue.pop()
-            started = time.perf_counter()
-            try:
-                connection.request("GET", path)
-                response = connection.getresponse()
-                response.read()
-                if response.status not in (200, 302):
-                    errors.append(response.status)
-            except OSError as exc:
-                errors.append(str(exc))
-                connection = http.client.HTTPConnection(host, int(port), timeout=60)
-                continue
-            mine.append(time.perf_counter() - started)
-        connection.close()
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    latencies.sort()
-    p95 = latencies[max(0, int(len(latencies) * 0.95) - 1)] * 1000 if latencies else float("nan")
-    return len(latencies) / elapsed, latencies[len(latencies) // 2] * 1000, p95, len(errors)
+    """Send every path once, spread over clients; a redirect to a presigned URL is an answer."""
+    return http_load.run(base_url, http_load.each_once(paths), clients, ok=(200, 302))
 
 
 def requests_for(data_dir, count):
@@ -151,9 +113,9 @@ def main():
                 print(f"{what:<28} {backend:<14} {rate:>8.1f} ph/s {'':>8} {'':>8} {'':>7} "
                       f"{rate / base[what]:>8.2f}x")
             else:
-                rps, p50, p95, errors = measured[what]
-                ratio = f"{rps / base[what][0]:>8.2f}x" if what in base else f"{'':>9}"
-                print(f"{what:<28} {backend:<14} {rps:>7.0f} req/s {p50:>8.1f} {p95:>8.1f} {errors:>7} {ratio}")
+                r = measured[what]
+                ratio = f"{r.rps / base[what].rps:>8.2f}x" if what in base else f"{'':>9}"
+                print(f"{what:<28} {backend:<14} {r.rps:>7.0f} req/s {r.p50:>8.1f} {r.p95:>8.1f} {r.errors:>7} {ratio}")
 
 
 if __name__ == "__main__":

@@ -88,3 +88,24 @@ def run_cli_at(data_dir, *args):
     from archive.cli import cli
 
     return CliRunner().invoke(cli, ["--data", str(data_dir), *map(str, args)], catch_exceptions=False)
+
+
+def test_the_secret_key_stays_its_owners_alone_in_the_backup_and_after_a_restore(run_cli, make_image, data_dir,
+                                                                                  tmp_path):
+    """The key that signs sessions is readable by its owner only in the data
+    directory (the app made it so); a backup and a restore keep it that way."""
+    import stat
+
+    from archive import create_app
+
+    create_app({"DATA_DIR": data_dir})  # with no key configured, it keeps one in the data directory
+    key = data_dir / "secret_key"
+    assert key.exists() and stat.S_IMODE(key.stat().st_mode) == 0o600
+    run_cli("import", make_image("k.jpg", seed=5))
+    dest = tmp_path / "backup"
+    assert run_cli("backup", dest).exit_code == 0
+    assert stat.S_IMODE((dest / "secret_key").stat().st_mode) == 0o600
+    restored = tmp_path / "restored"
+    assert run_cli_at(restored, "restore", dest).exit_code == 0
+    assert (restored / "secret_key").read_bytes() == key.read_bytes()
+    assert stat.S_IMODE((restored / "secret_key").stat().st_mode) == 0o600

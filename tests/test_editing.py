@@ -147,6 +147,15 @@ def test_the_history_shows_each_change_and_reverts_it(archivist_client, photo_id
     assert archivist_client.post(f"/api/photos/{photo_ids[1]}/history/{first}/revert").status_code == 404
 
 
+def test_a_date_changed_with_its_precision_reads_as_one_row_of_the_history(archivist_client, photo_ids):
+    photo_id = photo_ids[0]
+    archivist_client.patch(f"/api/photos/{photo_id}", json={"taken_at": "1987-01-01", "taken_precision": "circa"})
+    page = archivist_client.get(f"/photos/{photo_id}").text
+    history = page[page.index('id="history"'):]
+    assert "<ins>about 1987</ins>" in history
+    assert "<ins>1987-01-01</ins>" not in history
+
+
 def test_visitors_see_neither_the_form_nor_the_history(client, photo_ids, archivist_client):
     archivist_client.patch(f"/api/photos/{photo_ids[0]}", json={"caption": "Public words"})
     page = client.get(f"/photos/{photo_ids[0]}").text

@@ -142,6 +142,20 @@ def test_a_pages_stylesheets_come_as_one_file_in_their_order(site, client):
         assert client.get(f"/styles/{names}.css").status_code == 404, names
 
 
+def test_odd_mixes_of_stylesheets_are_sent_but_never_fill_the_servers_memory(site, client):
+    """Any visitor may name any mix of stylesheets: a name twice is refused,
+    and past a few dozen mixes a new one is joined and sent but not kept."""
+    from itertools import permutations
+
+    from archive.web import static_files
+
+    assert client.get("/styles/archive,archive.css").status_code == 404
+    names = ("archive", "accounts", "search", "ui", "tiles")
+    for mix in list(permutations(names, 3))[:100]:
+        assert client.get(f"/styles/{','.join(mix)}.css").status_code == 200
+    assert len(static_files._bundles) <= static_files.MOST_KEPT_BUNDLES
+
+
 def test_pictures_and_parts_of_files_come_as_they_are(site, client):
     page = client.get("/").get_data(as_text=True)
     thumbnail = re.search(r'<img src="(/media/[^"]+)"', page).group(1)

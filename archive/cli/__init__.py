@@ -1,6 +1,7 @@
 """The command line: a root click group over command modules, one per family.
 
-Each module defines its commands or its group; this root adds them. No
+Each module defines its commands or its group; this root names them in
+COMMANDS and imports a module only when one of its commands runs. No
 module imports the root back, so none depends on the order they load in.
 """
 

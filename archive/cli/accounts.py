@@ -290,6 +290,3 @@ def first_admin_link(db, base_url):
     if auth.admin_exists(db):
         return None
     return f"{base_url.rstrip('/')}/setup/{auth.issue_setup_token(db)}"
-
-
-COMMANDS = (users, publish, unpublish, delete, settings_group)

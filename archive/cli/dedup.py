@@ -352,6 +352,3 @@ def accept_plain_command(archive, yes, who, as_json, base_url):
         _echo_json(shapes.batch(batch))
         return
     click.echo(f"batch {batch['id']}: {len(batch['decisions'])} plain copies accepted as the same photograph")
-
-
-COMMANDS = (duplicates_command, dedup_group)

@@ -191,6 +191,3 @@ def photos_revert(archive, change_id, photo_id, username):
         _fail(exc)
     count = len(history.get_change(archive.db, new_change)["record_ids"])
     click.echo(f"change {new_change} reverted change {change_id} on {count} photo{'' if count == 1 else 's'}")
-
-
-COMMANDS = (photos_group,)

@@ -391,6 +391,3 @@ def posters_dismiss(archive, poster, photo_id):
     except posters.PosterError as exc:
         _fail(exc)
     click.echo(f"photo {photo_id} is not of poster {row['id']}: suggestion dismissed")
-
-
-COMMANDS = (posters_group,)

@@ -290,6 +290,3 @@ def tags_apply(archive, photo_ids, query, add, remove, username):
     except tagging.TaggingError as exc:
         _fail(exc)
     click.echo(f"{counts['added']} added, {counts['removed']} removed on {len(set(ids))} photos")
-
-
-COMMANDS = (search_group, tags_group)

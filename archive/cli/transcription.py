@@ -118,6 +118,3 @@ def worker_command(archive, workers, until_empty, poll, as_json):
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-COMMANDS = (transcribe_command, worker_command)

@@ -56,11 +56,6 @@ class Pictures:
         """The grey 400 px thumbnail of the photo with these bytes, or None."""
         return self._read(sha256)
 
-    def pair(self, sha_a, sha_b):
-        """The two thumbnails, or None when either cannot be read."""
-        a, b = self.thumbnail(sha_a), self.thumbnail(sha_b)
-        return None if a is None or b is None else (a, b)
-
     def _read_thumbnail(self, sha256):
         data = self.storage.read_derivative(sha256, imaging.derivative_name(imaging.THUMBNAIL_EDGE))
         if data is None:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from archive import db as archive_db
 from archive.preservation import destination
-from archive.storage import StorageError, is_object_store, open_place, open_storage
+from archive.storage import StorageError, is_object_store, open_place, open_storage, write_atomically
 
 MANIFEST = "backup.json"
 SECRET_KEY = "secret_key"
@@ -158,9 +158,8 @@ def restore(source, data_dir, force=False, progress=lambda: None):
                               + "\n".join(stats.problems))
         if place.has_file(SECRET_KEY):
             with place.fetch_file(SECRET_KEY) as secret:
-                key = data_dir / SECRET_KEY
-                key.write_bytes(secret.path.read_bytes())
-                key.chmod(0o600)
+                # Through a temp file (mkstemp makes it its owner's only) renamed into place.
+                write_atomically(data_dir / SECRET_KEY, lambda out: out.write(secret.path.read_bytes()))
         # The database last: until it is in place the folder holds no archive,
         # so an interrupted restore can simply be started again.
         for stale in ("-wal", "-shm"):
@@ -184,7 +183,11 @@ def _place(where, data_dir, storage):
 def _put(place, name, data):
     scratch = place.file_scratch(name)
     try:
-        with open(scratch, "wb") as out:
+        # Readable by its owner only, as in the data directory: the secret key
+        # is among these files.
+        fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as out:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())

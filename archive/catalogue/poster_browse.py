@@ -16,7 +16,6 @@ from archive.catalogue.photos import Page, visibility
 from archive.db import one
 
 FACETS = ("set", "kind", "film", "decade", "status")
-FACET_LABELS = {"set": "Set", "kind": "Kind", "film": "Film", "decade": "First seen", "status": "Status"}
 
 
 def get(db, poster, include_private=True):

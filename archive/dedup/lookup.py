@@ -241,8 +241,9 @@ def compare_checked(pictures, print_, other_print, sha256, other_sha, thumbnail=
         theirs = pictures.thumbnail(other_sha)
         return None if mine is None or theirs is None else (mine, theirs)
 
+    # Copies already found (through others) need no second look: the hashes' verdict stands.
     known = sha256 is not None and pictures.known_copies(sha256, other_sha)
-    verdict = matching.compare(print_, other_print, pictures=look, known_copies=known)
+    verdict = matching.compare(print_, other_print, pictures=None if known else look)
     if sha256 is not None and verdict is not None and verdict.kind == "duplicate" and verdict.agreement is not None:
         pictures.remember_copies(sha256, other_sha)
     return verdict

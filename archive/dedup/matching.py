@@ -96,20 +96,18 @@ def alignments(a, b):
     return [(int(np.bitwise_count(p)), int(np.bitwise_count(d)), how) for p, d, how in ways]
 
 
-def compare(a, b, pictures=None, known_copies=False):
+def compare(a, b, pictures=None):
     """The Verdict for two fingerprints, or None when they are unrelated.
 
     pictures: a function giving the two photos' thumbnails (PIL images, a's
     first) or None when one cannot be read. It is called only when the hashes
     say "the same photograph", and then the detail must agree as well; without
-    it (or without the pictures) the hashes decide alone. known_copies: the
-    detail check has already found the two to be copies (through others), so
-    the hashes' "the same photograph" stands without looking again."""
+    it (or without the pictures) the hashes decide alone."""
     if min(a.detail, b.detail) < FLAT_DETAIL:
         return None
     ways = alignments(a, b)
     verdict = _judge(a, b, ways)
-    if verdict is None or verdict.kind != "duplicate" or pictures is None or known_copies:
+    if verdict is None or verdict.kind != "duplicate" or pictures is None:
         return verdict
     images = pictures()
     if images is None:

@@ -554,7 +554,7 @@ def facet_counts(db, hits, query):
         {"value": str(year), "label": str(year), "count": years[year], "query": narrowed(f"taken:{year}")}
         for year in sorted(years, reverse=True)
     ]
-    by_facet["poster"] = poster_counts(db, hits, query)
+    by_facet["poster"] = poster_counts(db, hits, narrowed)
     by_facet["camera"] = [
         {"value": label, "label": label, "count": count,
          "query": narrowed(f"camera:{quote_value(label)}")}
@@ -563,9 +563,10 @@ def facet_counts(db, hits, query):
     return by_facet
 
 
-def poster_counts(db, hits, query):
+def poster_counts(db, hits, narrowed):
     """The posters the results show, each with how many of the results
-    (stacks once, a stack showing a poster any of its copies shows)."""
+    (stacks once, a stack showing a poster any of its copies shows);
+    narrowed: the query's narrowing (one parse for every facet entry)."""
     links = posters.links_by_poster(db)
     if not links or not hits.total:
         return []
@@ -586,7 +587,8 @@ def poster_counts(db, hits, query):
     counts = np.bincount(found[:, 0]) if len(found) else np.zeros(0, np.int64)
     names = {row[0]: row[1:4] for row in links}
     entries = [{"value": names[pid][0], "label": names[pid][1] or names[pid][2] or names[pid][0],
-                "label_ko": names[pid][2], "count": int(count),
-                "query": narrowing(query)(f"poster:{quote_value(names[pid][0])}")}
-               for pid, count in enumerate(counts) if count]
-    return sorted(entries, key=lambda e: (-e["count"], e["label"]))[:FACET_LIMIT]
+                "label_ko": names[pid][2], "count": int(count)} for pid, count in enumerate(counts) if count]
+    entries = sorted(entries, key=lambda e: (-e["count"], e["label"]))[:FACET_LIMIT]
+    for entry in entries:  # only the few shown get their query
+        entry["query"] = narrowed(f"poster:{quote_value(entry['value'])}")
+    return entries

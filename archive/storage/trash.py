@@ -48,14 +48,6 @@ def take_back(storage, sha256, ext):
     return True
 
 
-def find_original(storage, sha256, ext):
-    """Where an original is now: in place, in the trash, or None."""
-    for path in (storage.original_path(sha256, ext), trash_path(storage, sha256, ext)):
-        if path.exists():
-            return path
-    return None
-
-
 def purge_trash(storage, older_than_seconds, now=None):
     """Remove trashed originals deleted longer ago than older_than_seconds;
     returns (files removed, bytes freed)."""

@@ -10,7 +10,15 @@ from archive.contract import tags as shapes
 from archive.contract.queries import TagCheckQuery, TagQuery
 from archive.search import engine as search
 from archive.search.query import QueryError
-from archive.web import archivist_required, can_see_private, current_username, get_db, get_visible_photo, local_path
+from archive.web import (
+    archivist_required,
+    can_see_private,
+    current_username,
+    get_db,
+    get_visible_photo,
+    local_path,
+    words,
+)
 from archive.web.contract import body, operation, query
 
 bp = Blueprint("tagging", __name__)
@@ -163,7 +171,8 @@ def create_and_apply():
         flash(str(exc), "tags-error")
         return redirect(back, 303)
     photo_ids = [int(v) for v in form.getlist("photo_ids") if v.isascii() and v.isdigit() and 0 < int(v) < 2**63]
-    flash(gettext("Created %(facet)s “%(name)s”.", facet=form["facet"], name=form["name"]), "tags")
+    facet = words.facets().get(form["facet"], form["facet"])  # as tagging.js says it
+    flash(gettext("Created %(facet)s “%(name)s”.", facet=facet, name=form["name"]), "tags")
     if photo_ids and form.get("add"):
         try:
             counts = tagging.change_tags(db, [i for i in photo_ids if get_visible_photo(i) is not None],

@@ -96,7 +96,7 @@ def poster_statuses():
 
 
 def poster_facets():
-    """catalogue.poster_browse.FACET_LABELS in words."""
+    """The poster browse page's facets (catalogue.poster_browse.FACETS) in words."""
     return {"set": gettext("Set"), "kind": gettext("Kind"), "film": gettext("Film"),
             "decade": gettext("First seen"), "status": gettext("Status")}
 

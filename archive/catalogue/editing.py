@@ -376,7 +376,10 @@ def _rows(entries):
         return photos.taken_label({"taken_at": taken[when], "taken_precision": precision[when]}) or describe(
             "taken_at", None)
 
-    merged = {**taken, "before_text": told("before"), "after_text": told("after")}
+    merged = {**taken, "before_text": told("before"), "after_text": told("after"),
+              # The date with its precision, for a page to write in its own language.
+              **{f"{when}_taken": {"taken_at": taken[when], "taken_precision": precision[when]}
+                 for when in ("before", "after")}}
     return [merged if entry is taken else entry for entry in entries if entry is not precision]
 
 

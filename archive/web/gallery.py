@@ -87,7 +87,7 @@ def photo_context(record):
                         for s in tagging.suggestions(db, record, include_private=True)] if archivist else [],
         "tag_history": tagging.history(db, photo_id, limit=20) if archivist else [],
         "edit_history": words.history_values(editing.photo_history(db, photo_id, limit=50), words.photo_fields(),
-                                             words.history_value) if archivist else [],
+                                             _history_value) if archivist else [],
         "edit_fields": editing.FIELDS,
         "precisions": words.precisions(),
         "orientation": words.orientation(imaging.describe_orientation(record["orientation"],
@@ -125,3 +125,12 @@ def cite_line(photo):
     parts.append(url_for("gallery.photo", photo_id=photo["id"], _external=True))
     parts.append(gettext("(accessed %(day)s)", day=date.today().isoformat()))
     return " ".join(parts)
+
+
+def _history_value(entry, when):
+    """words.history_value, with a date changed together with its precision
+    written the page's way ("2019년경")."""
+    taken = entry.get(f"{when}_taken")
+    if taken is not None:
+        return taken_label(taken) or gettext("(unknown)")
+    return words.history_value(entry, when)

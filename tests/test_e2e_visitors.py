@@ -6,7 +6,12 @@ filter, the language switch changing every interface string, the IIIF
 viewer opening; and the README's screenshots of the gallery, a photo, a
 search with chips and a set page (ARCHIVE_README_SHOTS=1)."""
 
+import contextlib
+import http.server
 import re
+import threading
+import time
+import urllib.request
 
 import pytest
 import search_archive
@@ -126,6 +131,65 @@ def test_every_visitor_page_is_clean_steady_and_accessible(site, language, width
     # The error pages' own statuses are the only console lines: nothing they load fails.
     assert [e for e in errors if not re.search(r"'url': '[^']*(/photos/999999|europen-street)'", e)] == []
     context.close()
+
+
+def test_the_gallery_holds_still_while_its_page_arrives_in_pieces(site):
+    """A page whose first rows arrive a second before its last (a slow line)
+    is first painted whole, so its justified rows never re-flow under the
+    reader as later tiles arrive. The gallery's own HTML is sent again from a
+    server that pauses half way through the grid."""
+    context, _ = open_context(site, "en", "wide")
+    page = context.new_page()
+    page.add_init_script(SHIFTS_SCRIPT)
+    page.goto(site["base"] + "/")  # the stylesheet and scripts in the cache, as on a second page
+    html = page.request.get(site["base"] + "/").text()
+    tiles = [m.start() for m in re.finditer(r'<li class="card tile', html)]
+    assert len(tiles) >= 6
+    halves = html[:tiles[len(tiles) // 2]].encode(), html[tiles[len(tiles) // 2]:].encode()
+    with pausing_server(halves, site["base"]) as url:
+        page.goto(url, wait_until="load")
+        page.wait_for_timeout(300)
+        assert page.locator("li.card.tile").count() == len(tiles)
+        assert (page.evaluate("window.layoutShift"), page.evaluate("window.shifted")) == (0, [])
+    context.close()
+
+
+@contextlib.contextmanager
+def pausing_server(pieces, upstream, pause=1.0):
+    """An HTTP server on 127.0.0.1 sending its front page in pieces a pause
+    apart, and passing every other request on to upstream."""
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path != "/":
+                with urllib.request.urlopen(upstream + self.path) as response:
+                    body = response.read()
+                    self.send_response(response.status)
+                    self.send_header("Content-Type", response.headers["Content-Type"])
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            for number, piece in enumerate(pieces):
+                if number:
+                    time.sleep(pause)
+                self.wfile.write(piece)
+                self.wfile.flush()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_the_favicon_is_served_with_no_console_error(site):

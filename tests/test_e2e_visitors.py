@@ -3,8 +3,9 @@ Korean: every page without a console error (the favicon included), nothing
 spilling sideways, layout shift at most 0.05, no serious or critical axe
 finding; previous/next walking a search in order, a chip removing its
 filter, the language switch changing every interface string, the IIIF
-viewer opening; and the README's screenshots of the gallery, a photo, a
-search with chips and a set page (ARCHIVE_README_SHOTS=1)."""
+viewer opening; and, taken as those pages are checked, the README's
+screenshots of the gallery, a photo, a search with chips and a set page
+(ARCHIVE_README_SHOTS=1)."""
 
 import contextlib
 import http.server
@@ -17,7 +18,6 @@ import pytest
 import search_archive
 from click.testing import CliRunner
 from e2e_support import (
-    ARTIFACTS,
     PROJECT_ROOT,
     add_archivist,
     axe_violations,
@@ -116,6 +116,8 @@ def test_every_visitor_page_is_clean_steady_and_accessible(site, language, width
     photo = first_photo_of(page, site, SEARCH)
     pages = ["/", photo, "/sets", "/sets/european-street", SEARCH, "/films", "/trips", "/trips/2019-autumn",
              "/subjects", "/data", "/photos/999999", "/search?q=set:europen-street"]
+    # The README's pictures are taken of these pages as they are checked.
+    readme_shots = {"/": "gallery", photo: "photo", SEARCH: "search-chips", "/sets/european-street": "set"}
     problems = []
     for path in pages:
         page.goto(site["base"] + path)
@@ -126,6 +128,8 @@ def test_every_visitor_page_is_clean_steady_and_accessible(site, language, width
         violations = axe_violations(page)
         if overflow > 0 or shift > 0.05 or violations:
             problems.append((path, overflow, round(shift, 3), violations, page.evaluate("window.shifted")))
+        if path in readme_shots:
+            screenshot(page, f"{readme_shots[path]}-{width}-{language}", readme=True)
     screenshot(page, f"visitors-404-{language}-{width}")
     assert problems == []
     # The error pages' own statuses are the only console lines: nothing they load fails.
@@ -298,20 +302,4 @@ def test_the_iiif_viewer_opens_from_the_archive_itself(site, path):
     page.wait_for_load_state("networkidle")
     assert all(url.startswith(site["base"]) or url.startswith("data:") for url in requests)
     assert errors == []
-    context.close()
-
-
-@pytest.mark.parametrize("language", ["en", "ko"])
-@pytest.mark.parametrize("width", list(WIDTHS))
-def test_screenshots_for_the_readme(site, language, width):
-    context, errors = open_context(site, language, width)
-    page = context.new_page()
-    photo = first_photo_of(page, site, "/?set=european-street")
-    shots = {"gallery": "/", "photo": photo, "search-chips": SEARCH, "set": "/sets/european-street"}
-    for name, path in shots.items():
-        page.goto(site["base"] + path)
-        page.wait_for_load_state("networkidle")
-        screenshot(page, f"{name}-{width}-{language}", readme=True)
-    assert errors == []
-    assert ARTIFACTS.exists()
     context.close()

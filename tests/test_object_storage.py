@@ -248,6 +248,24 @@ def test_public_images_can_redirect_to_the_store_and_private_ones_never_do(s3_st
         assert Image.open(io.BytesIO(private.data)).size[0] == 400
 
 
+def test_a_store_that_stops_answering_is_a_503_to_try_again_not_a_server_error(s3_store, data_dir, make_image,
+                                                                              monkeypatch):
+    run_at(data_dir, "import", "--workers", "1", make_image("a.jpg", seed=1))
+    [(photo_id, sha)] = sqlite3.connect(data_dir / "archive.db").execute("SELECT id, sha256 FROM photos").fetchall()
+    assert _app(data_dir).test_client().get(f"/media/{sha}/fit400.jpg").status_code == 200
+    # The bucket is taken away (or its name mistyped): the store refuses every request.
+    monkeypatch.setenv("ARCHIVE_STORAGE", f"s3://{s3_store.bucket}-gone/archive")
+    client = _app(data_dir).test_client()
+    for path in (f"/media/{sha}/fit800.jpg", f"/iiif/3/{photo_id}/full/300,/0/default.jpg"):
+        answer = client.get(path)
+        assert answer.status_code == 503 and answer.headers["Retry-After"] == "30", path
+        assert "storage that holds the photographs is not answering" in answer.get_data(as_text=True), path
+    client.set_cookie("lang", "ko")
+    assert "저장소가 지금 응답하지 않습니다" in client.get(f"/media/{sha}/fit800.jpg").get_data(as_text=True)
+    # The pages that need no picture still answer.
+    assert client.get(f"/api/photos/{photo_id}").status_code == 200
+
+
 def test_verify_finds_damage_orphans_and_missing_objects_and_repairs(backend, data_dir, make_image):
     paths = [make_image(f"v/{i}.jpg", width=300, height=200, seed=i) for i in range(3)]
     run_at(data_dir, "import", paths[0].parent, "--workers", "1")

@@ -36,6 +36,7 @@ __all__ = [
     "sha256_of_file",
     "temp_file_is_dead",
     "temp_prefix",
+    "unavailable_errors",
     "write_atomically",
 ]
 
@@ -59,6 +60,19 @@ def open_place(where, data_dir):
     if is_object_store(where):
         return _object_store(data_dir, str(where), archive_config.storage_from_env())
     return LocalStorage(where)
+
+
+def unavailable_errors():
+    """The errors that mean the archive's storage did not answer (an object
+    store down, unreachable or refusing, or a stored copy that came back
+    wrong): a web request meeting one is told to try again, not shown a
+    server error. botocore's are named only when the archive uses an object
+    store, so a server on the local folders never loads it."""
+    if not archive_config.storage_from_env()["location"]:
+        return (StorageError,)
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (StorageError, BotoCoreError, ClientError)
 
 
 def is_object_store(where):

@@ -2,17 +2,23 @@
 
 Every error of /api/ leaves through _http_error, as the contract's Error."""
 
-from flask import render_template, request
+from flask import make_response, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from archive.contract.shapes import Error
 from archive.web.contract import respond
 
+# How long a client is asked to wait when the storage did not answer.
+STORAGE_RETRY_SECONDS = 30
+
 
 def register(app):
     from archive.imaging.decoding import RejectedImage
+    from archive.storage import unavailable_errors
 
     app.register_error_handler(HTTPException, _http_error)
+    for error in unavailable_errors():
+        app.register_error_handler(error, _storage_unavailable)
     # Uploads turn a bad file into a rejection before any request ends; here
     # it can only be a stored original that went missing or was damaged.
     app.register_error_handler(RejectedImage, _damaged_original)
@@ -41,6 +47,19 @@ def _damaged_original(exc):
     return _http_error(InternalServerError(
         description="The original file of this photo is missing or damaged, so this image cannot be "
                     "made. An archivist can find and mend it with `manage_archive.py verify`."))
+
+
+def _storage_unavailable(exc):
+    from flask import current_app
+
+    current_app.logger.error("the archive's storage did not answer on %s: %s", request.path, exc)
+    if wants_json():
+        response = respond(Error(error="The archive's storage is not answering just now; try again in a minute."),
+                           503)
+    else:
+        response = make_response(render_template("error.html", code=503, detail="", storage=True), 503)
+    response.headers["Retry-After"] = str(STORAGE_RETRY_SECONDS)
+    return response
 
 
 def _unexpected_error(exc):

@@ -3,7 +3,8 @@
 import pytest
 from search_oracle import fts_expression
 
-from archive.search.fulltext import korean_pieces
+from archive.search.folding import fold
+from archive.search.fulltext import is_pieced, korean_pieces, pieced_runs
 from archive.search.query import And, Camera, Has, Is, Not, Or, QueryError, Tag, Taken, Text, narrowed, parse
 
 
@@ -48,6 +49,20 @@ def test_narrowed_adds_one_condition():
     assert narrowed("poster", "set:railway") == "poster set:railway"
     assert narrowed("a OR b", "set:railway") == "(a OR b) set:railway"
     assert narrowed("poster set:railway", "set:railway") == "poster set:railway"
+
+
+def test_runs_are_pieced_at_the_edges_of_every_script_range_and_nowhere_else():
+    # The first and last letter of each range, and the letters just outside it.
+    edges = [(0xAC00, 0xD7A3), (0x1100, 0x11FF), (0x3130, 0x318F), (0x3040, 0x30FF), (0x31F0, 0x31FF),
+             (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3134F)]
+    for low, high in edges:
+        for code, inside in ((low - 1, False), (low, True), (high, True), (high + 1, False)):
+            letter = chr(code)
+            assert is_pieced(letter) is (inside or any(a <= code <= b for a, b in edges)), hex(code)
+            assert pieced_runs(f"a{letter}b") == ([letter] if is_pieced(letter) else []), hex(code)
+    assert pieced_runs("영화포스터, 中華茶館 and カタカナ-ひらがな.") == ["영화포스터", "中華茶館", "カタカナ", "ひらがな"]
+    assert pieced_runs("") == [] and pieced_runs("poster 1987") == []
+    assert fold("中華茶館 on 영화") == "中华茶馆 on 영화" and fold("poster") == "poster"
 
 
 def test_korean_pieces_and_expressions():

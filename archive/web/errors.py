@@ -2,7 +2,7 @@
 
 Every error of /api/ leaves through _http_error, as the contract's Error."""
 
-from flask import make_response, render_template, request
+from flask import Response, make_response, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from archive.contract.shapes import Error
@@ -53,12 +53,25 @@ def _storage_unavailable(exc):
     from flask import current_app
 
     current_app.logger.error("the archive's storage did not answer on %s: %s", request.path, exc)
-    if wants_json():
-        response = respond(Error(error="The archive's storage is not answering just now; try again in a minute."),
-                           503)
+    return try_again_later(STORAGE_RETRY_SECONDS,
+                           "The storage that holds the photographs is not answering just now; try again in a minute.",
+                           reason="storage")
+
+
+def try_again_later(seconds, message, reason=None):
+    """503 with Retry-After, kept by no cache: plain text for an image viewer
+    (IIIF), the contract's Error under /api/, the error page otherwise, with
+    message as its detail or, given a reason, that reason's own explanation
+    in the page's language."""
+    if request.blueprint == "iiif":
+        response = Response(message + "\n", status=503, mimetype="text/plain")
+    elif wants_json():
+        response = respond(Error(error=message), 503)
     else:
-        response = make_response(render_template("error.html", code=503, detail="", storage=True), 503)
-    response.headers["Retry-After"] = str(STORAGE_RETRY_SECONDS)
+        detail = "" if reason else message
+        response = make_response(render_template("error.html", code=503, detail=detail, reason=reason), 503)
+    response.headers["Retry-After"] = str(seconds)
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -16,12 +16,13 @@ soon. A private image is always checked here first and never redirected.
 
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, make_response, redirect, render_template, request, send_file
+from flask import Blueprint, Response, abort, current_app, make_response, redirect, request, send_file
 
 from archive.iiif import rendering
 from archive.imaging import decoding as imaging
 from archive.storage import cache, open_storage
 from archive.web import can_see_exact, can_see_private, fit_size, get_db, get_visible_photo
+from archive.web.errors import try_again_later
 
 bp = Blueprint("media", __name__)
 
@@ -70,7 +71,7 @@ def serve_made(photo, name, mimetype, box, size, make, keep=True, headers=()):
         finally:
             source.close()
     except rendering.Busy as exc:
-        return _busy(exc)
+        return try_again_later(exc.retry_after, str(exc))
     on_request = cache.made_on_request(name)
     if keep and (not on_request or config["CACHE_MAX_BYTES"] > 0):
         stored = storage.put_derivative(photo["sha256"], name, data)
@@ -91,17 +92,6 @@ def _to_store(url, seconds, headers):
     response = redirect(url, 302)
     response.headers["Cache-Control"] = f"public, max-age={max(0, int(seconds) // 2)}"
     response.headers.extend(headers)
-    return response
-
-
-def _busy(exc):
-    """503 with Retry-After: plain text for an image viewer, a page otherwise."""
-    if request.blueprint == "iiif":
-        response = Response(str(exc) + "\n", status=503, mimetype="text/plain")
-    else:
-        response = make_response(render_template("error.html", code=503, detail=str(exc)), 503)
-    response.headers["Retry-After"] = str(exc.retry_after)
-    response.headers["Cache-Control"] = "no-store"
     return response
 
 

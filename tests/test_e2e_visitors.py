@@ -7,10 +7,7 @@ viewer opening; and, taken as those pages are checked, the README's
 screenshots of the gallery, a photo, a search with chips and a set page
 (ARCHIVE_README_SHOTS=1)."""
 
-import contextlib
-import http.server
 import re
-import threading
 import time
 import urllib.request
 
@@ -28,6 +25,7 @@ from e2e_support import (
     server_and_browser,
     visible_strings,
 )
+from iiif_helpers import live_server
 from support import scene
 
 from archive import db as archive_db
@@ -150,50 +148,36 @@ def test_the_gallery_holds_still_while_its_page_arrives_in_pieces(site):
     tiles = [m.start() for m in re.finditer(r'<li class="card tile', html)]
     assert len(tiles) >= 6
     halves = html[:tiles[len(tiles) // 2]].encode(), html[tiles[len(tiles) // 2]:].encode()
-    with pausing_server(halves, site["base"]) as url:
-        page.goto(url, wait_until="load")
+    with live_server(pausing_app(halves, site["base"])) as url:
+        page.goto(url + "/", wait_until="load")
         page.wait_for_timeout(300)
         assert page.locator("li.card.tile").count() == len(tiles)
         assert (page.evaluate("window.layoutShift"), page.evaluate("window.shifted")) == (0, [])
     context.close()
 
 
-@contextlib.contextmanager
-def pausing_server(pieces, upstream, pause=1.0):
-    """An HTTP server on 127.0.0.1 sending its front page in pieces a pause
-    apart, and passing every other request on to upstream."""
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            if self.path != "/":
-                with urllib.request.urlopen(upstream + self.path) as response:
-                    body = response.read()
-                    self.send_response(response.status)
-                    self.send_header("Content-Type", response.headers["Content-Type"])
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Connection", "close")
-            self.end_headers()
-            for number, piece in enumerate(pieces):
-                if number:
-                    time.sleep(pause)
-                self.wfile.write(piece)
-                self.wfile.flush()
+def pausing_app(pieces, upstream, pause=1.0):
+    """A WSGI app sending its front page in pieces a pause apart, and passing
+    every other request on to upstream."""
+    def app(environ, start_response):
+        path = environ["PATH_INFO"] + (f"?{environ['QUERY_STRING']}" if environ.get("QUERY_STRING") else "")
+        if path != "/":
+            with urllib.request.urlopen(upstream + path) as response:
+                body = response.read()
+                start_response(f"{response.status} {response.reason}", [
+                    ("Content-Type", response.headers["Content-Type"]), ("Content-Length", str(len(body)))])
+            return [body]
+        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
+        return _paused(pieces, pause)
 
-        def log_message(self, *args):
-            pass
+    return app
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+
+def _paused(pieces, pause):
+    for number, piece in enumerate(pieces):
+        if number:
+            time.sleep(pause)
+        yield piece
 
 
 def test_the_favicon_is_served_with_no_console_error(site):

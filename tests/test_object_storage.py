@@ -8,14 +8,17 @@ import hashlib
 import io
 import json
 import re
+import socket
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 import requests
 from click.testing import CliRunner
 from object_store import CREDENTIALS, Store, new_bucket, s3_client, use_s3
 from PIL import Image
-from support import image_bytes, json_lines, logged_in_client, scene
+from support import PROJECT_ROOT, image_bytes, json_lines, logged_in_client, scene
 
 from archive import create_app
 from archive.cli import cli
@@ -264,6 +267,21 @@ def test_a_store_that_stops_answering_is_a_503_to_try_again_not_a_server_error(s
     assert "저장소가 지금 응답하지 않습니다" in client.get(f"/media/{sha}/fit800.jpg").get_data(as_text=True)
     # The pages that need no picture still answer.
     assert client.get(f"/api/photos/{photo_id}").status_code == 200
+
+
+def test_a_command_whose_store_does_not_answer_says_so_in_a_line(data_dir, make_image, monkeypatch):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    use_s3(monkeypatch, f"http://127.0.0.1:{port}", "s3://archive-gone/archive")
+    result = subprocess.run([sys.executable, "manage_archive.py", "--data", str(data_dir), "import",
+                             str(make_image("a.jpg", seed=1))], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: the archive's storage is not answering: Could not connect"), result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (data_dir / "archive.db").exists() or sqlite3.connect(data_dir / "archive.db").execute(
+        "SELECT count(*) FROM photos").fetchone()[0] == 0
 
 
 def test_verify_finds_damage_orphans_and_missing_objects_and_repairs(backend, data_dir, make_image):

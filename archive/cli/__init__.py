@@ -52,6 +52,16 @@ class LazyGroup(click.Group):
         module, attribute = COMMANDS[name].split(":")
         return getattr(importlib.import_module(f"archive.cli.{module}"), attribute)
 
+    def invoke(self, ctx):
+        from archive.storage import unavailable_errors
+
+        try:
+            return super().invoke(ctx)
+        except unavailable_errors() as exc:
+            # Said in one line, as the web says it with a 503: the operator
+            # needs the store's answer, not a traceback through botocore.
+            raise click.ClickException(f"the archive's storage is not answering: {exc}") from None
+
 
 @click.group(cls=LazyGroup)
 @click.option(

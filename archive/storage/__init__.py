@@ -68,7 +68,11 @@ def unavailable_errors():
     wrong): a web request meeting one is told to try again, not shown a
     server error. botocore's are named only when the archive uses an object
     store, so a server on the local folders never loads it."""
-    if not archive_config.storage_from_env()["location"]:
+    try:
+        location = archive_config.storage_from_env()["location"]
+    except ValueError:  # a bad setting: said where the storage is opened, not here
+        location = None
+    if not location:
         return (StorageError,)
     from botocore.exceptions import BotoCoreError, ClientError
 
